@@ -1,0 +1,17 @@
+"""funcgrad: composable automatic differentiation over NumPy (and CuPy) arrays.
+
+>>> import funcgrad as fg
+>>> import funcgrad.numpy as fnp
+>>> float(fg.grad(lambda x: fnp.sin(x) * x)(0.0))
+0.0
+"""
+from . import backend, tree  # noqa: F401
+from . import core  # noqa: F401
+from . import primitives  # noqa: F401
+from . import numpy  # noqa: F401
+from . import scipy  # noqa: F401
+from .transforms import grad, value_and_grad, vjp
+from . import testing  # noqa: F401
+
+__version__ = "0.1.0"
+__all__ = ["grad", "value_and_grad", "vjp", "numpy", "scipy", "tree", "testing"]

@@ -1,0 +1,135 @@
+"""The reverse pass: one iterative walk over the graph, in reverse topological order.
+
+Cotangents are accumulated in a dict keyed by node and popped the moment their node is processed, so each
+intermediate cotangent lives only until its parents have theirs; nodes are released as the walk passes them.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from ..backend import dtype_of, namespace, shape_of
+from .primitive import add_any, cast, sum_to
+from .trace import Node, getval
+
+__all__ = ["toposort", "backward", "zeros_for"]
+
+
+def toposort(roots: Iterable[Node]):
+    """Yield the nodes reachable from ``roots``, each after every node that consumes it (children first).
+
+    Iterative (no recursion limit); each node is yielded once all its children in the reachable graph were.
+    """
+    counts: dict = {}
+    roots = list(dict.fromkeys(roots))
+    for r in roots:
+        counts[r] = 0
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            c = counts.get(p)
+            if c is None:
+                counts[p] = 1
+                stack.append(p)
+            else:
+                counts[p] = c + 1
+    ready = [r for r in roots if counts[r] == 0]
+    del roots
+    while ready:
+        node = ready.pop()
+        del counts[node]
+        yield node
+        for p in node.parents:
+            c = counts[p] - 1
+            if c == 0:
+                ready.append(p)
+            counts[p] = c
+
+
+def _needed(order: list, targets: set) -> set:
+    """Nodes from which some target is reachable (``order`` is children-first)."""
+    need = set()
+    for node in reversed(order):
+        if node in targets or any(p in need for p in node.parents):
+            need.add(node)
+    return need
+
+
+def zeros_for(x: Any) -> Any:
+    """A plain zero array shaped and typed like ``x`` (which may be traced)."""
+    v = getval(x)
+    return namespace(v).zeros(shape_of(v), dtype=dtype_of(v))
+
+
+def _fit(g: Any, arg: Any) -> Any:
+    """Sum a cotangent back to its argument's shape and cast it to the argument's dtype: the engine's chores."""
+    ashape = shape_of(arg)
+    if g.shape != ashape:
+        g = sum_to(g, shape=ashape)
+    adtype = dtype_of(arg)
+    if g.dtype != adtype:
+        g = cast(g, dtype=adtype)
+    return g
+
+
+def _materialize(g: tuple, ans: tuple) -> tuple:
+    return tuple(zeros_for(a) if gi is None else gi for gi, a in zip(g, ans))
+
+
+def _accumulate(prev: Any, new: Any) -> Any:
+    if prev is None:
+        return new
+    if type(new) is tuple:  # cotangent of a multiple-result node
+        return tuple(p if n is None else (n if p is None else add_any(p, n)) for p, n in zip(prev, new))
+    return add_any(prev, new)
+
+
+def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[Node], *,
+             prune: bool = False, retain_graph: bool = True) -> list:
+    """Cotangents of ``targets`` given cotangents ``root_cts`` of the ``roots``.
+
+    A target nothing flows into gets ``None`` (a symbolic zero). With ``prune``, nodes that lead to no target are
+    skipped (transform traces need no pruning: every node there descends from a requested input). Without
+    ``retain_graph``, each node's saved values are dropped once it has been processed.
+    """
+    cts: dict = {}
+    for n, g in zip(roots, root_cts):
+        if g is not None:
+            cts[n] = _accumulate(cts.get(n), g)
+    want = {t: None for t in targets}
+    order = toposort(list(cts))
+    need = None
+    if prune:
+        order = list(order)
+        need = _needed(order, set(want))
+    for node in order:
+        g = cts.pop(node, None)
+        if g is None:
+            continue
+        if node in want:
+            want[node] = g
+        prim = node.prim
+        if prim is None:
+            continue
+        if need is not None and node not in need:
+            continue
+        args = node.args
+        if args is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time, but its saved values were already freed. "
+                "Pass retain_graph=True to the first backward call if you need to walk it again.")
+        ans, kw, rules = node.ans, node.kw, prim.vjps
+        if prim.multiple_results:
+            g = _materialize(g, ans)
+        for argnum, parent in zip(node.argnums, node.parents):
+            if need is not None and parent not in need:
+                continue
+            pg = rules[argnum](g, ans, *args, **kw)
+            if pg is None:
+                continue
+            if type(pg) is not tuple:
+                pg = _fit(pg, args[argnum])
+            cts[parent] = _accumulate(cts.get(parent), pg)
+        if not retain_graph:
+            node.args = node.ans = node.kw = None
+    return [want[t] for t in targets]

@@ -1,0 +1,252 @@
+"""Primitives, the registry, and the handful of primitives the engine itself needs.
+
+A primitive is a function on plain arrays plus derivative rules. Calling it on plain values costs one loop over the
+positional arguments and the raw call; calling it on traced values records a node on the innermost trace.
+
+Conventions every primitive follows:
+
+* positional arguments are arrays (or array-likes, scalars); static parameters (axis, shape, dtype ...) are
+  keyword arguments;
+* ``vjps[i](g, ans, *args, **params)`` returns the cotangent of argument i, written with funcgrad primitives so it
+  can be differentiated again. The engine sums it back to the argument's shape (undoing broadcasting) and casts it
+  to the argument's dtype, so rules only write the math; ``None`` as a rule means "no gradient" (a constant input),
+  a rule returning ``None`` means "zero";
+* a primitive with no rules at all is non-differentiable: traced inputs are unwrapped, and the result is a plain
+  value (comparisons, floor, argmax ...), i.e. the gradient stops there.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any, Callable
+
+from ..backend import namespace, namespace_of, shape_of
+from .errors import FuncgradError, TracerLeakError, describe, user_location
+from .trace import Box, getval
+
+__all__ = ["Primitive", "registry", "primitive", "select_output", "add_any", "sum_to", "broadcast_to", "cast",
+           "pack", "index0", "embed0", "Variadic"]
+
+#: name -> Primitive, for every public primitive. The registry-driven property tests walk this.
+registry: dict[str, "Primitive"] = {}
+
+
+class Variadic:
+    """Rule table for a primitive that takes any number of arrays: ``rule(i, g, ans, *args, **params)``."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __len__(self) -> int:
+        return sys.maxsize
+
+    def __getitem__(self, i: int) -> Callable:
+        return functools.partial(self.rule, i)
+
+
+def _contains_box(seq) -> bool:
+    for e in seq:
+        t = type(e)
+        if t is Box or ((t is list or t is tuple) and _contains_box(e)):
+            return True
+    return False
+
+
+class Primitive:
+    """A differentiable array operation: ``impl`` on plain arrays plus per-argument rules.
+
+    >>> import numpy as np
+    >>> twice = Primitive("twice_doc_example", lambda x: 2 * x, register=False)
+    >>> twice.def_vjp(lambda g, ans, x: twice(g))
+    >>> twice(np.ones(2))
+    array([2., 2.])
+    """
+
+    def __init__(self, name: str, impl: Callable, *, multiple_results: bool = False, register: bool = True,
+                 doc: str | None = None):
+        self.name = name
+        self.impl = impl
+        self.vjps: Any = ()
+        self.jvps: Any = ()  # forward-mode rules, filled by the forward-mode layer
+        self.multiple_results = multiple_results
+        self.__doc__ = doc or impl.__doc__
+        self.__wrapped__ = impl
+        if register:
+            if name in registry:
+                raise ValueError(f"a primitive named {name!r} is already registered")
+            registry[name] = self
+
+    def def_vjp(self, *rules: Callable | None) -> None:
+        """Set one VJP rule per positional argument (``None``: that argument gets no gradient)."""
+        self.vjps = tuple(rules)
+
+    def def_vjp_variadic(self, rule: Callable) -> None:
+        """Set one rule ``rule(i, g, ans, *args, **params)`` serving every positional argument."""
+        self.vjps = Variadic(rule)
+
+    def __repr__(self) -> str:
+        return f"<funcgrad primitive {self.name}>"
+
+    def __call__(self, *args, **kw):
+        for a in args:
+            t = type(a)
+            if t is Box or ((t is list or t is tuple) and _contains_box(a)):
+                return self._bind(args, kw)
+        try:
+            return self.impl(*args, **kw)
+        except FuncgradError:
+            raise
+        except (ValueError, TypeError, IndexError, ArithmeticError) as e:
+            raise self._input_error(e, args, kw) from None
+
+    def _input_error(self, e: Exception, args, kw) -> Exception:
+        params = "".join(f", {k}={v!r}" for k, v in kw.items())
+        msg = (f"funcgrad.{self.name}({', '.join(describe(a) for a in args)}{params}): {e} "
+               f"(called at {user_location()})")
+        try:
+            return type(e)(msg)
+        except Exception:  # exception types with unusual constructors
+            return ValueError(msg)
+
+    def _bind(self, args, kw):
+        # Sequences that mix traced values and numbers become one traced array first, as NumPy would make them
+        # one array.
+        args = tuple(pack(*a) if (type(a) is list or type(a) is tuple) and _contains_box(a) else a for a in args)
+        top = None
+        for a in args:
+            if type(a) is Box:
+                tr = a.trace
+                if top is None or tr.level > top.level:
+                    top = tr
+        if top is None:  # only possible when packing produced plain values
+            return self(*args, **kw)
+        if not top.active:
+            raise TracerLeakError(
+                f"funcgrad.{self.name} received a value traced by {top.transform}{top.where}, which has already "
+                f"returned (at {user_location()}). A traced value must not escape the function being "
+                f"transformed: return it (or pass it through has_aux=True) instead of storing it.")
+        rules = self.vjps
+        if not rules:
+            return self.impl(*[getval(a) for a in args], **kw)
+        nrules = len(rules)
+        argvals = list(args)
+        argnums = []
+        parents = []
+        for i, a in enumerate(args):
+            if type(a) is Box and a.trace is top:
+                argvals[i] = a.value
+                if i < nrules and rules[i] is not None:
+                    argnums.append(i)
+                    parents.append(a.node)
+        ans = self(*argvals, **kw)
+        if not argnums:
+            return ans
+        return top.process(self, ans, tuple(argvals), kw, tuple(argnums), tuple(parents))
+
+
+def primitive(name: str, *, multiple_results: bool = False) -> Callable[[Callable], Primitive]:
+    """Decorator form: ``@primitive("sin")`` over the raw implementation.
+
+    >>> @primitive("cube_doc_example")
+    ... def cube(x):
+    ...     return x ** 3
+    >>> cube(2.0)
+    8.0
+    >>> del registry["cube_doc_example"]
+    """
+    def wrap(impl: Callable) -> Primitive:
+        return Primitive(name, impl, multiple_results=multiple_results)
+    return wrap
+
+
+# --- primitives the engine itself relies on -------------------------------------------------------------------
+
+select_output = Primitive("select_output", lambda t, index: t[index], register=False,
+                          doc="Output ``index`` of a multiple-result primitive (internal).")
+select_output.def_vjp(lambda g, ans, t, index: tuple(g if i == index else None for i in range(len(t))))
+
+
+@primitive("add_any")
+def add_any(x, y):
+    """Sum of two cotangents (the engine's accumulator)."""
+    return x + y
+
+
+add_any.def_vjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
+
+
+@functools.lru_cache(maxsize=1024)
+def _sum_axes(src: tuple, dst: tuple) -> tuple[tuple, bool]:
+    lead = len(src) - len(dst)
+    if lead < 0:
+        raise ValueError(f"cannot sum shape {src} down to the larger shape {dst}")
+    axes = list(range(lead))
+    for i, d in enumerate(dst):
+        s = src[lead + i]
+        if d == 1 and s != 1:
+            axes.append(lead + i)
+        elif d != s:
+            raise ValueError(f"cannot sum shape {src} down to shape {dst}")
+    return tuple(axes), lead > 0
+
+
+@primitive("sum_to")
+def sum_to(x, shape):
+    """Sum ``x`` over the axes that broadcasting to its shape added or stretched, giving ``shape``."""
+    xs = shape_of(x)
+    if xs == tuple(shape):
+        return x
+    axes, has_lead = _sum_axes(xs, tuple(shape))
+    xp = namespace(x)
+    out = xp.sum(x, axis=axes, keepdims=True)
+    return xp.reshape(out, shape) if has_lead else out
+
+
+sum_to.def_vjp(lambda g, ans, x, shape: broadcast_to(g, shape=shape_of(x)))
+
+
+@primitive("broadcast_to")
+def broadcast_to(x, shape):
+    """``numpy.broadcast_to`` (a read-only view)."""
+    return namespace(x).broadcast_to(x, shape)
+
+
+broadcast_to.def_vjp(lambda g, ans, x, shape: g)  # the engine sums g back to x's shape
+
+
+@primitive("cast")
+def cast(x, dtype):
+    """``x.astype(dtype)``; the engine casts cotangents back to each input's dtype with it."""
+    return namespace(x).asarray(x).astype(dtype)
+
+
+cast.def_vjp(lambda g, ans, x, dtype: g)  # the engine casts g back to x's dtype
+
+
+@primitive("pack")
+def pack(*xs):
+    """Stack same-shaped values along a new leading axis; how ``[x, 2 * y]`` becomes one traced array."""
+    xp = namespace_of(*xs)
+    return xp.stack([xp.asarray(x) for x in xs])
+
+
+@primitive("index0")
+def index0(x, i):
+    """``x[i]`` for an integer ``i`` on the leading axis."""
+    return x[i]
+
+
+@primitive("embed0")
+def embed0(g, i, n):
+    """A zero array with ``n`` rows whose row ``i`` is ``g`` (the transpose of :func:`index0`)."""
+    xp = namespace(g)
+    out = xp.zeros((n,) + shape_of(g), dtype=g.dtype)
+    out[i] = g
+    return out
+
+
+pack.def_vjp_variadic(lambda i, g, ans, *xs: index0(g, i=i))
+index0.def_vjp(lambda g, ans, x, i: embed0(g, i=i, n=shape_of(x)[0]))
+embed0.def_vjp(lambda g, ans, x, i, n: index0(g, i=i))

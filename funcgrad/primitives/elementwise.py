@@ -1,0 +1,212 @@
+"""Elementwise primitives: ufuncs, comparisons, ``where`` and ``clip``, each beside its VJP rules.
+
+Kinks and ties follow one convention (HIPS autograd's and PyTorch's where they agree): ``abs'(0) = 0``,
+``sign'`` is zero, and a tie in ``maximum``/``minimum`` sends half of the gradient to each side. ``floor``,
+``ceil``, ``round``, ``rint``, ``trunc``, ``sign``, comparisons and logical ops are non-differentiable: they
+accept traced values and return plain arrays, so the gradient stops there.
+"""
+from __future__ import annotations
+
+import math
+
+from ..backend import namespace, namespace_of
+from ..core import Primitive
+
+
+def _doc(name: str, what: str, example_args: str = "[0.5, 1.5]") -> str:
+    return (f"{what}, as ``numpy.{name}``.\n\n"
+            f">>> import funcgrad.numpy as fnp\n"
+            f">>> fnp.{name}(fnp.array({example_args})).shape\n(2,)\n")
+
+
+def _unary(name: str, what: str, np_name: str | None = None, example: str = "[0.5, 0.25]") -> Primitive:
+    np_name = np_name or name
+
+    def impl(x, **kw):
+        return getattr(namespace(x), np_name)(x, **kw)
+
+    impl.__name__ = name
+    return Primitive(name, impl, doc=_doc(name, what, example))
+
+
+def _binary(name: str, what: str, np_name: str | None = None) -> Primitive:
+    np_name = np_name or name
+
+    def impl(x, y):
+        return getattr(namespace_of(x, y), np_name)(x, y)
+
+    impl.__name__ = name
+    return Primitive(name, impl, doc=(f"{what}, as ``numpy.{name}`` (broadcasting).\n\n"
+                                      f">>> import funcgrad.numpy as fnp\n"
+                                      f">>> fnp.{name}(fnp.array([0.5, 1.5]), 2.0).shape\n(2,)\n"))
+
+
+# --- unary ------------------------------------------------------------------------------------------------------
+negative = _unary("negative", "Elementwise negation")
+absolute = _unary("absolute", "Elementwise absolute value (its derivative at 0 is taken as 0)", "abs")
+exp = _unary("exp", "Elementwise exponential")
+expm1 = _unary("expm1", "Elementwise exp(x) - 1, accurate near 0")
+log = _unary("log", "Elementwise natural logarithm")
+log1p = _unary("log1p", "Elementwise log(1 + x), accurate near 0")
+log2 = _unary("log2", "Elementwise base-2 logarithm")
+log10 = _unary("log10", "Elementwise base-10 logarithm")
+sqrt = _unary("sqrt", "Elementwise square root")
+cbrt = _unary("cbrt", "Elementwise cube root")
+square = _unary("square", "Elementwise square")
+reciprocal = _unary("reciprocal", "Elementwise 1 / x")
+sin = _unary("sin", "Elementwise sine")
+cos = _unary("cos", "Elementwise cosine")
+tan = _unary("tan", "Elementwise tangent")
+arcsin = _unary("arcsin", "Elementwise inverse sine")
+arccos = _unary("arccos", "Elementwise inverse cosine")
+arctan = _unary("arctan", "Elementwise inverse tangent")
+sinh = _unary("sinh", "Elementwise hyperbolic sine")
+cosh = _unary("cosh", "Elementwise hyperbolic cosine")
+tanh = _unary("tanh", "Elementwise hyperbolic tangent")
+arcsinh = _unary("arcsinh", "Elementwise inverse hyperbolic sine")
+arccosh = _unary("arccosh", "Elementwise inverse hyperbolic cosine", example="[1.5, 2.5]")
+arctanh = _unary("arctanh", "Elementwise inverse hyperbolic tangent")
+# non-differentiable (no rules: traced inputs are unwrapped and the gradient stops)
+sign = _unary("sign", "Elementwise sign (non-differentiable: zero gradient)")
+floor = _unary("floor", "Elementwise floor (non-differentiable)")
+ceil = _unary("ceil", "Elementwise ceiling (non-differentiable)")
+rint = _unary("rint", "Elementwise round to nearest integer (non-differentiable)")
+trunc = _unary("trunc", "Elementwise truncation toward zero (non-differentiable)")
+round = _unary("round", "Elementwise rounding to ``decimals`` (non-differentiable)")  # noqa: A001
+isfinite = _unary("isfinite", "Elementwise test for finite values (boolean)")
+isnan = _unary("isnan", "Elementwise test for NaN (boolean)")
+isinf = _unary("isinf", "Elementwise test for infinities (boolean)")
+logical_not = _unary("logical_not", "Elementwise logical not (boolean)")
+
+negative.def_vjp(lambda g, ans, x: negative(g))
+absolute.def_vjp(lambda g, ans, x: multiply(g, sign(x)))
+exp.def_vjp(lambda g, ans, x: multiply(g, ans))
+expm1.def_vjp(lambda g, ans, x: multiply(g, add(ans, 1.0)))
+log.def_vjp(lambda g, ans, x: divide(g, x))
+log1p.def_vjp(lambda g, ans, x: divide(g, add(x, 1.0)))
+log2.def_vjp(lambda g, ans, x: divide(g, multiply(x, math.log(2.0))))
+log10.def_vjp(lambda g, ans, x: divide(g, multiply(x, math.log(10.0))))
+sqrt.def_vjp(lambda g, ans, x: divide(g, multiply(ans, 2.0)))
+cbrt.def_vjp(lambda g, ans, x: divide(g, multiply(square(ans), 3.0)))
+square.def_vjp(lambda g, ans, x: multiply(g, multiply(x, 2.0)))
+reciprocal.def_vjp(lambda g, ans, x: negative(multiply(g, square(ans))))
+sin.def_vjp(lambda g, ans, x: multiply(g, cos(x)))
+cos.def_vjp(lambda g, ans, x: negative(multiply(g, sin(x))))
+tan.def_vjp(lambda g, ans, x: multiply(g, add(square(ans), 1.0)))
+arcsin.def_vjp(lambda g, ans, x: divide(g, sqrt(subtract(1.0, square(x)))))
+arccos.def_vjp(lambda g, ans, x: negative(divide(g, sqrt(subtract(1.0, square(x))))))
+arctan.def_vjp(lambda g, ans, x: divide(g, add(square(x), 1.0)))
+sinh.def_vjp(lambda g, ans, x: multiply(g, cosh(x)))
+cosh.def_vjp(lambda g, ans, x: multiply(g, sinh(x)))
+tanh.def_vjp(lambda g, ans, x: multiply(g, subtract(1.0, square(ans))))
+arcsinh.def_vjp(lambda g, ans, x: divide(g, sqrt(add(square(x), 1.0))))
+arccosh.def_vjp(lambda g, ans, x: divide(g, sqrt(subtract(square(x), 1.0))))
+arctanh.def_vjp(lambda g, ans, x: divide(g, subtract(1.0, square(x))))
+
+# --- binary -----------------------------------------------------------------------------------------------------
+add = _binary("add", "Elementwise sum")
+subtract = _binary("subtract", "Elementwise difference")
+multiply = _binary("multiply", "Elementwise product")
+divide = _binary("divide", "Elementwise true division")
+power = _binary("power", "Elementwise power")
+maximum = _binary("maximum", "Elementwise maximum (ties split the gradient evenly)")
+minimum = _binary("minimum", "Elementwise minimum (ties split the gradient evenly)")
+logaddexp = _binary("logaddexp", "Elementwise log(exp(x) + exp(y)), computed stably")
+arctan2 = _binary("arctan2", "Elementwise arctan(x1 / x2) choosing the quadrant")
+hypot = _binary("hypot", "Elementwise sqrt(x1**2 + x2**2)")
+mod = _binary("mod", "Elementwise remainder with the sign of the divisor")
+floor_divide = _binary("floor_divide", "Elementwise floor division (non-differentiable)")
+equal = _binary("equal", "Elementwise x == y (boolean)")
+not_equal = _binary("not_equal", "Elementwise x != y (boolean)")
+less = _binary("less", "Elementwise x < y (boolean)")
+less_equal = _binary("less_equal", "Elementwise x <= y (boolean)")
+greater = _binary("greater", "Elementwise x > y (boolean)")
+greater_equal = _binary("greater_equal", "Elementwise x >= y (boolean)")
+logical_and = _binary("logical_and", "Elementwise logical and (boolean)")
+logical_or = _binary("logical_or", "Elementwise logical or (boolean)")
+logical_xor = _binary("logical_xor", "Elementwise logical xor (boolean)")
+
+add.def_vjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
+subtract.def_vjp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
+multiply.def_vjp(lambda g, ans, x, y: multiply(g, y), lambda g, ans, x, y: multiply(g, x))
+divide.def_vjp(lambda g, ans, x, y: divide(g, y),
+               lambda g, ans, x, y: negative(divide(multiply(g, ans), y)))
+
+
+def _power_dx(g, ans, x, y):
+    if isinstance(y, (int, float)):
+        # constant exponents (x ** 2) are the common case: keep x ** 0 terms exact, so that repeated
+        # differentiation at x == 0 never meets 0 * inf.
+        if y == 0:
+            return None
+        return multiply(g, multiply(y, power(x, y - 1))) if y != 1 else g
+    singular = logical_and(equal(x, 0.0), equal(y, 0.0))
+    return multiply(g, where(singular, 0.0, multiply(y, power(x, subtract(y, 1.0)))))
+
+
+def _power_dy(g, ans, x, y):
+    # d/dy x**y = x**y log x; where x == 0 the limit is taken as 0 (y > 0), the convention of autograd and torch.
+    safe_x = where(equal(x, 0.0), 1.0, x)
+    return multiply(g, multiply(ans, log(safe_x)))
+
+
+power.def_vjp(_power_dx, _power_dy)
+
+
+def _tie_share(first, second):
+    """Share of the gradient that goes to ``first`` where it wins: 1, 0.5 on a tie, else 0 (a constant)."""
+    return add(greater(first, second), multiply(equal(first, second), 0.5))
+
+
+maximum.def_vjp(lambda g, ans, x, y: multiply(g, _tie_share(x, y)),
+                lambda g, ans, x, y: multiply(g, _tie_share(y, x)))
+minimum.def_vjp(lambda g, ans, x, y: multiply(g, _tie_share(y, x)),
+                lambda g, ans, x, y: multiply(g, _tie_share(x, y)))
+logaddexp.def_vjp(lambda g, ans, x, y: multiply(g, exp(subtract(x, ans))),
+                  lambda g, ans, x, y: multiply(g, exp(subtract(y, ans))))
+
+
+def _atan2_den(y, x):
+    return add(square(x), square(y))
+
+
+arctan2.def_vjp(lambda g, ans, y, x: divide(multiply(g, x), _atan2_den(y, x)),
+                lambda g, ans, y, x: negative(divide(multiply(g, y), _atan2_den(y, x))))
+hypot.def_vjp(lambda g, ans, x, y: multiply(g, divide(x, ans)), lambda g, ans, x, y: multiply(g, divide(y, ans)))
+mod.def_vjp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(multiply(g, floor_divide(x, y))))
+
+
+# --- selection --------------------------------------------------------------------------------------------------
+def _where_impl(condition, x, y):
+    return namespace_of(x, y, condition).where(condition, x, y)
+
+
+where = Primitive("where", _where_impl, doc=(
+    "Elements of ``x`` where ``condition`` holds, else of ``y``, as ``numpy.where`` (three-argument form). "
+    "The gradient flows to the chosen side only.\n\n"
+    ">>> import funcgrad.numpy as fnp\n>>> fnp.where(fnp.array([True, False]), 1.0, 2.0)\narray([1., 2.])\n"))
+where.def_vjp(None, lambda g, ans, c, x, y: where(c, g, 0.0), lambda g, ans, c, x, y: where(c, 0.0, g))
+
+
+def _clip_impl(x, a_min, a_max):
+    return namespace_of(x, a_min, a_max).clip(x, a_min, a_max)
+
+
+clip = Primitive("clip", _clip_impl, doc=(
+    "``x`` limited to ``[a_min, a_max]``, as ``numpy.clip``; either bound may be None. At a boundary the "
+    "gradient goes to ``x``.\n\n"
+    ">>> import funcgrad.numpy as fnp\n>>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), -1.0, 1.0)\n"
+    "array([-1. ,  0.5,  1. ])\n"))
+
+
+def _clip_dx(g, ans, x, lo, hi):
+    inside = 1.0
+    if lo is not None:
+        inside = multiply(inside, greater_equal(x, lo))
+    if hi is not None:
+        inside = multiply(inside, less_equal(x, hi))
+    return multiply(g, inside)
+
+
+clip.def_vjp(_clip_dx, lambda g, ans, x, lo, hi: multiply(g, less(x, lo)),
+             lambda g, ans, x, lo, hi: multiply(g, greater(x, hi)))

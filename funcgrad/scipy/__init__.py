@@ -1,0 +1,2 @@
+"""SciPy-compatible names over funcgrad primitives (``funcgrad.scipy.special``)."""
+from . import special  # noqa: F401

@@ -1,0 +1,1 @@
+"""``scipy.special`` names: ``logsumexp``, ``softmax``, ``log_softmax``."""

@@ -1,0 +1,111 @@
+"""``check_grads``: derivative rules against central finite differences, by random projection."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import tree
+from ..backend import namespace
+from ..core import Box, Trace, toposort
+from ..transforms import vjp
+
+__all__ = ["check_grads", "primitives_used"]
+
+
+def _to_host(x: Any) -> np.ndarray:
+    if hasattr(x, "get") and namespace(x) is not np:  # CuPy-like device arrays
+        x = x.get()
+    return np.asarray(x)
+
+
+def _vdot(a: list, b: list) -> float:
+    return float(sum(np.vdot(_to_host(x).ravel(), _to_host(y).ravel()).real for x, y in zip(a, b)))
+
+
+def _randn_like(rng: np.random.Generator, leaves: list) -> list:
+    out = []
+    for x in leaves:
+        host = rng.standard_normal(np.shape(_to_host(x)))
+        xp = namespace(x)
+        out.append(xp.asarray(host, dtype=getattr(x, "dtype", np.float64)) if xp is not np else
+                   np.asarray(host, dtype=getattr(x, "dtype", np.float64)))
+    return out
+
+
+def _shift(leaves: list, direction: list, eps: float) -> list:
+    return [x + eps * d for x, d in zip(leaves, direction)]
+
+
+def _check_no_aliasing(grads: list, inputs: list, where: str) -> None:
+    arrays = [g for g in grads if isinstance(g, np.ndarray) and g.size > 0]
+    for i, g in enumerate(arrays):
+        for h in arrays[i + 1:]:
+            if np.shares_memory(g, h):
+                raise AssertionError(f"{where}: two returned gradients share memory")
+        for x in inputs:
+            if isinstance(x, np.ndarray) and np.shares_memory(g, x):
+                raise AssertionError(f"{where}: a returned gradient shares memory with an input")
+
+
+def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, eps: float = 1e-6, rtol: float = 1e-5,
+                atol: float = 1e-6, seed: int = 0) -> None:
+    """Check the VJPs of ``f`` at ``args`` against central finite differences, up to ``order``.
+
+    For random directions ``v`` (like the inputs) and ``u`` (like the output), ``<u, J v>`` from finite differences
+    must match ``<vjp(u), v>``; for order 2 the same is checked for the function ``x -> vjp(f, x)(u)``, and so on.
+    Inputs should be float64 (finite differences need it). Also checks that ``f`` leaves its inputs unmodified and
+    that no two returned gradients share memory. Raises AssertionError on a mismatch.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> check_grads(lambda x: fnp.sin(x) * x, (np.linspace(-1.0, 1.0, 5),), order=2)
+    """
+    args = tuple(args)
+    rng = np.random.default_rng(seed)
+    leaves, treedef = tree.flatten(args)
+    before = [np.array(_to_host(x), copy=True) for x in leaves]
+
+    def flat_f(*xs):
+        return f(*tree.unflatten(treedef, xs))
+
+    out, f_vjp = vjp(flat_f, *leaves)
+    out_leaves, out_def = tree.flatten(out)
+    for x, b in zip(leaves, before):
+        if not np.array_equal(_to_host(x), b, equal_nan=True):
+            raise AssertionError(f"{getattr(f, '__name__', f)}: an input was modified in place")
+    v = _randn_like(rng, leaves)
+    u = _randn_like(rng, out_leaves)
+    grads = list(f_vjp(tree.unflatten(out_def, u)))
+    _check_no_aliasing(grads, leaves + u, getattr(f, "__name__", "f"))
+    analytic = _vdot(grads, v)
+    plus = tree.leaves(flat_f(*_shift(leaves, v, eps)))
+    minus = tree.leaves(flat_f(*_shift(leaves, v, -eps)))
+    numeric = _vdot(u, [(_to_host(p) - _to_host(m)) / (2 * eps) for p, m in zip(plus, minus)])
+    if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
+        raise AssertionError(
+            f"{getattr(f, '__name__', 'f')}: order-1 derivative mismatch: VJP gives {analytic!r}, "
+            f"finite differences give {numeric!r} (difference {abs(analytic - numeric):.3g})")
+    if order > 1:
+        u_tree = tree.unflatten(out_def, u)
+
+        def vjp_of_f(*xs):
+            return vjp(flat_f, *xs)[1](u_tree)
+
+        vjp_of_f.__name__ = f"vjp({getattr(f, '__name__', 'f')})"
+        check_grads(vjp_of_f, leaves, order - 1, eps=eps, rtol=rtol, atol=atol, seed=seed + 1)
+
+
+def primitives_used(f: Callable, *args: Any) -> set[str]:
+    """Names of the primitives recorded when differentiating ``f`` at ``args`` (a test and debugging aid).
+
+    >>> import funcgrad.numpy as fnp
+    >>> sorted(primitives_used(lambda x: fnp.sin(x) * 2.0, 1.0))
+    ['multiply', 'sin']
+    """
+    trace = Trace("primitives_used")
+    leaves, td = tree.flatten(args)
+    boxes = [trace.new_input(np.float64(x) if type(x) is float else x) for x in leaves]
+    out = f(*tree.unflatten(td, boxes))
+    trace.close()
+    roots = [o.node for o in tree.leaves(out) if type(o) is Box and o.trace is trace]
+    return {n.prim.name for n in toposort(roots) if n.prim is not None}
