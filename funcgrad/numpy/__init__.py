@@ -5,7 +5,15 @@
 True
 """
 from ..primitives.elementwise import *  # noqa: F401,F403
-from ..primitives.elementwise import absolute as abs  # noqa: F401
+from ..primitives.reductions import *  # noqa: F401,F403
+from ..primitives.shape import *  # noqa: F401,F403
+from ..primitives.creation import *  # noqa: F401,F403
+from ..primitives.indexing import *  # noqa: F401,F403
+from ..primitives.linalg import *  # noqa: F401,F403
+from ..primitives.einsum import *  # noqa: F401,F403
+from . import linalg  # noqa: F401
+
 from . import _methods as _m
+
 _m._install()
 del _m

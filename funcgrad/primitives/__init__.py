@@ -1,2 +1,8 @@
-"""The primitive families: each module declares its primitives beside their derivative rules."""
-from . import elementwise  # noqa: F401
+"""The primitive families: each module declares its primitives beside their derivative rules.
+
+Each family lists its NumPy-facing names in ``__all__`` (re-exported by :mod:`funcgrad.numpy`) and the names that
+belong under ``funcgrad.numpy.linalg`` in ``LINALG``.
+"""
+from . import creation, einsum, elementwise, indexing, linalg, reductions, shape, special  # noqa: F401
+
+FAMILIES = (elementwise, reductions, shape, creation, indexing, linalg, einsum, special)

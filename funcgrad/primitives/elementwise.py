@@ -10,7 +10,18 @@ from __future__ import annotations
 import math
 
 from ..backend import namespace, namespace_of
-from ..core import Primitive
+from ..core import Primitive, getval
+from ..core.primitive import cast
+
+__all__ = [
+    "negative", "absolute", "abs", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "cbrt", "square",
+    "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
+    "arctanh", "sign", "floor", "ceil", "rint", "trunc", "round", "around", "isfinite", "isnan", "isinf",
+    "logical_not", "add", "subtract", "multiply", "divide", "true_divide", "power", "pow", "maximum", "minimum",
+    "logaddexp", "arctan2", "hypot", "mod", "remainder", "floor_divide", "equal", "not_equal", "less", "less_equal",
+    "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "where", "clip", "astype",
+]
+LINALG: list = []
 
 
 def _doc(name: str, what: str, example_args: str = "[0.5, 1.5]") -> str:
@@ -210,3 +221,26 @@ def _clip_dx(g, ans, x, lo, hi):
 
 clip.def_vjp(_clip_dx, lambda g, ans, x, lo, hi: multiply(g, less(x, lo)),
              lambda g, ans, x, lo, hi: multiply(g, greater(x, hi)))
+
+
+# --- aliases and casting ------------------------------------------------------------------------------------------
+abs = absolute  # noqa: A001
+around = round
+true_divide = divide
+pow = power  # noqa: A001
+remainder = mod
+
+
+def astype(x, dtype, copy: bool = True):
+    """``x`` converted to ``dtype``, as ``x.astype(dtype)``. Gradients flow through floating and complex
+    targets (cast back to ``x``'s dtype); converting to an integer or boolean dtype stops the gradient.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.astype(np.array([1.5, 2.5]), np.float32).dtype
+    dtype('float32')
+    """
+    import numpy as _onp
+
+    if _onp.dtype(dtype).kind not in "fc":
+        x = getval(x)
+    return cast(x, dtype=dtype)

@@ -1,0 +1,3 @@
+"""The creation family (being written)."""
+__all__: list = []
+LINALG: list = []  # names exported under funcgrad.numpy.linalg

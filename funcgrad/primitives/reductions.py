@@ -1,0 +1,3 @@
+"""The reductions family (being written)."""
+__all__: list = []
+LINALG: list = []  # names exported under funcgrad.numpy.linalg
