@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["namespace", "register_namespace", "is_float", "is_inexact", "shape_of", "dtype_of", "device_of"]
+__all__ = ["NUMPY_TYPES", "namespace", "register_namespace", "is_float", "is_inexact", "shape_of", "dtype_of", "device_of"]
 
 # Types whose namespace is NumPy. Python scalars combine with any array library, so they count as NumPy here and
 # lose to a device array when two operands disagree (see namespace_of_args).
-_NUMPY_TYPES = {np.ndarray, np.float64, np.float32, np.float16, np.complex128, np.complex64, np.int64, np.int32,
+NUMPY_TYPES = {np.ndarray, np.float64, np.float32, np.float16, np.complex128, np.complex64, np.int64, np.int32,
                 np.int16, np.int8, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_, float, int, bool, complex}
 
 # Extra array types: type -> namespace module. Filled lazily for CuPy and explicitly for test stand-ins.
@@ -28,7 +28,7 @@ def register_namespace(array_type: type, module: ModuleType) -> None:
     >>> register_namespace(np.ndarray, np)
     """
     if module is np:
-        _NUMPY_TYPES.add(array_type)
+        NUMPY_TYPES.add(array_type)
     else:
         _EXTRA[array_type] = module
 
@@ -45,7 +45,7 @@ def _lookup(x: Any) -> ModuleType:
         _EXTRA[t] = cupy
         return cupy
     if isinstance(x, np.generic):
-        _NUMPY_TYPES.add(t)
+        NUMPY_TYPES.add(t)
         return np
     return np
 
@@ -57,7 +57,7 @@ def namespace(x: Any) -> ModuleType:
     >>> namespace(np.ones(3)) is np
     True
     """
-    if type(x) in _NUMPY_TYPES:
+    if type(x) in NUMPY_TYPES:
         return np
     return _lookup(x)
 
@@ -70,7 +70,7 @@ def namespace_of(*xs: Any) -> ModuleType:
     True
     """
     for x in xs:
-        if type(x) not in _NUMPY_TYPES:
+        if type(x) not in NUMPY_TYPES:
             mod = _lookup(x)
             if mod is not np:
                 return mod

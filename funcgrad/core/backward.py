@@ -64,10 +64,10 @@ def zeros_for(x: Any) -> Any:
 def _fit(g: Any, arg: Any) -> Any:
     """Sum a cotangent back to its argument's shape and cast it to the argument's dtype: the engine's chores."""
     ashape = shape_of(arg)
-    if g.shape != ashape:
+    if shape_of(g) != ashape:
         g = sum_to(g, shape=ashape)
     adtype = dtype_of(arg)
-    if g.dtype != adtype:
+    if dtype_of(g) != adtype:
         g = cast(g, dtype=adtype)
     return g
 
@@ -128,8 +128,14 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
             if pg is None:
                 continue
             if type(pg) is not tuple:
-                pg = _fit(pg, args[argnum])
-            cts[parent] = _accumulate(cts.get(parent), pg)
+                arg = args[argnum]
+                try:
+                    if pg.shape != arg.shape or pg.dtype != arg.dtype:
+                        pg = _fit(pg, arg)
+                except AttributeError:  # a Python scalar from a rule, or an argument without shape
+                    pg = _fit(namespace(arg).asarray(pg), arg)
+            prev = cts.get(parent)
+            cts[parent] = pg if prev is None else _accumulate(prev, pg)
         if not retain_graph:
             node.args = node.ans = node.kw = None
     return [want[t] for t in targets]

@@ -46,7 +46,12 @@ class Variadic:
         return functools.partial(self.rule, i)
 
 
+_SLOW_TYPES = frozenset({Box, list, tuple})
+
+
 def _contains_box(seq) -> bool:
+    if type(seq) is not list and type(seq) is not tuple:
+        return False
     for e in seq:
         t = type(e)
         if t is Box or ((t is list or t is tuple) and _contains_box(e)):
@@ -79,7 +84,10 @@ class Primitive:
             registry[name] = self
 
     def def_vjp(self, *rules: Callable | None) -> None:
-        """Set one VJP rule per positional argument (``None``: that argument gets no gradient)."""
+        """Set one VJP rule per positional argument (``None``: that argument gets no gradient).
+
+        Arguments past the last rule get no gradient either (optional trailing array arguments).
+        """
         self.vjps = tuple(rules)
 
     def def_vjp_variadic(self, rule: Callable) -> None:
@@ -90,9 +98,9 @@ class Primitive:
         return f"<funcgrad primitive {self.name}>"
 
     def __call__(self, *args, **kw):
+        # The fast path: one type test per positional argument, then the raw implementation.
         for a in args:
-            t = type(a)
-            if t is Box or ((t is list or t is tuple) and _contains_box(a)):
+            if type(a) in _SLOW_TYPES:
                 return self._bind(args, kw)
         try:
             return self.impl(*args, **kw)
@@ -111,17 +119,25 @@ class Primitive:
             return ValueError(msg)
 
     def _bind(self, args, kw):
-        # Sequences that mix traced values and numbers become one traced array first, as NumPy would make them
-        # one array.
-        args = tuple(pack(*a) if (type(a) is list or type(a) is tuple) and _contains_box(a) else a for a in args)
         top = None
         for a in args:
-            if type(a) is Box:
+            t = type(a)
+            if t is Box:
                 tr = a.trace
                 if top is None or tr.level > top.level:
                     top = tr
-        if top is None:  # only possible when packing produced plain values
-            return self(*args, **kw)
+            elif (t is list or t is tuple) and _contains_box(a):
+                # Sequences that mix traced values and numbers become one traced array, as NumPy would make
+                # them one array.
+                return self(*[pack(*e) if (type(e) is list or type(e) is tuple) and _contains_box(e) else e
+                              for e in args], **kw)
+        if top is None:  # plain lists only
+            try:
+                return self.impl(*args, **kw)
+            except FuncgradError:
+                raise
+            except (ValueError, TypeError, IndexError, ArithmeticError) as e:
+                raise self._input_error(e, args, kw) from None
         if not top.active:
             raise TracerLeakError(
                 f"funcgrad.{self.name} received a value traced by {top.transform}{top.where}, which has already "
@@ -129,21 +145,24 @@ class Primitive:
                 f"transformed: return it (or pass it through has_aux=True) instead of storing it.")
         rules = self.vjps
         if not rules:
-            return self.impl(*[getval(a) for a in args], **kw)
+            return self(*[getval(a) for a in args], **kw)
         nrules = len(rules)
         argvals = list(args)
         argnums = []
         parents = []
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if type(a) is Box and a.trace is top:
                 argvals[i] = a.value
                 if i < nrules and rules[i] is not None:
                     argnums.append(i)
                     parents.append(a.node)
+            i += 1
+        # The same call again, one trace level down: outer traces (nested transforms) record it in turn.
         ans = self(*argvals, **kw)
         if not argnums:
             return ans
-        return top.process(self, ans, tuple(argvals), kw, tuple(argnums), tuple(parents))
+        return top.process(self, ans, argvals, kw, argnums, parents)
 
 
 def primitive(name: str, *, multiple_results: bool = False) -> Callable[[Callable], Primitive]:

@@ -19,11 +19,19 @@ def _install() -> None:
     fnp = _fnp()
 
     def binop(name: str, fn_name: str):
-        def op(self, other):
-            return getattr(fnp, fn_name)(self, other)
+        fn = getattr(fnp, fn_name, None)
+        if fn is None:  # a family that is not there: keep the name resolvable later
+            def op(self, other):
+                return getattr(fnp, fn_name)(self, other)
 
-        def rop(self, other):
-            return getattr(fnp, fn_name)(other, self)
+            def rop(self, other):
+                return getattr(fnp, fn_name)(other, self)
+        else:
+            def op(self, other):
+                return fn(self, other)
+
+            def rop(self, other):
+                return fn(other, self)
 
         op.__name__, rop.__name__ = f"__{name}__", f"__r{name}__"
         setattr(Box, f"__{name}__", op)

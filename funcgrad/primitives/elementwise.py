@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 
-from ..backend import namespace, namespace_of
+import numpy as _onp
+
+from ..backend import NUMPY_TYPES, namespace, namespace_of
 from ..core import Primitive, getval
 from ..core.primitive import cast
 
@@ -32,8 +34,12 @@ def _doc(name: str, what: str, example_args: str = "[0.5, 1.5]") -> str:
 
 def _unary(name: str, what: str, np_name: str | None = None, example: str = "[0.5, 0.25]") -> Primitive:
     np_name = np_name or name
+    np_fn = getattr(_onp, np_name)
 
     def impl(x, **kw):
+        # NumPy inputs call the ufunc directly: the namespace lookup is only paid by other array libraries.
+        if type(x) in NUMPY_TYPES:
+            return np_fn(x, **kw)
         return getattr(namespace(x), np_name)(x, **kw)
 
     impl.__name__ = name
@@ -42,8 +48,11 @@ def _unary(name: str, what: str, np_name: str | None = None, example: str = "[0.
 
 def _binary(name: str, what: str, np_name: str | None = None) -> Primitive:
     np_name = np_name or name
+    np_fn = getattr(_onp, np_name)
 
     def impl(x, y):
+        if type(x) in NUMPY_TYPES and type(y) in NUMPY_TYPES:
+            return np_fn(x, y)
         return getattr(namespace_of(x, y), np_name)(x, y)
 
     impl.__name__ = name

@@ -1,0 +1,92 @@
+"""Bad input gets an error that names the operation, the shapes or dtypes, and what to do instead."""
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+from funcgrad.core import TracedConversionError, TracerLeakError
+
+
+def test_grad_of_non_scalar_output_names_the_shape_and_points_to_vjp():
+    with pytest.raises(TypeError, match=r"scalar.*shape \(3,\).*vjp"):
+        fg.grad(lambda x: x * 2.0)(np.ones(3))
+
+
+def test_integer_input_is_a_type_error_naming_the_argument():
+    def loss(weights, count):
+        return weights * count
+
+    with pytest.raises(TypeError, match=r"argument 0 \('weights'\).*int64"):
+        fg.grad(loss)(np.arange(3), 2.0)
+    with pytest.raises(TypeError, match=r"argument 1 \('count'\).*int"):
+        fg.grad(loss, argnums=1)(1.0, 2)
+    with pytest.raises(TypeError, match="bool"):
+        fg.grad(lambda b: b * 1.0)(np.array([True]))
+
+
+def test_integer_output_is_rejected():
+    with pytest.raises(TypeError, match="int"):
+        fg.grad(lambda x: np.int64(3))(1.0)
+
+
+def test_shape_mismatch_names_the_primitive_and_the_shapes():
+    with pytest.raises(ValueError) as info:
+        fg.grad(lambda x: fnp.add(x, np.ones(4))[0])(np.ones(3))
+    msg = str(info.value)
+    assert "funcgrad.add" in msg and "[3]" in msg and "[4]" in msg
+    assert __file__ in msg  # the user's line, not the tracer's
+
+
+def test_shape_mismatch_untraced_also_names_the_primitive():
+    with pytest.raises(ValueError, match=r"funcgrad\.multiply"):
+        fnp.multiply(np.ones((2, 3)), np.ones((4,)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: np.sin(x),
+    lambda x: np.asarray(x),
+    lambda x: np.sum(x),
+    lambda x: np.exp(x) * 1.0,
+])
+def test_traced_value_passed_to_plain_numpy_points_to_funcgrad_numpy(call):
+    with pytest.raises(TracedConversionError, match="funcgrad.numpy"):
+        fg.grad(lambda x: call(x))(1.0)
+
+
+def test_float_of_a_traced_value_would_drop_the_gradient():
+    with pytest.raises(TypeError, match="drop its gradient"):
+        fg.grad(lambda x: x * float(x))(1.0)
+
+
+def test_assignment_into_a_traced_array_points_to_at():
+    def f(x):
+        x[0] = 1.0
+        return x * 1.0
+
+    with pytest.raises(TypeError, match=r"\.at\[idx\]\.set"):
+        fg.grad(f)(np.ones(3))
+
+
+def test_leaked_traced_value_names_the_transform():
+    stash = []
+
+    def leaky(x):
+        stash.append(x * 2.0)
+        return x * 1.0
+
+    fg.grad(leaky)(1.0)
+    with pytest.raises(TracerLeakError, match=r"grad\(leaky\).*already returned"):
+        fnp.sin(stash[0])
+
+
+def test_non_pair_with_has_aux():
+    with pytest.raises(TypeError, match="pair"):
+        fg.grad(lambda x: x * 1.0, has_aux=True)(1.0)
+
+
+def test_errors_inside_user_code_propagate_unchanged():
+    def f(x):
+        raise KeyError("user bug")
+
+    with pytest.raises(KeyError, match="user bug"):
+        fg.grad(f)(1.0)
