@@ -123,7 +123,7 @@ class Primitive:
         for a in args:
             t = type(a)
             if t is Box:
-                tr = a.trace
+                tr = a._trace
                 if top is None or tr.level > top.level:
                     top = tr
             elif (t is list or t is tuple) and _contains_box(a):
@@ -152,7 +152,7 @@ class Primitive:
         parents = []
         i = 0
         for a in args:
-            if type(a) is Box and a.trace is top:
+            if type(a) is Box and a._trace is top:
                 argvals[i] = a.value
                 if i < nrules and rules[i] is not None:
                     argnums.append(i)

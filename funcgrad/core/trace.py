@@ -95,7 +95,7 @@ def is_traced(x: Any) -> bool:
 
 def _conversion_error(what: str, box: "Box") -> TracedConversionError:
     return TracedConversionError(
-        f"{what} on a value traced by {box.trace.transform} (shape {tuple(box.shape)}, dtype {box.dtype}) would "
+        f"{what} on a value traced by {box._trace.transform} (shape {tuple(box.shape)}, dtype {box.dtype}) would "
         f"silently drop its gradient (at {user_location()}). Use the functions of funcgrad.numpy "
         f"(`import funcgrad.numpy as fnp`) inside differentiated code; to get the plain value, return it from the "
         f"function (value_and_grad, or has_aux=True) instead of converting it here.")
@@ -108,7 +108,7 @@ class Box:
     ``.at[...]`` updates are attached by :mod:`funcgrad.numpy`), and transforms never return them.
     """
 
-    __slots__ = ("value", "node", "trace")
+    __slots__ = ("value", "node", "_trace")
     __array_priority__ = 1000.0
     # Filled by funcgrad.numpy: the plain NumPy ufuncs that an operator on an ndarray and a box may dispatch to.
     _operator_ufuncs: dict = {}
@@ -116,7 +116,7 @@ class Box:
     def __init__(self, value, node, trace):
         self.value = value
         self.node = node
-        self.trace = trace
+        self._trace = trace
 
     shape = property(lambda self: self.value.shape)
     dtype = property(lambda self: self.value.dtype)
@@ -138,7 +138,7 @@ class Box:
         return bool(getval(self.value))
 
     def __repr__(self) -> str:
-        return f"Traced<{self.trace.transform}>({getval(self.value)!r})"
+        return f"Traced<{self._trace.transform}>({getval(self.value)!r})"
 
     def __float__(self):
         raise _conversion_error("float()", self)
@@ -167,6 +167,6 @@ class Box:
 
     def __setitem__(self, idx, value):
         raise TracedConversionError(
-            f"Traced values are immutable: `x[idx] = v` inside {self.trace.transform} is not allowed "
+            f"Traced values are immutable: `x[idx] = v` inside {self._trace.transform} is not allowed "
             f"(at {user_location()}). Write `x = x.at[idx].set(v)` (or `fnp.at(x)[idx].set(v)`, which also works "
             f"on plain arrays) to get an updated copy.")

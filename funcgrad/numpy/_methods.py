@@ -64,6 +64,8 @@ def _install() -> None:
 
         m.__name__ = name
         m.__doc__ = f"Same as ``funcgrad.numpy.{fn_name}(x, ...)``."
+        if name in Box.__slots__:
+            raise AssertionError(f"Box method {name} would hide the core's slot of that name")
         setattr(Box, name, m)
 
     for name in ["sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "cumprod", "ravel", "squeeze",

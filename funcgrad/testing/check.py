@@ -68,11 +68,12 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, eps: float 
     def flat_f(*xs):
         return f(*tree.unflatten(treedef, xs))
 
-    out, f_vjp = vjp(flat_f, *leaves)
-    out_leaves, out_def = tree.flatten(out)
+    flat_f(*leaves)  # untraced first: vjp works on copies, so this is where an in-place write would show
     for x, b in zip(leaves, before):
         if not np.array_equal(_to_host(x), b, equal_nan=True):
             raise AssertionError(f"{getattr(f, '__name__', f)}: an input was modified in place")
+    out, f_vjp = vjp(flat_f, *leaves)
+    out_leaves, out_def = tree.flatten(out)
     v = _randn_like(rng, leaves)
     u = _randn_like(rng, out_leaves)
     grads = list(f_vjp(tree.unflatten(out_def, u)))
@@ -107,5 +108,5 @@ def primitives_used(f: Callable, *args: Any) -> set[str]:
     boxes = [trace.new_input(np.float64(x) if type(x) is float else x) for x in leaves]
     out = f(*tree.unflatten(td, boxes))
     trace.close()
-    roots = [o.node for o in tree.leaves(out) if type(o) is Box and o.trace is trace]
+    roots = [o.node for o in tree.leaves(out) if type(o) is Box and o._trace is trace]
     return {n.prim.name for n in toposort(roots) if n.prim is not None}

@@ -69,7 +69,7 @@ def _trace_inputs(trace: Trace, args: tuple, argnums: tuple, f: Callable, copy: 
 
 
 def _unbox(x: Any, trace: Trace) -> Any:
-    return x.value if type(x) is Box and x.trace is trace else x
+    return x.value if type(x) is Box and x._trace is trace else x
 
 
 def _owned(grads: list, seen: set) -> list:
@@ -132,7 +132,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     finally:
         trace.close()
     out_leaves, out_def = tree.flatten(out)
-    roots = [v.node if type(v) is Box and v.trace is trace else None for v in out_leaves]
+    roots = [v.node if type(v) is Box and v._trace is trace else None for v in out_leaves]
     out_vals = [_unbox(v, trace) for v in out_leaves]
     targets = [n for nodes in leaf_nodes for n in nodes]
     del out, out_leaves, args
@@ -185,7 +185,7 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
     if dtype_of(out).kind not in "fc":
         raise TypeError(f"{trace.transform}: the function returned dtype {dtype_of(out)}; only floating-point "
                         f"outputs can be differentiated")
-    if type(out) is Box and out.trace is trace:
+    if type(out) is Box and out._trace is trace:
         value = out.value
         node = out.node
         del out
