@@ -1,3 +1,620 @@
-"""The indexing family (being written)."""
-__all__: list = []
-LINALG: list = []  # names exported under funcgrad.numpy.linalg
+"""Indexing: ``x[idx]``, ``take``, ``take_along_axis``, sorting, ``nonzero`` and functional updates (``.at``).
+
+Every index is a static parameter: it is never differentiated, and traced parts of it (an index array computed from
+traced values) are unwrapped. Three facts drive the rules:
+
+* ``getitem`` is linear in ``x``; its transpose is :data:`scatter_add`, which adds each cotangent element into a
+  zero array at the position it was read from. An element selected twice gets twice the gradient, because the
+  scatter *adds* (``add.at``) instead of assigning. ``scatter_add``'s own transpose is ``getitem`` again, so the pair
+  differentiates to any order.
+* functional updates never write into their inputs: ``x.at[idx].set(v)`` copies ``x`` first. ``set`` with repeated
+  positions follows NumPy's assignment: the last write wins, and only the winning elements of ``v`` get gradient.
+  ``add`` with repeated positions accumulates, like ``numpy.add.at``; ``multiply`` (and ``divide``, ``min``,
+  ``max``) with repeated positions apply every occurrence, split into rounds that each touch a position once.
+* ``take``, ``take_along_axis``, ``sort``, ``compress`` and ``extract`` are compositions of ``getitem`` with
+  static index arrays, so they need no rules of their own.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import numpy as _onp
+
+from ..backend import dtype_of, namespace, shape_of
+from ..core import Box, Primitive, getval
+from ..core.primitive import broadcast_to
+from .elementwise import divide, maximum, minimum, multiply
+
+__all__ = ["getitem", "take", "take_along_axis", "at", "sort", "argsort", "nonzero", "argwhere", "flatnonzero",
+           "compress", "extract"]
+LINALG: list = []
+
+ArrayLike = Any
+
+
+# --- index normalization (static data, never differentiated) --------------------------------------------------
+def _plain_slice(i: slice) -> bool:
+    return type(i.start) is not Box and type(i.stop) is not Box and type(i.step) is not Box
+
+
+def _static_item(i: Any, x: Any) -> Any:
+    """One component of an index with traced parts unwrapped; sequences become index arrays, as NumPy makes them."""
+    t = type(i)
+    if t is int or i is None or i is Ellipsis or (t is slice and _plain_slice(i)):
+        return i
+    if t is Box:
+        return getval(i)
+    if t is slice:
+        return slice(getval(i.start), getval(i.stop), getval(i.step))
+    if t is list or t is tuple:
+        xp = namespace(getval(x))
+        vals = _unwrap_nested(i)
+        if len(vals) == 0:
+            return xp.zeros(0, dtype=_onp.intp)  # NumPy reads an empty list as an empty integer index
+        return xp.asarray(vals)
+    return i
+
+
+def _unwrap_nested(seq):
+    return [_unwrap_nested(e) if type(e) is list or type(e) is tuple else getval(e) for e in seq]
+
+
+_SIMPLE = {int, bool, type(None), type(Ellipsis), _onp.ndarray, _onp.int64, _onp.int32, _onp.intp, _onp.bool_}
+
+
+def _static_index(idx: Any, x: Any) -> Any:
+    """The whole index (for array ``x``): a tuple indexes several axes, anything else is one component."""
+    t = type(idx)
+    if t is int or t is _onp.ndarray:
+        return idx
+    if t is slice:
+        return idx if _plain_slice(idx) else _static_item(idx, x)
+    if t is tuple:
+        for i in idx:  # the common case: nothing to convert, keep the user's tuple
+            ti = type(i)
+            if not (ti in _SIMPLE or (ti is slice and _plain_slice(i))):
+                return tuple([_static_item(i, x) for i in idx])
+        return idx
+    return _static_item(idx, x)
+
+
+def _has_int_array(idx: Any) -> bool:
+    """True when the index holds an integer array (of at least one dimension): positions may then repeat."""
+    for i in (idx if type(idx) is tuple else (idx,)):
+        t = type(i)
+        if t is int or t is slice or i is None or i is Ellipsis or t is bool:
+            continue
+        dt = getattr(i, "dtype", None)
+        if dt is not None and dt.kind in "iu" and getattr(i, "ndim", 0) > 0:
+            return True
+    return False
+
+
+def _describe_item(i: Any) -> str:
+    if i is None:
+        return "None"
+    if i is Ellipsis:
+        return "..."
+    if type(i) is slice:
+        return ":".join("" if p is None else str(p) for p in (i.start, i.stop, i.step)).rstrip(":") or ":"
+    dt = getattr(i, "dtype", None)
+    if dt is not None and getattr(i, "ndim", 0) > 0:
+        kind = "boolean mask" if dt.kind == "b" else f"{dt} index array"
+        return f"{kind} of shape {tuple(i.shape)}"
+    return repr(i)
+
+
+def _describe_index(idx: Any) -> str:
+    items = idx if type(idx) is tuple else (idx,)
+    return "[" + ", ".join(_describe_item(i) for i in items) + "]"
+
+
+def _mask_mismatch(shape: tuple, idx: Any) -> str | None:
+    """A message naming both shapes when a boolean mask does not fit the axes it selects, else None."""
+    items = idx if type(idx) is tuple else (idx,)
+
+    def width(i):
+        if i is None or i is Ellipsis:
+            return 0
+        dt = getattr(i, "dtype", None)
+        if dt is not None and dt.kind == "b":
+            return getattr(i, "ndim", 0)
+        return 0 if type(i) is bool else 1
+
+    fill = len(shape) - sum(width(i) for i in items)
+    axis = 0
+    for i in items:
+        if i is Ellipsis:
+            axis += max(fill, 0)
+            continue
+        w = width(i)
+        dt = getattr(i, "dtype", None)
+        if dt is not None and dt.kind == "b" and w > 0:
+            covered = tuple(shape[axis:axis + w])
+            if covered != tuple(i.shape):
+                return (f"boolean mask of shape {tuple(i.shape)} does not match the array's axes "
+                        f"{axis}..{axis + w - 1} of shape {covered} (array shape {tuple(shape)}); a mask must have "
+                        f"exactly the shape of the axes it selects")
+        axis += w
+    return None
+
+
+def _index_error(e: IndexError, shape: tuple, idx: Any) -> IndexError:
+    msg = _mask_mismatch(shape, idx)
+    if msg is None:
+        msg = f"{e}; the array has shape {tuple(shape)} and the index is {_describe_index(idx)}"
+    return IndexError(msg)
+
+
+def _positions(xp, shape: tuple, idx: Any):
+    """Flat positions in an array of ``shape`` that ``idx`` selects, shaped like the selection."""
+    return xp.reshape(xp.arange(math.prod(shape), dtype=_onp.intp), shape)[idx]
+
+
+def _last_write_mask(xp, shape: tuple, idx: Any):
+    """Which selected elements survive an assignment through ``idx`` (None if all do: no repeats)."""
+    pos = _positions(xp, shape, idx)
+    if getattr(pos, "ndim", 0) == 0 or pos.size == 0:
+        return None
+    flat = xp.reshape(pos, (-1,))
+    order = xp.arange(flat.size, dtype=_onp.intp)
+    winner = xp.zeros(max(math.prod(shape), 1), dtype=_onp.intp)
+    winner[flat] = order  # the same assignment order as the forward pass's
+    keep = winner[flat] == order
+    if bool(keep.all()):
+        return None
+    return xp.reshape(keep, pos.shape)
+
+
+def _repeats(xp, shape: tuple, idx: Any) -> bool:
+    """True when ``idx`` reaches some position of an array of ``shape`` more than once."""
+    pos = _positions(xp, shape, idx)
+    if getattr(pos, "ndim", 0) == 0 or pos.size < 2:
+        return False
+    s = xp.sort(xp.reshape(pos, (-1,)))
+    return bool(xp.any(s[1:] == s[:-1]))
+
+
+def _rounds(xp, shape: tuple, idx: Any):
+    """Split a selection with repeated positions into rounds that each reach a position at most once.
+
+    Returns None when no position repeats; else ``(selection_shape, [(x_index, selection_index), ...])``, both
+    indices being tuples of integer arrays.
+    """
+    pos = _positions(xp, shape, idx)
+    if getattr(pos, "ndim", 0) == 0 or pos.size < 2:
+        return None
+    flat = xp.reshape(pos, (-1,))
+    n = flat.size
+    order = xp.argsort(flat, kind="stable")
+    ranks = xp.arange(n, dtype=_onp.intp)
+    sorted_flat = flat[order]
+    starts = xp.concatenate([xp.ones(1, dtype=bool), sorted_flat[1:] != sorted_flat[:-1]])
+    occurrence_sorted = ranks - xp.maximum.accumulate(xp.where(starts, ranks, 0))
+    if int(occurrence_sorted.max()) == 0:
+        return None
+    occurrence = xp.empty(n, dtype=_onp.intp)
+    occurrence[order] = occurrence_sorted
+    rounds = []
+    for r in range(int(occurrence_sorted.max()) + 1):
+        ks = xp.nonzero(occurrence == r)[0]
+        rounds.append((tuple(xp.unravel_index(flat[ks], shape)), tuple(xp.unravel_index(ks, pos.shape))))
+    return pos.shape, rounds
+
+
+# --- getitem and its transpose -----------------------------------------------------------------------------------
+def _getitem_impl(x, idx):
+    try:
+        return x[idx]
+    except IndexError as e:
+        raise _index_error(e, shape_of(x), idx) from None
+
+
+def _scatter_add_impl(g, idx, shape):
+    xp = namespace(g)
+    out = xp.zeros(shape, dtype=dtype_of(g))
+    try:
+        if _has_int_array(idx):
+            xp.add.at(out, idx, g)  # repeated positions accumulate
+        else:
+            out[idx] = g  # basic indices and masks reach each position once: plain assignment is faster
+    except IndexError as e:
+        raise _index_error(e, tuple(shape), idx) from None
+    return out
+
+
+_getitem_p = Primitive("getitem", _getitem_impl, doc=(
+    "``x[idx]`` as NumPy computes it (basic, advanced and boolean indexing); ``idx`` is a static keyword. Basic "
+    "indexing returns a view, as in NumPy: funcgrad never writes into arrays, so views are safe.\n\n"
+    ">>> import numpy as np\n>>> _getitem_p(np.arange(4.0), idx=slice(None, None, -2))\narray([3., 1.])\n"))
+scatter_add = Primitive("scatter_add", _scatter_add_impl, doc=(
+    "Zeros of ``shape`` with ``g`` added at the positions ``idx`` selects (repeated positions accumulate): the "
+    "transpose of ``getitem``.\n\n"
+    ">>> import numpy as np\n>>> scatter_add(np.ones(3), idx=np.array([0, 0, 2]), shape=(3,))\narray([2., 0., 1.])\n"))
+
+_getitem_p.def_vjp(lambda g, ans, x, idx: scatter_add(g, idx=idx, shape=shape_of(x)))
+scatter_add.def_vjp(lambda g, ans, x, idx, shape: _getitem_p(g, idx=idx))
+
+
+def getitem(x: ArrayLike, idx: Any) -> Any:
+    """``x[idx]``, differentiable in ``x``: what ``x[idx]`` means on traced values.
+
+    Supports everything NumPy does: integers, slices (any step), ``None``, ``Ellipsis``, integer arrays (an
+    element selected twice gets twice the gradient) and boolean masks, mixed. The index is never differentiated.
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.grad(lambda x: fnp.getitem(x, np.array([0, 0, 2])).sum())(np.ones(3))
+    array([2., 0., 1.])
+    """
+    if type(x) is not Box and not hasattr(x, "shape"):
+        x = _onp.asarray(x)
+    return _getitem_p(x, idx=_static_index(idx, x))
+
+
+# --- functional updates ------------------------------------------------------------------------------------------
+def _copy(x):
+    return namespace(x).array(x, copy=True)
+
+
+def _index_set_impl(x, v, idx):
+    out = _copy(x)
+    try:
+        out[idx] = v
+    except IndexError as e:
+        raise _index_error(e, shape_of(x), idx) from None
+    return out
+
+
+def _index_add_impl(x, v, idx):
+    xp = namespace(x)
+    out = _copy(x)
+    try:
+        if _has_int_array(idx):
+            xp.add.at(out, idx, v)
+        else:
+            out[idx] += v
+    except IndexError as e:
+        raise _index_error(e, shape_of(x), idx) from None
+    return out
+
+
+def _index_mul_impl(x, v, idx):
+    xp = namespace(x)
+    out = _copy(x)
+    try:
+        if _has_int_array(idx):
+            if _repeats(xp, shape_of(x), idx):
+                raise ValueError(
+                    f"index_mul needs an index that reaches each position at most once, got {_describe_index(idx)} "
+                    f"with repeats; use x.at[idx].multiply(v) (or fnp.at(x)[idx].multiply(v)), which handles "
+                    f"repeated positions")
+            xp.multiply.at(out, idx, v)
+        else:
+            out[idx] *= v
+    except IndexError as e:
+        raise _index_error(e, shape_of(x), idx) from None
+    return out
+
+
+index_set = Primitive("index_set", _index_set_impl, doc=(
+    "A copy of ``x`` with ``x[idx] = v`` (repeated positions: the last write wins, as in NumPy).\n\n"
+    ">>> import numpy as np\n>>> index_set(np.zeros(3), 5.0, idx=1)\narray([0., 5., 0.])\n"))
+index_add = Primitive("index_add", _index_add_impl, doc=(
+    "A copy of ``x`` with ``v`` added at ``idx`` (repeated positions accumulate, as ``numpy.add.at``).\n\n"
+    ">>> import numpy as np\n>>> index_add(np.zeros(3), 1.0, idx=np.array([1, 1]))\narray([0., 2., 0.])\n"))
+index_mul = Primitive("index_mul", _index_mul_impl, doc=(
+    "A copy of ``x`` with ``x[idx]`` multiplied by ``v``; ``idx`` must reach each position at most once "
+    "(``x.at[idx].multiply`` splits repeats into rounds).\n\n"
+    ">>> import numpy as np\n>>> index_mul(np.ones(3), 4.0, idx=slice(1, None))\narray([1., 4., 4.])\n"))
+
+
+def _value_cotangent(g, v, idx):
+    """The cotangent of an update's value: ``g[idx]``; the engine sums it down to ``v``'s shape."""
+    gv = _getitem_p(g, idx=idx)
+    extra = len(shape_of(v)) - len(shape_of(gv))
+    if extra > 0:  # NumPy assignment also accepts values with extra leading size-1 axes
+        gv = _getitem_p(gv, idx=(None,) * extra)
+    return gv
+
+
+def _index_set_dv(g, ans, x, v, idx):
+    gv = _value_cotangent(g, v, idx)
+    if _has_int_array(idx):
+        keep = _last_write_mask(namespace(getval(g)), shape_of(x), idx)
+        if keep is not None:  # overwritten elements of v do not reach the output
+            gv = multiply(gv, keep)
+    return gv
+
+
+index_set.def_vjp(lambda g, ans, x, v, idx: index_set(g, 0.0, idx=idx), _index_set_dv)
+index_add.def_vjp(lambda g, ans, x, v, idx: g, lambda g, ans, x, v, idx: _value_cotangent(g, v, idx))
+# index_mul is linear in x (positions are distinct), and each v element scales exactly one x element.
+index_mul.def_vjp(lambda g, ans, x, v, idx: index_mul(g, v, idx=idx),
+                  lambda g, ans, x, v, idx: _value_cotangent(multiply(g, x), v, idx))
+
+
+class _AtIndex:
+    """``x.at[idx]``: the update methods for one index. Each returns a new array; ``x`` is never modified."""
+
+    __slots__ = ("_x", "_idx")
+
+    def __init__(self, x, idx):
+        self._x = x
+        self._idx = idx
+
+    def __repr__(self) -> str:
+        return f"<funcgrad .at[{_describe_index(self._idx)}] of an array of shape {shape_of(self._x)}>"
+
+    def get(self) -> Any:
+        """``x[idx]``."""
+        return _getitem_p(self._x, idx=self._idx)
+
+    def set(self, v: ArrayLike) -> Any:
+        """A copy of ``x`` with ``x[idx] = v``; with repeated positions the last write wins (NumPy's rule)."""
+        return index_set(self._x, v, idx=self._idx)
+
+    def add(self, v: ArrayLike) -> Any:
+        """A copy of ``x`` with ``v`` added at ``idx``; repeated positions accumulate (like ``numpy.add.at``)."""
+        return index_add(self._x, v, idx=self._idx)
+
+    def _by_rounds(self, v, step):
+        """Apply ``step(x, v_part, idx_part)`` so that no call reaches a position twice."""
+        x, idx = self._x, self._idx
+        xp = namespace(getval(x))
+        if not (_has_int_array(idx) and _repeats(xp, shape_of(x), idx)):
+            return step(x, v, idx)
+        sel_shape, rounds = _rounds(xp, shape_of(x), idx)
+        vb = broadcast_to(v, shape=sel_shape)
+        for x_idx, v_idx in rounds:
+            x = step(x, _getitem_p(vb, idx=v_idx), x_idx)
+        return x
+
+    def multiply(self, v: ArrayLike) -> Any:
+        """A copy of ``x`` with ``x[idx]`` multiplied by ``v``; repeated positions multiply by every factor."""
+        return self._by_rounds(v, lambda x, w, i: index_mul(x, w, idx=i))
+
+    mul = multiply
+
+    def divide(self, v: ArrayLike) -> Any:
+        """A copy of ``x`` with ``x[idx]`` divided by ``v``."""
+        return self.multiply(divide(1.0, v))
+
+    def min(self, v: ArrayLike) -> Any:
+        """A copy of ``x`` with ``x[idx] = minimum(x[idx], v)`` (ties split the gradient evenly)."""
+        return self._by_rounds(v, lambda x, w, i: index_set(x, minimum(_getitem_p(x, idx=i), w), idx=i))
+
+    def max(self, v: ArrayLike) -> Any:
+        """A copy of ``x`` with ``x[idx] = maximum(x[idx], v)`` (ties split the gradient evenly)."""
+        return self._by_rounds(v, lambda x, w, i: index_set(x, maximum(_getitem_p(x, idx=i), w), idx=i))
+
+
+class _At:
+    """The helper behind ``x.at``: index it to choose positions, then call ``set``, ``add``, ``multiply`` ..."""
+
+    __slots__ = ("_x",)
+
+    def __init__(self, x):
+        self._x = x
+
+    def __getitem__(self, idx) -> _AtIndex:
+        return _AtIndex(self._x, _static_index(idx, self._x))
+
+    def __repr__(self) -> str:
+        return f"<funcgrad .at helper for an array of shape {shape_of(self._x)}>"
+
+
+def at(x: ArrayLike) -> _At:
+    """Functional updates, JAX style: ``at(x)[idx].set(v)`` returns a new array (``x`` is never modified).
+
+    Works on plain arrays and traced values alike (traced values also have ``x.at[idx]``). Methods: ``get()``,
+    ``set(v)`` (repeats: the last write wins, as NumPy's assignment), ``add(v)`` (repeats accumulate, as
+    ``numpy.add.at``), ``multiply(v)``, ``divide(v)``, ``min(v)``, ``max(v)``. Gradients flow to both ``x`` and
+    ``v``; ``v`` broadcasts to the shape of ``x[idx]``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> x = np.zeros(4)
+    >>> fnp.at(x)[np.array([1, 1, 3])].add(1.0)
+    array([0., 2., 0., 1.])
+    >>> x
+    array([0., 0., 0., 0.])
+    """
+    if type(x) is not Box and not hasattr(x, "shape"):
+        x = _onp.asarray(x)
+    return _At(x)
+
+
+# --- take, take_along_axis ---------------------------------------------------------------------------------------
+def _no_out(name: str, out) -> None:
+    if out is not None:
+        raise TypeError(f"funcgrad.{name} does not support out=: funcgrad arrays are immutable; use the returned "
+                        f"array instead")
+
+
+def _check_bounds(name: str, ind, n: int, axis, shape: tuple) -> None:
+    """Raise an IndexError naming the operation, the offending index and the shape."""
+    xp = namespace(ind)
+    if getattr(ind, "size", 1) == 0:
+        return
+    bad = (ind < -n) | (ind >= n)
+    if bool(xp.any(bad)):
+        first = ind[bad].reshape(-1)[0] if getattr(ind, "ndim", 0) else ind
+        where = "the flattened array" if axis is None else f"axis {axis}"
+        raise IndexError(f"funcgrad.{name}: index {int(first)} is out of bounds for {where} with size {n} "
+                         f"(array of shape {tuple(shape)})")
+
+
+def _as_index_array(indices, xp):
+    ind = getval(indices)
+    if type(ind) is int:
+        return ind
+    ind = xp.asarray(ind)
+    if ind.dtype.kind not in "iu":
+        if ind.size == 0:
+            return ind.astype(_onp.intp)
+        raise IndexError(f"indices must be integers, got dtype {ind.dtype}")
+    return ind
+
+
+def _normalize_axis(name: str, axis: int, ndim: int) -> int:
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"funcgrad.{name}: axis {axis} is out of bounds for an array of dimension {ndim}")
+    return axis + ndim if axis < 0 else axis
+
+
+def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out=None, mode: str = "raise") -> Any:
+    """Elements of ``a`` at ``indices`` along ``axis`` (the flattened array when None), as ``numpy.take``.
+
+    Differentiable in ``a`` (repeated indices accumulate gradient); ``mode`` is ``"raise"``, ``"wrap"`` or
+    ``"clip"``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.take(np.array([[1.0, 2.0], [3.0, 4.0]]), [3, 0])
+    array([4., 1.])
+    """
+    _no_out("take", out)
+    if type(a) is not Box and not hasattr(a, "shape"):
+        a = _onp.asarray(a)
+    xp = namespace(getval(a))
+    shape = shape_of(a)
+    ind = _as_index_array(indices, xp)
+    if axis is None:
+        n = math.prod(shape)
+    else:
+        axis = _normalize_axis("take", axis, len(shape))
+        n = shape[axis]
+    if mode == "wrap" or mode == "clip":
+        if n == 0 and getattr(ind, "size", 1):
+            raise IndexError(f"funcgrad.take: cannot take from an empty axis (array of shape {tuple(shape)})")
+        ind = xp.asarray(ind)
+        ind = ind % n if mode == "wrap" else xp.clip(ind, 0, max(n - 1, 0))
+    elif mode == "raise":
+        _check_bounds("take", ind, n, axis, shape)
+    else:
+        raise ValueError(f"funcgrad.take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    if axis is not None:
+        return getitem(a, (slice(None),) * axis + (ind,))
+    if len(shape) == 1:
+        return getitem(a, ind)
+    if len(shape) == 0:
+        return getitem(getitem(a, None), ind)
+    ind = xp.asarray(ind)
+    flat = xp.where(ind < 0, ind + n, ind)
+    return getitem(a, tuple(xp.unravel_index(flat, shape)))
+
+
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1) -> Any:
+    """``arr`` picked along ``axis`` by ``indices`` of the same number of dimensions, as
+    ``numpy.take_along_axis``; differentiable in ``arr``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.take_along_axis(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1], [0]]), axis=1)
+    array([[2.],
+           [3.]])
+    """
+    if type(arr) is not Box and not hasattr(arr, "shape"):
+        arr = _onp.asarray(arr)
+    xp = namespace(getval(arr))
+    shape = shape_of(arr)
+    ind = _as_index_array(indices, xp)
+    if type(ind) is int:
+        ind = xp.asarray(ind)
+    if axis is None:
+        if ind.ndim != 1:
+            raise ValueError(f"funcgrad.take_along_axis: with axis=None the indices must be 1-D, got shape "
+                             f"{tuple(ind.shape)}")
+        return take(arr, ind)
+    if ind.ndim != len(shape):
+        raise ValueError(f"funcgrad.take_along_axis: indices of shape {tuple(ind.shape)} and an array of shape "
+                         f"{tuple(shape)} must have the same number of dimensions")
+    axis = _normalize_axis("take_along_axis", axis, len(shape))
+    _check_bounds("take_along_axis", ind, shape[axis], axis, shape)
+    nd = len(shape)
+    idx = tuple(ind if d == axis else
+                xp.reshape(xp.arange(shape[d], dtype=_onp.intp), tuple(-1 if e == d else 1 for e in range(nd)))
+                for d in range(nd))
+    return getitem(arr, idx)
+
+
+def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out=None) -> Any:
+    """The slices of ``a`` along ``axis`` (the flattened array when None) where the 1-D ``condition`` holds, as
+    ``numpy.compress``; differentiable in ``a``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.compress([False, True], np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    array([[3., 4.]])
+    """
+    _no_out("compress", out)
+    cond = _onp.asarray(getval(condition)) if not hasattr(getval(condition), "shape") else getval(condition)
+    if cond.ndim != 1:
+        raise ValueError(f"funcgrad.compress: condition must be 1-D, got shape {tuple(cond.shape)}")
+    return take(a, nonzero(cond)[0], axis=axis)
+
+
+def extract(condition: ArrayLike, arr: ArrayLike) -> Any:
+    """The elements of ``arr`` where ``condition`` is nonzero, both read flattened, as ``numpy.extract``;
+    differentiable in ``arr``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.extract(np.array([[True, False], [False, True]]), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([1., 4.])
+    """
+    return take(arr, flatnonzero(condition))
+
+
+# --- sorting and non-differentiable queries ----------------------------------------------------------------------
+def _argsort_impl(a, axis=-1, kind=None, stable=None):
+    xp = namespace(a)
+    if kind is None and stable is None:
+        return xp.argsort(a, axis=axis)
+    return xp.argsort(a, axis=axis, kind=kind, stable=stable)
+
+
+_argsort_p = Primitive("argsort", _argsort_impl, doc="Indices that sort ``a`` along ``axis`` (non-differentiable).")
+
+
+def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *,
+            stable: bool | None = None) -> Any:
+    """Indices that sort ``a`` along ``axis``, as ``numpy.argsort`` (integers: no gradient).
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.argsort(np.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
+    if order is not None:
+        raise TypeError("funcgrad.argsort does not support order= (structured arrays); sort by a field instead")
+    return _argsort_p(a, axis=axis, kind=kind, stable=stable)
+
+
+def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *,
+         stable: bool | None = None) -> Any:
+    """``a`` sorted along ``axis`` (flattened when None), as ``numpy.sort``. Differentiable: each output element
+    passes its gradient to the input element it came from (equal values: as ``argsort`` ordered them).
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> fnp.sort(np.array([3.0, 1.0, 2.0]))
+    array([1., 2., 3.])
+    >>> fg.grad(lambda x: fnp.sort(x)[0])(np.array([3.0, 1.0, 2.0]))
+    array([0., 1., 0.])
+    """
+    if type(a) is not Box and not hasattr(a, "shape"):
+        a = _onp.asarray(a)
+    ind = argsort(a, axis=axis, kind=kind, order=order, stable=stable)
+    if axis is None:
+        return take(a, ind)
+    return take_along_axis(a, ind, axis=axis)
+
+
+nonzero = Primitive("nonzero", lambda a: namespace(a).nonzero(a), doc=(
+    "Indices of the nonzero elements, one array per axis, as ``numpy.nonzero`` (no gradient).\n\n"
+    ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.nonzero(np.array([0.0, 2.0, 3.0]))\n"
+    "(array([1, 2]),)\n"))
+argwhere = Primitive("argwhere", lambda a: namespace(a).argwhere(a), doc=(
+    "Indices of the nonzero elements as rows, as ``numpy.argwhere`` (no gradient).\n\n"
+    ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.argwhere(np.array([0.0, 2.0]))\narray([[1]])\n"))
+flatnonzero = Primitive("flatnonzero", lambda a: namespace(a).flatnonzero(a), doc=(
+    "Indices of the nonzero elements of the flattened array, as ``numpy.flatnonzero`` (no gradient).\n\n"
+    ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.flatnonzero(np.array([[0.0, 2.0], [3.0, 0.0]]))\n"
+    "array([1, 2])\n"))
