@@ -1,3 +1,959 @@
-"""The shape family (being written)."""
-__all__: list = []
-LINALG: list = []  # names exported under funcgrad.numpy.linalg
+"""Shape primitives: reshaping, transposing, joining, slicing, padding, tiling, flipping, triangles and diagonals.
+
+Each primitive sits beside its VJP rule, and the rules come in transposed pairs, so that every rule is itself
+differentiable: ``reshape`` and ``transpose`` undo themselves, ``concatenate`` and ``pad`` are undone by ``crop``
+(contiguous slicing) and ``crop`` by ``pad``, ``tile`` and ``repeat`` sum their copies back (``repeat_sum``, whose
+rule is ``repeat``), ``flip`` and ``roll`` run backwards, ``triu``/``tril`` mask the cotangent, and ``diagonal`` is
+undone by ``diag_embed`` (and back). Everything else here (``ravel``, ``squeeze``, ``expand_dims``, ``moveaxis``,
+``swapaxes``, ``stack``, ``split``, ``trace``, ``diag`` ...) is a composition of these, normalizing NumPy's
+arguments into the primitives' static keyword parameters.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import operator
+from typing import Any, Sequence
+
+import numpy as _onp
+
+from ..backend import namespace, namespace_of, shape_of
+from ..core import Box, Primitive, getval
+from ..core.primitive import broadcast_to as _broadcast_to
+from ..core.primitive import cast, index0, pack, sum_to
+from .elementwise import add, multiply
+
+__all__ = [
+    "reshape", "ravel", "transpose", "moveaxis", "swapaxes", "squeeze", "expand_dims", "broadcast_to",
+    "broadcast_arrays", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "atleast_1d",
+    "atleast_2d", "atleast_3d", "split", "array_split", "hsplit", "vsplit", "tile", "repeat", "flip", "fliplr",
+    "flipud", "roll", "pad", "triu", "tril", "diagonal", "trace", "diag", "shape", "ndim", "size",
+]
+LINALG: list = []
+
+_ndarray = _onp.ndarray
+ArrayLike = Any
+Shape = Sequence[int]
+
+
+# --- helpers on static arguments ---------------------------------------------------------------------------------
+def _contains_box(seq) -> bool:
+    for e in seq:
+        t = type(e)
+        if t is Box or ((t is list or t is tuple) and _contains_box(e)):
+            return True
+    return False
+
+
+def _asarray(a: ArrayLike) -> ArrayLike:
+    """``a`` as an array: nested lists that hold traced values are packed (differentiably), others converted."""
+    t = type(a)
+    if t is list or t is tuple:
+        if _contains_box(a):
+            return pack(*a)  # the core packs nested traced lists recursively
+        return _onp.asarray(a)
+    return a
+
+
+def shape(a: ArrayLike) -> tuple:
+    """Shape of an array, traced value, scalar or nested list, as ``numpy.shape``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.shape([[1.0, 2.0, 3.0]])
+    (1, 3)
+    """
+    s = getattr(a, "shape", None)
+    if s is not None:
+        return tuple(s)
+    t = type(a)
+    if t is list or t is tuple:
+        if _contains_box(a):
+            return (len(a),) + (shape(a[0]) if len(a) else ())
+        return _onp.shape(a)
+    return ()
+
+
+def ndim(a: ArrayLike) -> int:
+    """Number of dimensions, as ``numpy.ndim`` (works on traced values).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.ndim(2.0)
+    0
+    """
+    return len(shape(a))
+
+
+def size(a: ArrayLike, axis: int | None = None) -> int:
+    """Number of elements (along ``axis`` if given), as ``numpy.size`` (works on traced values).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.size(fnp.zeros((2, 3))), fnp.size(fnp.zeros((2, 3)), 1)
+    (6, 3)
+    """
+    s = shape(a)
+    if axis is None:
+        return functools.reduce(operator.mul, s, 1)
+    return s[_axis(axis, len(s), "size")]
+
+
+def _axis(axis: int, nd: int, op: str) -> int:
+    """One axis, made non-negative, with an error that names the operation."""
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"funcgrad.{op}: axis must be an integer, got {type(axis).__name__}") from None
+    if not -nd <= axis < nd:
+        raise ValueError(f"funcgrad.{op}: axis {axis} is out of bounds for an array of dimension {nd}")
+    return axis % nd
+
+
+@functools.lru_cache(maxsize=1024)
+def _axes_tuple(axis, nd: int, op: str) -> tuple:
+    """An int, a tuple of ints or None (all axes) as a tuple of distinct non-negative axes."""
+    if axis is None:
+        return tuple(range(nd))
+    if isinstance(axis, (tuple, list)):
+        out = tuple(_axis(a, nd, op) for a in axis)
+    else:
+        out = (_axis(axis, nd, op),)
+    if len(set(out)) != len(out):
+        raise ValueError(f"funcgrad.{op}: repeated axis in {axis!r}")
+    return out
+
+
+def _no_out(out, op: str) -> None:
+    if out is not None:
+        raise TypeError(f"funcgrad.{op}: out= is not supported, funcgrad arrays are immutable; use the returned "
+                        f"value instead")
+
+
+def _int_tuple(v, what: str, op: str) -> tuple:
+    v = getval(v)
+    try:
+        if isinstance(v, (tuple, list)) or getattr(v, "ndim", 0):
+            return tuple(operator.index(i) for i in (v.tolist() if hasattr(v, "tolist") else v))
+        return (operator.index(v),)
+    except TypeError:
+        raise TypeError(f"funcgrad.{op}: {what} must be an integer or a sequence of integers, got {v!r}") from None
+
+
+# --- reshape and transpose --------------------------------------------------------------------------------------
+def _reshape_impl(x, shape):
+    if type(x) is _ndarray:  # the method skips numpy.reshape's dispatch layer
+        return x.reshape(shape)
+    return namespace(x).reshape(x, shape)
+
+
+def _transpose_impl(x, axes):
+    if type(x) is _ndarray:
+        return x.transpose(axes)
+    return namespace(x).transpose(x, axes)
+
+
+_reshape = Primitive("reshape", _reshape_impl, doc=(
+    "``x`` with a new ``shape`` (static keyword; one entry may be -1), as ``numpy.reshape``."))
+_reshape.def_vjp(lambda g, ans, x, shape: _reshape(g, shape=shape_of(x)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _inverse_perm(axes: tuple) -> tuple:
+    inv = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inv[a] = i
+    return tuple(inv)
+
+
+_transpose = Primitive("transpose", _transpose_impl, doc=(
+    "``x`` with its axes permuted by ``axes`` (a static full permutation), as ``numpy.transpose``."))
+_transpose.def_vjp(lambda g, ans, x, axes: _transpose(g, axes=_inverse_perm(axes)))
+
+
+def reshape(a: ArrayLike, shape: int | Shape | None = None, order: str = "C", *, newshape=None,
+            copy: bool | None = None) -> ArrayLike:
+    """``a`` with a new shape (one entry may be -1), as ``numpy.reshape``. Only C order is supported.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.reshape(fnp.arange(6.0), (2, -1)).shape
+    (2, 3)
+    """
+    if shape is None:
+        if newshape is None:
+            raise TypeError("funcgrad.reshape: missing the target shape")
+        shape = newshape
+    if order != "C":
+        raise NotImplementedError(f"funcgrad.reshape: order={order!r} is not supported, only order='C'; "
+                                  f"transpose first to get Fortran-order semantics")
+    shape = (operator.index(shape),) if not isinstance(shape, (tuple, list)) else tuple(shape)
+    return _reshape(a, shape=shape)
+
+
+def ravel(a: ArrayLike, order: str = "C") -> ArrayLike:
+    """``a`` flattened to one dimension, as ``numpy.ravel`` (C order).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.ravel(fnp.ones((2, 2))).shape
+    (4,)
+    """
+    if order not in ("C", "K", "A"):
+        raise NotImplementedError(f"funcgrad.ravel: order={order!r} is not supported, only order='C'")
+    return _reshape(a, shape=(-1,))
+
+
+@functools.lru_cache(maxsize=1024)
+def _perm(axes, nd: int) -> tuple:
+    if axes is None:
+        return tuple(range(nd - 1, -1, -1))
+    perm = tuple(_axis(a, nd, "transpose") for a in axes)
+    if len(perm) != nd or set(perm) != set(range(nd)):
+        raise ValueError(f"funcgrad.transpose: axes {axes!r} are not a permutation of the {nd} axes of the array")
+    return perm
+
+
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> ArrayLike:
+    """``a`` with its axes permuted (reversed by default), as ``numpy.transpose``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.transpose(fnp.ones((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    """
+    a = _asarray(a)
+    return _transpose(a, axes=_perm(None if axes is None else tuple(axes), len(shape_of(a))))
+
+
+@functools.lru_cache(maxsize=1024)
+def _moveaxis_perm(source: tuple, destination: tuple, nd: int) -> tuple:
+    src = _axes_tuple(source, nd, "moveaxis")
+    dst = _axes_tuple(destination, nd, "moveaxis")
+    if len(src) != len(dst):
+        raise ValueError(f"funcgrad.moveaxis: source {source!r} and destination {destination!r} must have the same "
+                         f"number of elements")
+    order = [n for n in range(nd) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return tuple(order)
+
+
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> ArrayLike:
+    """``a`` with axes ``source`` moved to positions ``destination``, as ``numpy.moveaxis``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.moveaxis(fnp.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
+    a = _asarray(a)
+    src = tuple(source) if isinstance(source, (list, tuple)) else source
+    dst = tuple(destination) if isinstance(destination, (list, tuple)) else destination
+    return _transpose(a, axes=_moveaxis_perm(src, dst, len(shape_of(a))))
+
+
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> ArrayLike:
+    """``a`` with two axes interchanged, as ``numpy.swapaxes``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.swapaxes(fnp.ones((2, 3)), 0, 1).shape
+    (3, 2)
+    """
+    a = _asarray(a)
+    nd = len(shape_of(a))
+    i, j = _axis(axis1, nd, "swapaxes"), _axis(axis2, nd, "swapaxes")
+    perm = list(range(nd))
+    perm[i], perm[j] = j, i
+    return _transpose(a, axes=tuple(perm))
+
+
+def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None) -> ArrayLike:
+    """``a`` without its length-1 axes (or only those in ``axis``), as ``numpy.squeeze``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.squeeze(fnp.ones((1, 3, 1))).shape
+    (3,)
+    """
+    a = _asarray(a)
+    s = shape_of(a)
+    if axis is None:
+        new = tuple(d for d in s if d != 1)
+    else:
+        axes = _axes_tuple(tuple(axis) if isinstance(axis, list) else axis, len(s), "squeeze")
+        for ax in axes:
+            if s[ax] != 1:
+                raise ValueError(f"funcgrad.squeeze: cannot squeeze axis {ax} of an array of shape {s}: its length "
+                                 f"is {s[ax]}, not 1")
+        new = tuple(d for i, d in enumerate(s) if i not in axes)
+    return _reshape(a, shape=new)
+
+
+def expand_dims(a: ArrayLike, axis: int | Sequence[int]) -> ArrayLike:
+    """``a`` with new length-1 axes inserted at ``axis`` (positions in the result), as ``numpy.expand_dims``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.expand_dims(fnp.ones(3), (0, -1)).shape
+    (1, 3, 1)
+    """
+    a = _asarray(a)
+    s = shape_of(a)
+    axes = _axes_tuple(tuple(axis) if isinstance(axis, list) else axis, len(s) + (
+        len(axis) if isinstance(axis, (tuple, list)) else 1), "expand_dims")
+    it = iter(s)
+    new = tuple(1 if i in axes else next(it) for i in range(len(s) + len(axes)))
+    return _reshape(a, shape=new)
+
+
+def broadcast_to(array: ArrayLike, shape: int | Shape, subok: bool = False) -> ArrayLike:
+    """``array`` broadcast to ``shape`` (a read-only view for plain arrays), as ``numpy.broadcast_to``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.broadcast_to(fnp.array([1.0, 2.0]), (3, 2)).shape
+    (3, 2)
+    """
+    shape = (operator.index(shape),) if not isinstance(shape, (tuple, list)) else tuple(shape)
+    return _broadcast_to(_asarray(array), shape=shape)
+
+
+def broadcast_arrays(*args: ArrayLike) -> list:
+    """The arguments broadcast against each other, as ``numpy.broadcast_arrays``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> [a.shape for a in fnp.broadcast_arrays(fnp.ones(3), fnp.ones((2, 1)))]
+    [(2, 3), (2, 3)]
+    """
+    args = [_asarray(a) for a in args]
+    try:
+        target = _onp.broadcast_shapes(*[shape_of(a) for a in args])
+    except ValueError:
+        raise ValueError(f"funcgrad.broadcast_arrays: shapes {[shape_of(a) for a in args]} cannot be broadcast "
+                         f"together") from None
+    return [a if shape_of(a) == target else _broadcast_to(a, shape=target) for a in args]
+
+
+# --- joining and slicing ----------------------------------------------------------------------------------------
+def _concatenate_impl(*xs, axis):
+    xp = namespace_of(*xs)
+    return xp.concatenate(xs, axis=axis)
+
+
+_concatenate = Primitive("concatenate", _concatenate_impl, doc=(
+    "The arrays joined along the existing ``axis`` (static keyword), as ``numpy.concatenate``."))
+
+
+@functools.lru_cache(maxsize=256)
+def _offsets(lengths: tuple) -> tuple:
+    return (0,) + tuple(itertools.accumulate(lengths))
+
+
+@functools.lru_cache(maxsize=1024)
+def _slab(shape: tuple, axis: int, start: int, stop: int) -> tuple[tuple, tuple]:
+    starts = tuple(start if i == axis else 0 for i in range(len(shape)))
+    stops = tuple(stop if i == axis else d for i, d in enumerate(shape))
+    return starts, stops
+
+
+def _concatenate_vjp(i, g, ans, *xs, axis):
+    # plain nested lists may sit among the arrays: numpy.shape reads their shapes
+    offs = _offsets(tuple((x.shape if hasattr(x, "shape") else _onp.shape(x))[axis] for x in xs))
+    gs = shape_of(g)
+    starts, stops = _slab(gs, axis % len(gs), offs[i], offs[i + 1])
+    return crop(g, starts=starts, stops=stops)
+
+
+_concatenate.def_vjp_variadic(_concatenate_vjp)
+
+
+@functools.lru_cache(maxsize=1024)
+def _crop_index(starts: tuple, stops: tuple) -> tuple:
+    return tuple(slice(a, b) for a, b in zip(starts, stops))
+
+
+crop = Primitive("crop", lambda x, starts, stops: x[_crop_index(starts, stops)], doc=(
+    "The contiguous block ``x[starts[0]:stops[0], starts[1]:stops[1], ...]`` (static, non-negative bounds on "
+    "every axis); the transpose of ``pad``, used for split and for the gradients of concatenate and pad."))
+
+
+@functools.lru_cache(maxsize=1024)
+def _crop_widths(xshape: tuple, starts: tuple, stops: tuple) -> tuple:
+    return tuple((a, d - b) for d, a, b in zip(xshape, starts, stops))
+
+
+crop.def_vjp(lambda g, ans, x, starts, stops: pad_p(g, pad_width=_crop_widths(shape_of(x), starts, stops),
+                                                      constant_values=0))
+
+
+def _pad_impl(x, pad_width, constant_values):
+    if not any(a or b for a, b in pad_width):  # also the 0-d case, which numpy.pad refuses
+        return x
+    return namespace(x).pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+pad_p = Primitive("pad", _pad_impl, doc=(
+    "``x`` padded with ``pad_width`` ((before, after) per axis, static) copies of ``constant_values`` (static), "
+    "as ``numpy.pad(mode='constant')``."))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pad_bounds(xshape: tuple, pad_width: tuple) -> tuple[tuple, tuple]:
+    starts = tuple(b for b, _ in pad_width)
+    return starts, tuple(b + d for b, d in zip(starts, xshape))
+
+
+def _pad_vjp(g, ans, x, pad_width, constant_values):
+    starts, stops = _pad_bounds(shape_of(x), pad_width)
+    return crop(g, starts=starts, stops=stops)
+
+
+pad_p.def_vjp(_pad_vjp)
+
+
+def _check_arrays(arrays, op: str) -> list:
+    if type(arrays) is Box:
+        # NumPy iterates over the leading axis of an array argument; so do we (each row stays traced).
+        return [index0(arrays, i=i) for i in range(shape_of(arrays)[0])] if shape_of(arrays) else [arrays]
+    if hasattr(arrays, "shape"):
+        return list(arrays)
+    if not isinstance(arrays, (list, tuple)):
+        raise TypeError(f"funcgrad.{op}: expected a sequence of arrays, got {type(arrays).__name__}")
+    if not arrays:
+        raise ValueError(f"funcgrad.{op}: need at least one array")
+    return list(arrays)
+
+
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, out=None, *, dtype=None) -> ArrayLike:
+    """The arrays joined along an existing axis (flattened first if ``axis`` is None), as ``numpy.concatenate``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.concatenate([fnp.ones((2, 3)), fnp.zeros((1, 3))]).shape
+    (3, 3)
+    """
+    if out is not None:
+        _no_out(out, "concatenate")
+    if type(arrays) is not list and type(arrays) is not tuple:
+        arrays = _check_arrays(arrays, "concatenate")
+    if axis is None:
+        arrays = [_reshape(_asarray(a), shape=(-1,)) for a in arrays]
+        axis = 0
+    # Mismatched shapes, 0-d inputs and bad axes are reported by the primitive, with every input's shape.
+    res = _concatenate(*arrays, axis=axis)
+    return res if dtype is None else cast(res, dtype=dtype)
+
+
+def stack(arrays: Sequence[ArrayLike], axis: int = 0, out=None, *, dtype=None) -> ArrayLike:
+    """The same-shaped arrays joined along a new axis, as ``numpy.stack``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.stack([fnp.ones(3), fnp.zeros(3)], axis=1).shape
+    (3, 2)
+    """
+    _no_out(out, "stack")
+    arrays = _check_arrays(arrays, "stack")
+    shapes = [shape(a) for a in arrays]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError(f"funcgrad.stack: all arrays must have the same shape, got shapes {shapes}")
+    ax = _axis(axis, len(shapes[0]) + 1, "stack")
+    out = pack(*arrays)
+    if ax:
+        out = moveaxis(out, 0, ax)
+    return out if dtype is None else cast(out, dtype=dtype)
+
+
+def atleast_1d(*arys: ArrayLike):
+    """Each input with at least one dimension, as ``numpy.atleast_1d`` (one input: the array, else a list).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.atleast_1d(2.0).shape
+    (1,)
+    """
+    res = [a if len(shape_of(a)) >= 1 else _reshape(a, shape=(1,)) for a in map(_asarray, arys)]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_2d(*arys: ArrayLike):
+    """Each input with at least two dimensions (a vector becomes a row), as ``numpy.atleast_2d``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.atleast_2d(fnp.ones(3)).shape
+    (1, 3)
+    """
+    res = [a if len(shape_of(a)) >= 2 else _reshape(a, shape=(1, -1) if shape_of(a) else (1, 1))
+           for a in map(_asarray, arys)]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_3d(*arys: ArrayLike):
+    """Each input with at least three dimensions, as ``numpy.atleast_3d`` ((N,) -> (1, N, 1), (M, N) -> (M, N, 1)).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.atleast_3d(fnp.ones((2, 3))).shape
+    (2, 3, 1)
+    """
+    res = []
+    for a in map(_asarray, arys):
+        s = shape_of(a)
+        new = {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s))
+        res.append(a if new is None else _reshape(a, shape=new))
+    return res[0] if len(res) == 1 else res
+
+
+def hstack(tup: Sequence[ArrayLike], *, dtype=None) -> ArrayLike:
+    """The arrays joined column-wise (along axis 1, or axis 0 for vectors), as ``numpy.hstack``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.hstack([fnp.ones(2), fnp.zeros(3)]).shape
+    (5,)
+    """
+    arrs = [atleast_1d(a) for a in _check_arrays(tup, "hstack")]
+    return concatenate(arrs, axis=0 if len(shape_of(arrs[0])) == 1 else 1, dtype=dtype)
+
+
+def vstack(tup: Sequence[ArrayLike], *, dtype=None) -> ArrayLike:
+    """The arrays joined row-wise (vectors become rows), as ``numpy.vstack``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.vstack([fnp.ones(3), fnp.zeros(3)]).shape
+    (2, 3)
+    """
+    return concatenate([atleast_2d(a) for a in _check_arrays(tup, "vstack")], axis=0, dtype=dtype)
+
+
+def dstack(tup: Sequence[ArrayLike]) -> ArrayLike:
+    """The arrays joined along the third axis, as ``numpy.dstack``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.dstack([fnp.ones((2, 2)), fnp.zeros((2, 2))]).shape
+    (2, 2, 2)
+    """
+    return concatenate([atleast_3d(a) for a in _check_arrays(tup, "dstack")], axis=2)
+
+
+def column_stack(tup: Sequence[ArrayLike]) -> ArrayLike:
+    """Vectors as the columns of a matrix (matrices joined column-wise), as ``numpy.column_stack``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.column_stack([fnp.ones(3), fnp.zeros(3)]).shape
+    (3, 2)
+    """
+    arrs = [_asarray(a) for a in _check_arrays(tup, "column_stack")]
+    arrs = [_reshape(a, shape=(-1, 1)) if len(shape_of(a)) < 2 else a for a in arrs]
+    return concatenate(arrs, axis=1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_bounds(n: int, sections, op: str) -> tuple:
+    if isinstance(sections, tuple):
+        cuts = [min(max(i if i >= 0 else i + n, 0), n) for i in sections]
+        bounds = [0] + cuts + [n]
+        return tuple((a, max(a, b)) for a, b in zip(bounds[:-1], bounds[1:]))
+    if sections <= 0:
+        raise ValueError(f"funcgrad.{op}: the number of sections must be larger than 0, got {sections}")
+    if op == "split" and n % sections:
+        raise ValueError(f"funcgrad.split: an axis of length {n} cannot be split into {sections} equal sections; "
+                         f"use fnp.array_split for unequal sections")
+    each, extra = divmod(n, sections)
+    sizes = [each + 1] * extra + [each] * (sections - extra)
+    offs = _offsets(tuple(sizes))
+    return tuple(zip(offs[:-1], offs[1:]))
+
+
+def _split(ary, indices_or_sections, axis, op):
+    ary = _asarray(ary)
+    s = shape_of(ary)
+    ax = _axis(axis, len(s), op)
+    ios = getval(indices_or_sections)
+    if isinstance(ios, (list, tuple)) or getattr(ios, "ndim", 0):
+        key = _int_tuple(ios, "indices_or_sections", op)
+    else:
+        key = operator.index(ios)
+    pieces = []
+    for a, b in _split_bounds(s[ax], key, op):
+        starts, stops = _slab(s, ax, a, b)
+        pieces.append(crop(ary, starts=starts, stops=stops))
+    return pieces
+
+
+def split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
+    """A list of sub-arrays: ``N`` equal sections, or pieces cut at the given indices, as ``numpy.split``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> [p.shape for p in fnp.split(fnp.ones(6), [2, 5])]
+    [(2,), (3,), (1,)]
+    """
+    return _split(ary, indices_or_sections, axis, "split")
+
+
+def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
+    """Like :func:`split`, but ``N`` sections need not divide the axis evenly, as ``numpy.array_split``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> [p.shape for p in fnp.array_split(fnp.ones(5), 3)]
+    [(2,), (2,), (1,)]
+    """
+    return _split(ary, indices_or_sections, axis, "array_split")
+
+
+def hsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list:
+    """:func:`split` along axis 1 (axis 0 for vectors), as ``numpy.hsplit``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> len(fnp.hsplit(fnp.ones((2, 4)), 2))
+    2
+    """
+    return _split(ary, indices_or_sections, 1 if ndim(ary) > 1 else 0, "split")
+
+
+def vsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list:
+    """:func:`split` along axis 0, as ``numpy.vsplit``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> len(fnp.vsplit(fnp.ones((4, 2)), 2))
+    2
+    """
+    return _split(ary, indices_or_sections, 0, "split")
+
+
+# --- padding ----------------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)
+def _pad_widths(pad_width, nd: int) -> tuple:
+    if nd == 0:
+        return ()
+    try:
+        w = _onp.broadcast_to(_onp.asarray(pad_width, dtype=_onp.int64), (nd, 2))
+    except (ValueError, TypeError):
+        raise ValueError(f"funcgrad.pad: pad_width {pad_width!r} must be an int, a (before, after) pair, or one "
+                         f"pair per axis for an array of dimension {nd}") from None
+    if (w < 0).any():
+        raise ValueError(f"funcgrad.pad: pad_width {pad_width!r} has negative entries; use fnp.split or indexing "
+                         f"to remove elements")
+    return tuple((int(a), int(b)) for a, b in w)
+
+
+def _hashable(v):
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    return tuple(_hashable(e) for e in v) if isinstance(v, (list, tuple)) else v
+
+
+def pad(array: ArrayLike, pad_width, mode: str = "constant", constant_values=0, **kwargs) -> ArrayLike:
+    """``array`` padded with constants, as ``numpy.pad(..., mode="constant")``. A scalar ``constant_values`` may
+    be traced (its gradient is the sum of the cotangent over the padding); other modes are not implemented.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.pad(fnp.ones(2), (1, 2))
+    array([0., 1., 1., 0., 0.])
+    """
+    if mode != "constant":
+        raise NotImplementedError(f"funcgrad.pad: mode={mode!r} is not implemented, only mode='constant'; build "
+                                  f"other modes from fnp.concatenate and fnp.flip")
+    if kwargs:
+        raise TypeError(f"funcgrad.pad: unexpected arguments {sorted(kwargs)} for mode='constant'")
+    array = _asarray(array)
+    widths = _pad_widths(_hashable(getval(pad_width) if type(pad_width) is Box else pad_width),
+                         len(shape_of(array)))
+    if type(constant_values) is Box:
+        if shape_of(constant_values) != ():
+            raise NotImplementedError("funcgrad.pad: a traced constant_values must be a scalar; pad with 0 and add "
+                                      "the constants yourself")
+        # pad(x, c) = pad(x, 0) + c * (1 on the padding): differentiable in both x and c.
+        mask = _pad_impl(namespace(getval(array)).zeros(shape_of(array)), widths, 1.0)
+        return add(pad_p(array, pad_width=widths, constant_values=0), multiply(constant_values, mask))
+    if isinstance(constant_values, (list, tuple)) and _contains_box(constant_values):
+        raise NotImplementedError("funcgrad.pad: traced constant_values must be a single scalar")
+    return pad_p(array, pad_width=widths, constant_values=constant_values)
+
+
+# --- tile and repeat --------------------------------------------------------------------------------------------
+_tile = Primitive("tile", lambda x, reps: namespace(x).tile(x, reps), doc=(
+    "``x`` repeated ``reps`` (static tuple) times along each axis, as ``numpy.tile``."))
+
+
+@functools.lru_cache(maxsize=1024)
+def _tile_layout(xshape: tuple, reps: tuple) -> tuple[tuple, tuple]:
+    d = max(len(xshape), len(reps))
+    s = (1,) * (d - len(xshape)) + xshape
+    r = (1,) * (d - len(reps)) + reps
+    split_shape = tuple(v for pair in zip(r, s) for v in pair)
+    summed = tuple(v for n in s for v in (1, n))
+    return split_shape, summed
+
+
+def _tile_vjp(g, ans, x, reps):
+    # Output axis k of length r*s holds r copies of x's axis: view it as (r, s) and sum the copies.
+    split_shape, summed = _tile_layout(shape_of(x), reps)
+    return _reshape(sum_to(_reshape(g, shape=split_shape), shape=summed), shape=shape_of(x))
+
+
+_tile.def_vjp(_tile_vjp)
+
+
+def tile(A: ArrayLike, reps: int | Sequence[int]) -> ArrayLike:
+    """``A`` repeated ``reps`` times along each axis, as ``numpy.tile``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.tile(fnp.array([1.0, 2.0]), 2)
+    array([1., 2., 1., 2.])
+    """
+    reps = _int_tuple(reps, "reps", "tile")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"funcgrad.tile: reps {reps} must be non-negative")
+    return _tile(_asarray(A), reps=reps)
+
+
+_repeat = Primitive("repeat", lambda x, repeats, axis: namespace(x).repeat(x, repeats, axis=axis), doc=(
+    "Each element of ``x`` repeated along ``axis`` (static int): ``repeats`` (static) is an int or one int per "
+    "element, as ``numpy.repeat``."))
+
+
+@functools.lru_cache(maxsize=1024)
+def _segment_starts(repeats: tuple) -> tuple[tuple, tuple]:
+    starts = _offsets(repeats)[:-1]
+    nonzero = tuple(i for i, r in enumerate(repeats) if r)
+    return tuple(starts[i] for i in nonzero), nonzero
+
+
+def _repeat_sum_impl(g, repeats, axis):
+    xp = namespace(g)
+    s = g.shape
+    if type(repeats) is int:
+        if repeats <= 0:
+            raise ValueError(f"an integer repeats must be positive, got {repeats}")
+        return xp.reshape(g, s[:axis] + (s[axis] // repeats, repeats) + s[axis + 1:]).sum(axis=axis + 1)
+    starts, nonzero = _segment_starts(repeats)
+    out_shape = s[:axis] + (len(repeats),) + s[axis + 1:]
+    if not nonzero or 0 in out_shape:
+        return xp.zeros(out_shape, dtype=g.dtype)
+    sums = xp.add.reduceat(g, starts, axis=axis)
+    if len(nonzero) == len(repeats):
+        return sums
+    out = xp.zeros(out_shape, dtype=g.dtype)
+    out[(slice(None),) * axis + (xp.asarray(nonzero),)] = sums
+    return out
+
+
+repeat_sum = Primitive("repeat_sum", _repeat_sum_impl, doc=(
+    "Sums of consecutive runs along ``axis``: run i has length ``repeats[i]`` (or ``repeats`` when an int). "
+    "The transpose of ``repeat``, used for its gradient."))
+# repeats=0 leaves nothing of x in the output: its cotangent is zero (and repeat_sum could not recover x's length)
+_repeat.def_vjp(lambda g, ans, x, repeats, axis: repeat_sum(g, repeats=repeats, axis=axis) if repeats != 0 else None)
+repeat_sum.def_vjp(lambda g, ans, x, repeats, axis: _repeat(g, repeats=repeats, axis=axis))
+
+
+def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> ArrayLike:
+    """Each element of ``a`` repeated (along ``axis``, or over the flattened array), as ``numpy.repeat``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.repeat(fnp.array([1.0, 2.0]), [1, 2])
+    array([1., 2., 2.])
+    """
+    a = _asarray(a)
+    if axis is None:
+        a = _reshape(a, shape=(-1,))
+        axis = 0
+    s = shape_of(a)
+    ax = _axis(axis, len(s), "repeat")
+    reps = _int_tuple(repeats, "repeats", "repeat")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"funcgrad.repeat: repeats {reps} must be non-negative")
+    if len(reps) == 1:
+        reps = reps[0]
+    elif len(reps) != s[ax]:
+        raise ValueError(f"funcgrad.repeat: {len(reps)} repeats given for an axis of length {s[ax]} (array of shape "
+                         f"{s}); give one int per element, or a single int")
+    return _repeat(a, repeats=reps, axis=ax)
+
+
+# --- flip and roll ----------------------------------------------------------------------------------------------
+_flip = Primitive("flip", lambda x, axis: namespace(x).flip(x, axis=axis), doc=(
+    "``x`` reversed along the axes in ``axis`` (static tuple), as ``numpy.flip``."))
+_flip.def_vjp(lambda g, ans, x, axis: _flip(g, axis=axis))
+
+
+def flip(m: ArrayLike, axis: int | Sequence[int] | None = None) -> ArrayLike:
+    """``m`` reversed along ``axis`` (all axes by default), as ``numpy.flip``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.flip(fnp.array([1.0, 2.0, 3.0]))
+    array([3., 2., 1.])
+    """
+    m = _asarray(m)
+    return _flip(m, axis=_axes_tuple(tuple(axis) if isinstance(axis, list) else axis, len(shape_of(m)), "flip"))
+
+
+def fliplr(m: ArrayLike) -> ArrayLike:
+    """``m`` reversed along axis 1, as ``numpy.fliplr``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.fliplr(fnp.eye(2))
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    m = _asarray(m)
+    if len(shape_of(m)) < 2:
+        raise ValueError(f"funcgrad.fliplr: needs at least 2 dimensions, got shape {shape_of(m)}")
+    return _flip(m, axis=(1,))
+
+
+def flipud(m: ArrayLike) -> ArrayLike:
+    """``m`` reversed along axis 0, as ``numpy.flipud``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.flipud(fnp.array([1.0, 2.0]))
+    array([2., 1.])
+    """
+    m = _asarray(m)
+    if len(shape_of(m)) < 1:
+        raise ValueError("funcgrad.flipud: needs at least 1 dimension, got a 0-d array")
+    return _flip(m, axis=(0,))
+
+
+def _negate(shift):
+    return tuple(-s for s in shift) if type(shift) is tuple else -shift
+
+
+_roll = Primitive("roll", lambda x, shift, axis: namespace(x).roll(x, shift, axis=axis), doc=(
+    "``x`` rolled by ``shift`` along ``axis`` (both static; axis None rolls the flattened array), as "
+    "``numpy.roll``."))
+_roll.def_vjp(lambda g, ans, x, shift, axis: _roll(g, shift=_negate(shift), axis=axis))
+
+
+def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> ArrayLike:
+    """``a`` with elements shifted cyclically along ``axis`` (over the flattened array by default), as
+    ``numpy.roll``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.roll(fnp.array([1.0, 2.0, 3.0]), 1)
+    array([3., 1., 2.])
+    """
+    a = _asarray(a)
+    shifts = _int_tuple(shift, "shift", "roll")
+    if axis is None:
+        if len(shifts) != 1:
+            raise ValueError(f"funcgrad.roll: with axis=None, shift must be one integer, got {shift!r}")
+        return _roll(a, shift=shifts[0], axis=None)
+    nd = len(shape_of(a))
+    axes = tuple(_axis(ax, nd, "roll") for ax in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if len(shifts) != len(axes) and 1 not in (len(shifts), len(axes)):
+        raise ValueError(f"funcgrad.roll: shift {shift!r} and axis {axis!r} must have the same length")
+    n = max(len(shifts), len(axes))
+    shifts, axes = shifts * (n // len(shifts)), axes * (n // len(axes))
+    return _roll(a, shift=shifts, axis=axes)
+
+
+# --- triangles and diagonals ------------------------------------------------------------------------------------
+_triu = Primitive("triu", lambda x, k: namespace(x).triu(x, k), doc=(
+    "``x`` with the elements below the ``k``-th diagonal zeroed (last two axes), as ``numpy.triu``."))
+_tril = Primitive("tril", lambda x, k: namespace(x).tril(x, k), doc=(
+    "``x`` with the elements above the ``k``-th diagonal zeroed (last two axes), as ``numpy.tril``."))
+_triu.def_vjp(lambda g, ans, x, k: _triu(g, k=k))
+_tril.def_vjp(lambda g, ans, x, k: _tril(g, k=k))
+
+
+def _triangle(prim, m, k, op):
+    m = _asarray(m)
+    s = shape_of(m)
+    if len(s) == 0:
+        raise ValueError(f"funcgrad.{op}: needs at least 1 dimension, got a 0-d array")
+    if len(s) == 1:  # NumPy reads a vector as the rows of a square matrix
+        m = _broadcast_to(m, shape=(s[0], s[0]))
+    return prim(m, k=operator.index(k))
+
+
+def triu(m: ArrayLike, k: int = 0) -> ArrayLike:
+    """Upper triangle of ``m`` (on its last two axes) from the ``k``-th diagonal up, as ``numpy.triu``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.triu(fnp.ones((2, 2)))
+    array([[1., 1.],
+           [0., 1.]])
+    """
+    return _triangle(_triu, m, k, "triu")
+
+
+def tril(m: ArrayLike, k: int = 0) -> ArrayLike:
+    """Lower triangle of ``m`` (on its last two axes) from the ``k``-th diagonal down, as ``numpy.tril``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.tril(fnp.ones((2, 2)))
+    array([[1., 0.],
+           [1., 1.]])
+    """
+    return _triangle(_tril, m, k, "tril")
+
+
+_diagonal = Primitive("diagonal", lambda x, offset, axis1, axis2: namespace(x).diagonal(x, offset, axis1, axis2),
+                      doc=("The ``offset`` diagonal of the ``axis1``/``axis2`` planes, as a new last axis, as "
+                           "``numpy.diagonal`` (read-only for plain arrays)."))
+
+
+def _diag_embed_impl(g, offset, axis1, axis2, shape):
+    xp = namespace(g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    plane = xp.moveaxis(out, (axis1, axis2), (-2, -1))  # a writable view of out
+    i = xp.arange(g.shape[-1])
+    plane[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+diag_embed = Primitive("diag_embed", _diag_embed_impl, doc=(
+    "A zero array of ``shape`` whose ``offset`` diagonal over ``axis1``/``axis2`` holds the last axis of ``g``: the "
+    "transpose of ``diagonal``."))
+_diagonal.def_vjp(lambda g, ans, x, offset, axis1, axis2: diag_embed(g, offset=offset, axis1=axis1, axis2=axis2,
+                                                                      shape=shape_of(x)))
+diag_embed.def_vjp(lambda g, ans, x, offset, axis1, axis2, shape: _diagonal(g, offset=offset, axis1=axis1,
+                                                                             axis2=axis2))
+
+
+def _diag_axes(a, axis1, axis2, op):
+    nd = len(shape_of(a))
+    if nd < 2:
+        raise ValueError(f"funcgrad.{op}: needs an array of at least 2 dimensions, got shape {shape_of(a)}")
+    i, j = _axis(axis1, nd, op), _axis(axis2, nd, op)
+    if i == j:
+        raise ValueError(f"funcgrad.{op}: axis1 and axis2 must differ, got {axis1} and {axis2}")
+    return i, j
+
+
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> ArrayLike:
+    """The ``offset`` diagonal of the (``axis1``, ``axis2``) planes, appended as the last axis, as
+    ``numpy.diagonal``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.diagonal(fnp.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([1., 4.])
+    """
+    a = _asarray(a)
+    i, j = _diag_axes(a, axis1, axis2, "diagonal")
+    return _diagonal(a, offset=operator.index(offset), axis1=i, axis2=j)
+
+
+def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None) -> ArrayLike:
+    """Sum along the ``offset`` diagonal of the (``axis1``, ``axis2``) planes, as ``numpy.trace``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> float(fnp.trace(fnp.array([[1.0, 2.0], [3.0, 4.0]])))
+    5.0
+    """
+    _no_out(out, "trace")
+    d = diagonal(a, offset, axis1, axis2)
+    s = shape_of(d)
+    res = _reshape(sum_to(d, shape=s[:-1] + (1,)), shape=s[:-1])
+    if dtype is not None:
+        res = cast(res, dtype=dtype)
+    if type(res) is not Box and shape_of(res) == ():
+        return res[()]  # NumPy returns a scalar for a matrix
+    return res
+
+
+def diag(v: ArrayLike, k: int = 0) -> ArrayLike:
+    """A square matrix with the vector ``v`` on its ``k``-th diagonal, or the ``k``-th diagonal of the matrix
+    ``v``, as ``numpy.diag``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.diag(fnp.array([1.0, 2.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    v = _asarray(v)
+    s = shape_of(v)
+    k = operator.index(k)
+    if len(s) == 1:
+        n = s[0] + abs(k)
+        return diag_embed(v, offset=k, axis1=0, axis2=1, shape=(n, n))
+    if len(s) == 2:
+        return _diagonal(v, offset=k, axis1=0, axis2=1)
+    raise ValueError(f"funcgrad.diag: expects a vector or a matrix, got shape {s}")

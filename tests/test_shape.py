@@ -1,0 +1,283 @@
+"""The shape family's composite functions (values against NumPy, gradients against finite differences) and its
+error messages. The primitives themselves are covered by the registry-driven test (tests/specs/shape.py)."""
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+from funcgrad.core import Box
+from funcgrad.testing import check_grads
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape):
+    return rng.standard_normal(shape)
+
+
+A = r(2, 3, 4)
+M = r(3, 4)
+V = r(5)
+
+# (funcgrad function, numpy function, args): values must match NumPy and gradients finite differences.
+CASES = [
+    (lambda a: fnp.reshape(a, (4, -1)), lambda a: np.reshape(a, (4, -1)), (A,)),
+    (lambda a: fnp.reshape(a, 24), lambda a: np.reshape(a, 24), (A,)),
+    (lambda a: fnp.reshape(a, shape=(6, 4)), lambda a: np.reshape(a, shape=(6, 4)), (A,)),
+    (fnp.ravel, np.ravel, (A,)),
+    (fnp.ravel, np.ravel, (np.array(2.0),)),
+    (fnp.transpose, np.transpose, (A,)),
+    (lambda a: fnp.transpose(a, (-1, 0, 1)), lambda a: np.transpose(a, (-1, 0, 1)), (A,)),
+    (lambda a: fnp.moveaxis(a, 0, -1), lambda a: np.moveaxis(a, 0, -1), (A,)),
+    (lambda a: fnp.moveaxis(a, (0, 2), (2, 0)), lambda a: np.moveaxis(a, (0, 2), (2, 0)), (A,)),
+    (lambda a: fnp.moveaxis(a, [0, 1], [-1, -2]), lambda a: np.moveaxis(a, [0, 1], [-1, -2]), (A,)),
+    (lambda a: fnp.swapaxes(a, 0, -1), lambda a: np.swapaxes(a, 0, -1), (A,)),
+    (fnp.squeeze, np.squeeze, (r(1, 3, 1),)),
+    (lambda a: fnp.squeeze(a, axis=-1), lambda a: np.squeeze(a, axis=-1), (r(1, 3, 1),)),
+    (lambda a: fnp.squeeze(a, axis=(0, 2)), lambda a: np.squeeze(a, axis=(0, 2)), (r(1, 3, 1),)),
+    (lambda a: fnp.expand_dims(a, 1), lambda a: np.expand_dims(a, 1), (M,)),
+    (lambda a: fnp.expand_dims(a, (0, -1)), lambda a: np.expand_dims(a, (0, -1)), (M,)),
+    (lambda a: fnp.expand_dims(a, 0), lambda a: np.expand_dims(a, 0), (np.array(1.5),)),
+    (lambda a: fnp.broadcast_to(a, (2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)), (r(3, 1),)),
+    (lambda a: fnp.broadcast_to(a, 3), lambda a: np.broadcast_to(a, 3), (np.array(1.5),)),
+    (lambda a, b: fnp.broadcast_arrays(a, b), lambda a, b: list(np.broadcast_arrays(a, b)), (r(3, 1), r(4))),
+    (lambda a, b: fnp.concatenate([a, b], axis=1), lambda a, b: np.concatenate([a, b], axis=1), (M, r(3, 2))),
+    (lambda a, b: fnp.concatenate((a, b), axis=None), lambda a, b: np.concatenate((a, b), axis=None), (M, V)),
+    (lambda a, b: fnp.stack([a, b]), lambda a, b: np.stack([a, b]), (M, r(3, 4))),
+    (lambda a, b: fnp.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], axis=-1), (M, r(3, 4))),
+    (lambda a, b: fnp.stack((a, b), axis=1), lambda a, b: np.stack((a, b), axis=1), (V, r(5))),
+    (lambda a, b: fnp.stack([a, b]), lambda a, b: np.stack([a, b]), (np.array(1.0), np.array(2.0))),
+    (lambda a, b: fnp.hstack([a, b]), lambda a, b: np.hstack([a, b]), (V, r(2))),
+    (lambda a, b: fnp.hstack([a, b]), lambda a, b: np.hstack([a, b]), (M, r(3, 1))),
+    (lambda a, b: fnp.vstack([a, b]), lambda a, b: np.vstack([a, b]), (r(4), M)),
+    (lambda a, b: fnp.dstack([a, b]), lambda a, b: np.dstack([a, b]), (M, r(3, 4))),
+    (lambda a, b: fnp.column_stack([a, b]), lambda a, b: np.column_stack([a, b]), (r(3), r(3, 2))),
+    (fnp.atleast_1d, np.atleast_1d, (np.array(1.0),)),
+    (fnp.atleast_2d, np.atleast_2d, (V,)),
+    (fnp.atleast_2d, np.atleast_2d, (np.array(1.0),)),
+    (fnp.atleast_3d, np.atleast_3d, (V,)),
+    (fnp.atleast_3d, np.atleast_3d, (M,)),
+    (lambda a, b: fnp.atleast_1d(a, b), lambda a, b: list(np.atleast_1d(a, b)), (np.array(1.0), V)),
+    (lambda a: fnp.split(a, 2, axis=1), lambda a: np.split(a, 2, axis=1), (M,)),
+    (lambda a: fnp.split(a, [1, 4, 2]), lambda a: np.split(a, [1, 4, 2]), (V,)),
+    (lambda a: fnp.split(a, [-2]), lambda a: np.split(a, [-2]), (V,)),
+    (lambda a: fnp.array_split(a, 3), lambda a: np.array_split(a, 3), (V,)),
+    (lambda a: fnp.array_split(a, 7), lambda a: np.array_split(a, 7), (V,)),
+    (lambda a: fnp.array_split(a, 2, axis=-1), lambda a: np.array_split(a, 2, axis=-1), (A,)),
+    (lambda a: fnp.hsplit(a, 2), lambda a: np.hsplit(a, 2), (M,)),
+    (lambda a: fnp.vsplit(a, [1]), lambda a: np.vsplit(a, [1]), (M,)),
+    (lambda a: fnp.tile(a, (2, 1, 1, 2)), lambda a: np.tile(a, (2, 1, 1, 2)), (A,)),
+    (lambda a: fnp.tile(a, 2), lambda a: np.tile(a, 2), (np.array(1.5),)),
+    (lambda a: fnp.repeat(a, 2), lambda a: np.repeat(a, 2), (M,)),
+    (lambda a: fnp.repeat(a, [0, 2, 1], axis=0), lambda a: np.repeat(a, [0, 2, 1], axis=0), (M,)),
+    (lambda a: fnp.repeat(a, np.array([1, 0, 3, 1]), axis=-1), lambda a: np.repeat(a, [1, 0, 3, 1], axis=-1), (M,)),
+    (lambda a: fnp.repeat(a, 0, axis=1), lambda a: np.repeat(a, 0, axis=1), (M,)),
+    (fnp.flip, np.flip, (A,)),
+    (lambda a: fnp.flip(a, (0, -1)), lambda a: np.flip(a, (0, -1)), (A,)),
+    (fnp.fliplr, np.fliplr, (M,)),
+    (fnp.flipud, np.flipud, (V,)),
+    (lambda a: fnp.roll(a, 3), lambda a: np.roll(a, 3), (M,)),
+    (lambda a: fnp.roll(a, -1, axis=1), lambda a: np.roll(a, -1, axis=1), (M,)),
+    (lambda a: fnp.roll(a, (1, 2), axis=(0, 1)), lambda a: np.roll(a, (1, 2), axis=(0, 1)), (M,)),
+    (lambda a: fnp.roll(a, 2, axis=(0, 1)), lambda a: np.roll(a, 2, axis=(0, 1)), (M,)),
+    (lambda a: fnp.pad(a, 1), lambda a: np.pad(a, 1), (M,)),
+    (lambda a: fnp.pad(a, ((0, 1), (2, 0)), constant_values=3.0),
+     lambda a: np.pad(a, ((0, 1), (2, 0)), constant_values=3.0), (M,)),
+    (lambda a: fnp.pad(a, (1, 2), "constant"), lambda a: np.pad(a, (1, 2), "constant"), (V,)),
+    (lambda a: fnp.pad(a, [(1, 2)]), lambda a: np.pad(a, [(1, 2)]), (M,)),
+    (fnp.triu, np.triu, (M,)),
+    (lambda a: fnp.tril(a, -1), lambda a: np.tril(a, -1), (A,)),
+    (lambda a: fnp.triu(a, 1), lambda a: np.triu(a, 1), (V,)),
+    (fnp.tril, np.tril, (V,)),
+    (fnp.diagonal, np.diagonal, (M,)),
+    (lambda a: fnp.diagonal(a, 1, -1, 0), lambda a: np.diagonal(a, 1, -1, 0), (A,)),
+    (fnp.trace, np.trace, (M,)),
+    (lambda a: fnp.trace(a, -1, 1, 2), lambda a: np.trace(a, -1, 1, 2), (A,)),
+    (lambda a: fnp.trace(a, 5), lambda a: np.trace(a, 5), (M,)),
+    (fnp.diag, np.diag, (V,)),
+    (lambda a: fnp.diag(a, -2), lambda a: np.diag(a, -2), (V,)),
+    (lambda a: fnp.diag(a, 1), lambda a: np.diag(a, 1), (M,)),
+]
+
+
+@pytest.mark.parametrize("k", range(len(CASES)))
+def test_values_match_numpy(k):
+    f, ref, args = CASES[k]
+    out, want = f(*args), ref(*args)
+    if isinstance(want, list):
+        assert isinstance(out, list) and len(out) == len(want)
+    else:
+        out, want = [out], [want]
+    for o, w in zip(out, want):
+        assert type(o) is not Box
+        assert np.shape(o) == np.shape(w)
+        np.testing.assert_array_equal(o, w)
+
+
+@pytest.mark.parametrize("k", range(len(CASES)))
+def test_gradients_match_finite_differences(k):
+    f, _, args = CASES[k]
+    check_grads(f, args, order=2)
+
+
+def test_sequences_of_traced_values_are_joined_not_packed():
+    x, y = r(3), r(2)
+    out, f_vjp = fg.vjp(lambda x, y: fnp.concatenate([x, 2 * y]), x, y)
+    np.testing.assert_array_equal(out, np.concatenate([x, 2 * y]))
+    gx, gy = f_vjp(np.arange(5.0))
+    np.testing.assert_array_equal(gx, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(gy, [6.0, 8.0])
+
+    def rows(x):
+        return fnp.stack([x * 1.0, x * 2.0, x * 3.0], axis=1)
+
+    out, f_vjp = fg.vjp(rows, x)
+    np.testing.assert_array_equal(out, np.stack([x, 2 * x, 3 * x], axis=1))
+    (g,) = f_vjp(np.ones((3, 3)))
+    np.testing.assert_array_equal(g, [6.0, 6.0, 6.0])
+
+
+def test_joining_mixes_traced_and_plain_arrays_and_nested_lists():
+    x = r(2)
+    check_grads(lambda x: fnp.concatenate([x, np.ones(3), [1.0, 2.0]]), (x,))
+    check_grads(lambda x: fnp.stack([x, np.ones(2), [1.0, 3.0]]), (x,))
+    check_grads(lambda x: fnp.stack([[x, 2.0 * x], [x, np.ones(2)]]), (x,))
+    check_grads(lambda x: fnp.vstack([x, [1.0, 2.0]]), (x,))
+    out = fg.vjp(lambda x: fnp.concatenate([x, [1.0, 2.0]]), x)[0]
+    np.testing.assert_array_equal(out, np.concatenate([x, [1.0, 2.0]]))
+
+
+def test_stack_of_a_traced_array_iterates_its_rows():
+    m = r(3, 2)
+    check_grads(lambda m: fnp.stack(m, axis=1), (m,))
+    np.testing.assert_array_equal(fg.vjp(lambda m: fnp.stack(m, axis=1), m)[0], np.stack(m, axis=1))
+
+
+def test_pad_with_traced_constant_values():
+    x, c = r(2, 2), np.float64(0.7)
+    out, f_vjp = fg.vjp(lambda x, c: fnp.pad(x, 1, constant_values=c), x, c)
+    np.testing.assert_array_equal(out, np.pad(x, 1, constant_values=c))
+    g = r(4, 4)
+    gx, gc = f_vjp(g)
+    np.testing.assert_array_equal(gx, g[1:3, 1:3])
+    np.testing.assert_allclose(gc, g.sum() - g[1:3, 1:3].sum())
+    check_grads(lambda x, c: fnp.pad(x, ((1, 0), (0, 2)), constant_values=c), (x, c))
+
+
+def test_diag_gradients_are_independent_derivations():
+    v = r(3)
+    (g,) = fg.vjp(lambda v: fnp.diag(v, 1), v)[1](np.arange(16.0).reshape(4, 4))
+    np.testing.assert_array_equal(g, [1.0, 6.0, 11.0])
+    m = r(3, 3)
+    (g,) = fg.vjp(fnp.trace, m)[1](np.float64(2.0))
+    np.testing.assert_array_equal(g, 2.0 * np.eye(3))
+
+
+def test_split_gradient_reassembles_the_pieces():
+    x = r(7)
+    pieces, f_vjp = fg.vjp(lambda x: fnp.array_split(x, 3), x)
+    cts = [np.full(p.shape, i + 1.0) for i, p in enumerate(pieces)]
+    (g,) = f_vjp(cts)
+    np.testing.assert_array_equal(g, [1, 1, 1, 2, 2, 3, 3])
+
+
+def test_repeat_and_tile_sum_the_copies():
+    x = np.array([1.0, 2.0])
+    (g,) = fg.vjp(lambda x: fnp.repeat(x, [2, 3]), x)[1](np.arange(5.0))
+    np.testing.assert_array_equal(g, [1.0, 9.0])
+    (g,) = fg.vjp(lambda x: fnp.tile(x, (2, 2)), x)[1](np.arange(8.0).reshape(2, 4))
+    np.testing.assert_array_equal(g, [0 + 2 + 4 + 6, 1 + 3 + 5 + 7])
+
+
+def test_methods_of_traced_values():
+    a = r(2, 3)
+    check_grads(lambda a: a.reshape(3, 2), (a,))
+    check_grads(lambda a: a.reshape((6,)), (a,))
+    check_grads(lambda a: a.T, (a,))
+    check_grads(lambda a: a.transpose(1, 0), (a,))
+    check_grads(lambda a: a.ravel(), (a,))
+    check_grads(lambda a: a.flatten(), (a,))
+    check_grads(lambda a: a.swapaxes(0, 1), (a,))
+    check_grads(lambda a: a.diagonal(), (a,))
+    check_grads(lambda a: a.trace(), (a,))
+    check_grads(lambda a: a.repeat(2, axis=1), (a,))
+    check_grads(lambda a: a.reshape(1, 2, 3).squeeze(0), (a,))
+
+
+def test_shape_helpers_work_on_traced_plain_and_nested_values():
+    a = r(2, 3)
+
+    def f(x):
+        assert fnp.shape(x) == (2, 3) and fnp.ndim(x) == 2 and fnp.size(x) == 6 and fnp.size(x, -1) == 3
+        assert fnp.shape([x, x]) == (2, 2, 3) and fnp.ndim([[x]]) == 4
+        return x
+
+    fg.vjp(f, a)
+    f(a)
+    assert fnp.shape(2.0) == () and fnp.ndim([[1.0, 2.0]]) == 2 and fnp.size([1, 2, 3]) == 3
+
+
+def test_plain_inputs_give_plain_outputs():
+    assert type(fnp.reshape(M, (4, 3))) is np.ndarray
+    assert type(fnp.concatenate([M, M])) is np.ndarray
+    assert all(type(p) is np.ndarray for p in fnp.split(V, [2]))
+    assert np.isscalar(fnp.trace(M))
+
+
+def test_reshape_to_an_incompatible_size_names_the_shapes():
+    with pytest.raises(ValueError) as e:
+        fnp.reshape(np.ones((2, 3)), (4, 2))
+    msg = str(e.value)
+    assert "reshape" in msg and "[2, 3]" in msg and "(4, 2)" in msg
+
+
+def test_reshape_of_traced_value_to_an_incompatible_size_names_the_shapes():
+    with pytest.raises(ValueError, match=r"reshape.*\[2, 3\].*\(5,\)"):
+        fg.vjp(lambda x: fnp.reshape(x, 5), np.ones((2, 3)))
+
+
+def test_concatenate_with_mismatched_shapes_names_them():
+    with pytest.raises(ValueError, match=r"concatenate.*\[2, 3\].*\[2, 4\]"):
+        fnp.concatenate([np.ones((2, 3)), np.ones((2, 4))])
+    with pytest.raises(ValueError, match=r"concatenate.*\[2, 3\].*\[3\]"):
+        fg.vjp(lambda x: fnp.concatenate([x, np.ones(3)]), np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"concatenate.*\[\].*zero-dimensional"):
+        fnp.concatenate([np.float64(1.0), np.float64(2.0)])
+    with pytest.raises(ValueError, match="concatenate.*at least one array"):
+        fnp.concatenate([])
+    with pytest.raises(ValueError, match=r"concatenate.*axis 2.*dimension 2"):
+        fnp.concatenate([np.ones((2, 2)), np.ones((2, 2))], axis=2)
+
+
+@pytest.mark.parametrize("call, err, pattern", [
+    (lambda: fnp.stack([np.ones(2), np.ones(3)]), ValueError, r"stack.*same shape.*\(2,\).*\(3,\)"),
+    (lambda: fnp.squeeze(np.ones((1, 3)), axis=1), ValueError, r"squeeze.*axis 1.*\(1, 3\)"),
+    (lambda: fnp.transpose(np.ones((2, 3)), (0, 0)), ValueError, "transpose.*not a permutation"),
+    (lambda: fnp.transpose(np.ones((2, 3)), (0, 2)), ValueError, "transpose.*out of bounds"),
+    (lambda: fnp.swapaxes(np.ones((2, 3)), 0, 5), ValueError, "swapaxes.*axis 5.*dimension 2"),
+    (lambda: fnp.split(np.ones(5), 2), ValueError, "split.*length 5.*2 equal.*array_split"),
+    (lambda: fnp.array_split(np.ones(5), 0), ValueError, "array_split.*larger than 0"),
+    (lambda: fnp.pad(np.ones(3), 1, mode="reflect"), NotImplementedError, "pad.*'reflect'"),
+    (lambda: fnp.pad(np.ones(3), -1), ValueError, "pad.*negative"),
+    (lambda: fnp.pad(np.ones((2, 2)), ((1, 2, 3),)), ValueError, "pad.*pad_width"),
+    (lambda: fnp.reshape(np.ones(4), (2, 2), order="F"), NotImplementedError, "reshape.*order='F'"),
+    (lambda: fnp.ravel(np.ones(4), order="F"), NotImplementedError, "ravel.*order='F'"),
+    (lambda: fnp.concatenate([np.ones(2)], out=np.ones(2)), TypeError, "out=.*immutable"),
+    (lambda: fnp.trace(np.ones((2, 2)), out=np.ones(())), TypeError, "out=.*immutable"),
+    (lambda: fnp.repeat(np.ones(3), [1, 2]), ValueError, r"repeat.*2 repeats.*length 3"),
+    (lambda: fnp.repeat(np.ones(3), -1), ValueError, "repeat.*non-negative"),
+    (lambda: fnp.repeat(np.ones(3), 1.5), TypeError, "repeat.*integer"),
+    (lambda: fnp.tile(np.ones(3), -1), ValueError, "tile.*non-negative"),
+    (lambda: fnp.diagonal(np.ones(3)), ValueError, r"diagonal.*at least 2 dimensions.*\(3,\)"),
+    (lambda: fnp.diagonal(np.ones((2, 2)), 0, 1, -1), ValueError, "diagonal.*must differ"),
+    (lambda: fnp.diag(np.ones((2, 2, 2))), ValueError, r"diag.*vector or a matrix.*\(2, 2, 2\)"),
+    (lambda: fnp.roll(np.ones((2, 2)), (1, 2, 3), axis=(0, 1)), ValueError, "roll.*same length"),
+    (lambda: fnp.moveaxis(np.ones((2, 2)), (0, 1), 0), ValueError, "moveaxis.*same number"),
+    (lambda: fnp.broadcast_arrays(np.ones(2), np.ones(3)), ValueError, r"broadcast_arrays.*\(2,\).*\(3,\)"),
+    (lambda: fnp.broadcast_to(np.ones(2), (3,)), ValueError, r"broadcast_to.*\[2\]"),
+    (lambda: fnp.fliplr(np.ones(3)), ValueError, r"fliplr.*2 dimensions"),
+    (lambda: fnp.triu(np.float64(1.0)), ValueError, "triu.*0-d"),
+])
+def test_bad_input_gets_a_clear_error(call, err, pattern):
+    with pytest.raises(err, match=pattern):
+        call()
