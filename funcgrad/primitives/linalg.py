@@ -1,3 +1,753 @@
-"""The linalg family (being written)."""
-__all__: list = []
-LINALG: list = []  # names exported under funcgrad.numpy.linalg
+"""Linear algebra: ``matmul`` and its relatives, and the ``numpy.linalg`` decompositions, each beside its VJP.
+
+The rules are written with funcgrad ops only (``matmul``, the private ``matrix_transpose``/``linalg_reshape``
+helpers, triangular solves and elementwise ops), so they can be differentiated again. Every function works on
+stacks of matrices (leading batch axes), as ``numpy.linalg`` does.
+
+Where a derivative does not exist the rules say so in their docstrings: ``eigh`` and ``svd`` need distinct
+eigen/singular values (pairs of equal values contribute nothing, which is only right for functions that do not
+depend on the choice of basis inside a degenerate eigenspace); ``det``/``slogdet``/``inv``/``solve`` need an
+invertible matrix; ``pinv`` assumes the rank does not change under the perturbation; ``qr`` needs ``m >= n`` and
+an invertible ``R``.
+"""
+from __future__ import annotations
+
+import functools
+from collections import namedtuple
+from typing import Any
+
+import numpy as _onp  # only for its LinAlgError class, which CuPy raises as well
+
+from ..backend import namespace, namespace_of, shape_of
+from ..core import Primitive, getval
+from ..core.errors import PrimitiveError, user_location
+from .einsum import einsum
+from .elementwise import add, divide, equal, multiply, negative, reciprocal, square, subtract, where
+
+__all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "matrix_transpose"]
+LINALG = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "qr",
+          "matrix_power", "matrix_transpose"]
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+QRResult = namedtuple("QRResult", ["Q", "R"])
+ArrayLike = Any  # arrays, traced values, nested lists and scalars
+
+
+def _arr(x: Any) -> Any:
+    """``x`` as something with a shape (rules may receive the untraced operand as a list or scalar)."""
+    return x if hasattr(x, "shape") else namespace(x).asarray(x)
+
+
+def _immutable(name: str):
+    return TypeError(f"funcgrad.numpy.{name}: out= is not supported: funcgrad arrays are immutable; use the "
+                     f"returned value instead")
+
+
+# --- private helpers: transpose of the last two axes and reshape --------------------------------------------------
+def _mT_impl(x):
+    if len(shape_of(x)) < 2:
+        raise ValueError(f"matrix_transpose needs an array with at least 2 dimensions, got shape {shape_of(x)}")
+    return namespace(x).swapaxes(x, -1, -2)
+
+
+matrix_transpose = Primitive("matrix_transpose", _mT_impl, doc=(
+    "Swap the last two axes (the transpose of each matrix in a stack), as ``numpy.matrix_transpose``.\n\n"
+    ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.matrix_transpose(np.ones((5, 2, 3))).shape\n"
+    "(5, 3, 2)\n"))
+matrix_transpose.def_vjp(lambda g, ans, x: matrix_transpose(g))
+_mT = matrix_transpose
+
+
+def _reshape_impl(x, shape):
+    return namespace(x).reshape(x, shape)
+
+
+_reshape = Primitive("linalg_reshape", _reshape_impl, doc=(
+    "``reshape`` for the linalg rules' own use (adding and removing unit axes); not a public name."))
+_reshape.def_vjp(lambda g, ans, x, shape: _reshape(g, shape=shape_of(x)))
+
+
+def _col(x):
+    """``x[..., :, None]``."""
+    return _reshape(x, shape=shape_of(x) + (1,))
+
+
+def _row(x):
+    """``x[..., None, :]``."""
+    s = shape_of(x)
+    return _reshape(x, shape=s[:-1] + (1,) + s[-1:])
+
+
+def _scalar_to_matrix(x):
+    """``x[..., None, None]``."""
+    return _reshape(x, shape=shape_of(x) + (1, 1))
+
+
+@functools.lru_cache(maxsize=256)
+def _masks(xp, n: int, dtype) -> tuple:
+    """Constant ``n x n`` masks: identity, lower triangle, strict lower triangle, lower with half diagonal."""
+    eye = xp.eye(n, dtype=dtype)
+    low = xp.tri(n, dtype=dtype)
+    slow = low - eye
+    half = low - 0.5 * eye
+    if xp.__name__ == "numpy":  # shared between calls: make accidental writes fail loudly
+        for m in (eye, low, slow, half):
+            m.flags.writeable = False
+    return eye, low, slow, half
+
+
+def _masks_like(x):
+    v = getval(x)
+    return _masks(namespace(v), shape_of(v)[-1], v.dtype)
+
+
+# --- matmul -------------------------------------------------------------------------------------------------------
+def _matmul_error(a, b) -> PrimitiveError:
+    sa, sb = shape_of(_arr(a)), shape_of(_arr(b))
+    if len(sa) == 0 or len(sb) == 0:
+        why = "matmul does not accept 0-d operands; use multiply (or *) for scaling"
+    elif sa[-1] != sb[-2 if len(sb) > 1 else -1]:
+        why = (f"the last axis of the first operand ({sa[-1]}) must equal the "
+               f"{'second-to-last' if len(sb) > 1 else 'only'} axis of the second ({sb[-2 if len(sb) > 1 else -1]})")
+    else:
+        why = "the batch (leading) axes do not broadcast together"
+    return PrimitiveError(f"funcgrad.matmul: shapes {sa} and {sb} are not aligned: {why} "
+                          f"(called at {user_location()})")
+
+
+def _matmul_impl(a, b):
+    # The operator is the cheapest route to the array module's matmul (numpy.matmul costs a dispatch more).
+    try:
+        return a @ b
+    except ValueError:
+        raise _matmul_error(a, b) from None
+    except TypeError:
+        pass  # neither operand is an array (lists): let the array module convert them
+    try:
+        return namespace_of(a, b).matmul(a, b)
+    except ValueError:
+        raise _matmul_error(a, b) from None
+
+
+matmul = Primitive("matmul", _matmul_impl, doc=(
+    "Matrix product, as ``numpy.matmul`` (and the ``@`` operator): 1-D operands are promoted to a row or a "
+    "column and the unit axis removed again, leading axes are batch axes that broadcast.\n\n"
+    ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.matmul(np.ones((4, 2, 3)), np.ones(3)).shape\n"
+    "(4, 2)\n"))
+
+
+def _matmul_da(g, ans, a, b):
+    a, b = _arr(a), _arr(b)
+    na, nb = len(a.shape), len(b.shape)
+    if nb == 1:
+        if na == 1:
+            return multiply(g, b)
+        return multiply(_col(g), b)  # (..., m, 1) * (k,): an outer product per batch
+    if na == 1:
+        if nb == 2:
+            return matmul(b, g)
+        return matmul(_row(g), _mT(b))  # (..., 1, k): the engine sums it to (k,)
+    return matmul(g, _mT(b))
+
+
+def _matmul_db(g, ans, a, b):
+    a, b = _arr(a), _arr(b)
+    na, nb = len(a.shape), len(b.shape)
+    if na == 1:
+        if nb == 1:
+            return multiply(g, a)
+        return multiply(_col(a), _row(g))  # (k, 1) * (..., 1, n)
+    if nb == 1:
+        if na == 2:
+            return matmul(g, a)
+        return matmul(_row(g), a)  # (..., 1, k): the engine sums it to (k,)
+    return matmul(_mT(a), g)
+
+
+matmul.def_vjp(_matmul_da, _matmul_db)
+
+
+# --- products built on matmul and einsum --------------------------------------------------------------------------
+def _ndim(x) -> int:
+    return len(shape_of(x)) if hasattr(x, "shape") else len(shape_of(_arr(x)))
+
+
+def dot(a: ArrayLike, b: ArrayLike, out: None = None) -> Any:
+    """Dot product as ``numpy.dot``: a product with a scalar, the inner product of vectors, the matrix product
+    of 2-D arrays, and for N-D arrays the sum over the last axis of ``a`` and the second-to-last of ``b``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.dot(np.ones((2, 3)), np.ones((3, 4))).shape
+    (2, 4)
+    """
+    if out is not None:
+        raise _immutable("dot")
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return multiply(a, b)
+    if nb <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([na - 1], [nb - 2]))
+
+
+def vdot(a: ArrayLike, b: ArrayLike) -> Any:
+    """Dot product of two arrays flattened to vectors, as ``numpy.vdot`` (real arrays).
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> float(fnp.vdot(np.ones((2, 2)), np.full((2, 2), 2.0)))
+    8.0
+    """
+    a, b = _arr(a), _arr(b)
+    if getval(a).dtype.kind == "c":
+        raise TypeError("funcgrad.numpy.vdot supports real arrays only (complex conjugation is not available)")
+    if a.size != b.size:
+        raise PrimitiveError(f"funcgrad.vdot: arrays of shapes {shape_of(a)} and {shape_of(b)} have different "
+                             f"sizes ({a.size} and {b.size}); vdot needs the same number of elements")
+    return matmul(_reshape(a, shape=(a.size,)), _reshape(b, shape=(b.size,)))
+
+
+def inner(a: ArrayLike, b: ArrayLike) -> Any:
+    """Inner product over the last axes, as ``numpy.inner``: shape ``a.shape[:-1] + b.shape[:-1]``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.inner(np.ones((2, 3)), np.ones((4, 3))).shape
+    (2, 4)
+    """
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return multiply(a, b)
+    return tensordot(a, b, axes=([na - 1], [nb - 1]))
+
+
+def outer(a: ArrayLike, b: ArrayLike, out: None = None) -> Any:
+    """Outer product of two arrays flattened to vectors, as ``numpy.outer``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.outer(np.ones(2), np.ones(3)).shape
+    (2, 3)
+    """
+    if out is not None:
+        raise _immutable("outer")
+    a, b = _arr(a), _arr(b)
+    return multiply(_reshape(a, shape=(a.size, 1)), _reshape(b, shape=(1, b.size)))
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@functools.lru_cache(maxsize=1024)
+def _tensordot_subscripts(na: int, nb: int, axes) -> str:
+    if isinstance(axes, int):
+        if axes < 0 or axes > min(na, nb):
+            raise ValueError(f"axes={axes} must be between 0 and the smaller number of dimensions "
+                             f"({min(na, nb)})")
+        ax_a, ax_b = tuple(range(na - axes, na)), tuple(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = (ax_a,) if isinstance(ax_a, int) else tuple(ax_a)
+        ax_b = (ax_b,) if isinstance(ax_b, int) else tuple(ax_b)
+        if len(ax_a) != len(ax_b):
+            raise ValueError(f"axes {axes!r}: the two sequences of axes must have the same length")
+        try:
+            ax_a = tuple(range(na)[i] for i in ax_a)
+            ax_b = tuple(range(nb)[i] for i in ax_b)
+        except IndexError:
+            raise ValueError(f"axes {axes!r} out of range for arrays with {na} and {nb} dimensions") from None
+    if na + nb > len(_LETTERS):
+        raise ValueError("tensordot supports at most 52 dimensions in total")
+    sa = list(_LETTERS[:na])
+    sb = list(_LETTERS[na:na + nb])
+    for i, j in zip(ax_a, ax_b):
+        sb[j] = sa[i]
+    out = [c for k, c in enumerate(sa) if k not in ax_a] + [c for k, c in enumerate(sb) if k not in ax_b]
+    return f"{''.join(sa)},{''.join(sb)}->{''.join(out)}"
+
+
+def tensordot(a: ArrayLike, b: ArrayLike, axes: int | tuple = 2) -> Any:
+    """Sum of products over the given axes, as ``numpy.tensordot``: ``axes`` is an int N (the last N axes of
+    ``a`` with the first N of ``b``) or a pair of axis sequences.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.tensordot(np.ones((2, 3, 4)), np.ones((3, 4, 5))).shape
+    (2, 5)
+    """
+    if not isinstance(axes, int):
+        try:
+            ax_a, ax_b = axes
+        except (TypeError, ValueError):
+            raise TypeError(f"funcgrad.numpy.tensordot: axes must be an int or a pair of axis sequences, "
+                            f"got {axes!r}") from None
+        axes = (ax_a if isinstance(ax_a, int) else tuple(ax_a), ax_b if isinstance(ax_b, int) else tuple(ax_b))
+    try:
+        subs = _tensordot_subscripts(_ndim(a), _ndim(b), axes)
+    except ValueError as e:
+        raise PrimitiveError(f"funcgrad.tensordot(shapes {shape_of(_arr(a))} and {shape_of(_arr(b))}): {e}") \
+            from None
+    return einsum(subs, a, b)
+
+
+# --- inverse, solve, determinants ---------------------------------------------------------------------------------
+def _square_check(name: str, a):
+    """``a`` as an array, checked to be a (stack of) square matrices."""
+    a = _arr(a)
+    s = a.shape
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise ValueError(f"{name} needs square matrices in the last two axes, got shape {tuple(s)}")
+    return a
+
+
+def _matrix_check(name: str, a):
+    """``a`` as an array, checked to have at least two axes."""
+    a = _arr(a)
+    if len(a.shape) < 2:
+        raise ValueError(f"{name} needs at least 2 dimensions, got shape {tuple(a.shape)}")
+    return a
+
+
+_LinAlgError = _onp.linalg.LinAlgError
+
+
+def _linalg_error(name: str, a, what: str):
+    return _LinAlgError(f"{name}: {what}")
+
+
+def _inv_impl(a):
+    a = _square_check("inv", a)
+    xp = namespace(a)
+    try:
+        return xp.linalg.inv(a)
+    except _LinAlgError:
+        raise _linalg_error("inv", a, "the matrix is singular (not invertible); use funcgrad.numpy.linalg.pinv "
+                                      "for a pseudo-inverse, or solve(a, b) instead of inv(a) @ b") from None
+
+
+inv = Primitive("inv", _inv_impl, doc=(
+    "Inverse of each matrix in a stack, as ``numpy.linalg.inv``.\n\n"
+    ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.linalg.inv(2.0 * np.eye(2))\n"
+    "array([[0.5, 0. ],\n       [0. , 0.5]])\n"))
+inv.def_vjp(lambda g, ans, a: negative(matmul(_mT(ans), matmul(g, _mT(ans)))))
+
+
+def _solve_impl(a, b):
+    a = _square_check("solve", a)
+    xp = namespace_of(a, b)
+    try:
+        return xp.linalg.solve(a, b)
+    except _LinAlgError:
+        raise _linalg_error("solve", a, "the matrix a is singular, so a @ x = b has no unique solution; use "
+                                        "funcgrad.numpy.linalg.pinv(a) @ b for a least-squares solution") from None
+
+
+_solve = Primitive("solve", _solve_impl, doc=(
+    "``x`` with ``a @ x == b`` for stacks of square ``a`` and matrix right-hand sides ``b`` (..., M, K) "
+    "(:func:`solve` also takes vector ``b``)."))
+
+
+def _solve_db(g, ans, a, b):
+    return _solve(_mT(_arr(a)), g)
+
+
+def _solve_da(g, ans, a, b):
+    return negative(matmul(_solve(_mT(a), g), _mT(ans)))
+
+
+_solve.def_vjp(_solve_da, _solve_db)
+
+
+def solve(a: ArrayLike, b: ArrayLike) -> Any:
+    """Solution ``x`` of ``a @ x = b``, as ``numpy.linalg.solve``: ``b`` is a vector (1-D) or a stack of matrices
+    ``(..., M, K)``; batch axes broadcast. A singular ``a`` raises ``LinAlgError``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.linalg.solve(2.0 * np.eye(2), np.array([1.0, 2.0]))
+    array([0.5, 1. ])
+    """
+    b = _arr(b)
+    if len(shape_of(b)) == 1:
+        x = _solve(a, _col(b))
+        return _reshape(x, shape=shape_of(x)[:-1])
+    return _solve(a, b)
+
+
+def _det_impl(a):
+    a = _square_check("det", a)
+    return namespace(a).linalg.det(a)
+
+
+det = Primitive("det", _det_impl, doc=(
+    "Determinant of each matrix in a stack, as ``numpy.linalg.det``. Its gradient needs an invertible matrix.\n\n"
+    ">>> import numpy as np, funcgrad.numpy as fnp\n>>> float(fnp.linalg.det(2.0 * np.eye(2)))\n4.0\n"))
+det.def_vjp(lambda g, ans, a: multiply(_scalar_to_matrix(multiply(g, ans)), _mT(inv(a))))
+
+
+def _slogdet_impl(a):
+    a = _square_check("slogdet", a)
+    sign, logabsdet = namespace(a).linalg.slogdet(a)
+    return sign, logabsdet
+
+
+_slogdet = Primitive("slogdet", _slogdet_impl, multiple_results=True, doc=(
+    "Sign and log of the absolute value of the determinant (see :func:`slogdet`)."))
+# d log|det A| = tr(A^-1 dA); the sign is piecewise constant, so its cotangent is dropped.
+_slogdet.def_vjp(lambda g, ans, a: multiply(_scalar_to_matrix(g[1]), _mT(inv(a))))
+
+
+def slogdet(a: ArrayLike) -> SlogdetResult:
+    """``(sign, logabsdet)`` of the determinant of each matrix in a stack, as ``numpy.linalg.slogdet``.
+    Gradients flow through ``logabsdet`` (the sign is piecewise constant); they need an invertible matrix.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> sign, logdet = fnp.linalg.slogdet(np.diag([-1.0, 2.0]))
+    >>> float(sign), round(float(logdet), 4)
+    (-1.0, 0.6931)
+    """
+    return SlogdetResult(*_slogdet(a))
+
+
+# --- triangular solve and Cholesky --------------------------------------------------------------------------------
+def _tri_mask(x, lower: bool):
+    eye, low, _, _ = _masks_like(x)
+    return low if lower else _mT_impl(low)
+
+
+@functools.lru_cache(maxsize=None)
+def _scipy_solve_triangular():
+    try:
+        from scipy.linalg import solve_triangular as st
+    except ImportError:  # pragma: no cover - scipy is optional
+        return None
+    return st
+
+
+def _solve_triangular_impl(a, b, lower):
+    a = _square_check("solve_triangular", a)
+    xp = namespace_of(a, b)
+    if xp.__name__ == "numpy" and len(shape_of(a)) == 2 and len(shape_of(b)) == 2:
+        st = _scipy_solve_triangular()
+        if st is not None:
+            return st(a, b, lower=lower, check_finite=False)
+    # Generic path (stacks, other array modules, no scipy): a full solve with the other triangle masked out.
+    return xp.linalg.solve(a * _tri_mask(a, lower), b)
+
+
+solve_triangular = Primitive("solve_triangular", _solve_triangular_impl, doc=(
+    "``x`` with ``t @ x == b`` where ``t`` is the lower (``lower=True``) or upper triangle of ``a`` (the other "
+    "triangle is never read); ``b`` is a stack of matrices. Used by the Cholesky and QR rules."))
+
+
+def _solve_triangular_db(g, ans, a, b, lower):
+    return solve_triangular(_mT(a), g, lower=not lower)
+
+
+def _solve_triangular_da(g, ans, a, b, lower):
+    gb = solve_triangular(_mT(a), g, lower=not lower)
+    return negative(multiply(matmul(gb, _mT(ans)), _tri_mask(a, lower)))
+
+
+solve_triangular.def_vjp(_solve_triangular_da, _solve_triangular_db)
+
+
+def _cholesky_impl(a):
+    a = _square_check("cholesky", a)
+    xp = namespace(a)
+    try:
+        return xp.linalg.cholesky(a)
+    except _LinAlgError:
+        raise _linalg_error("cholesky", a, "the matrix is not positive definite") from None
+
+
+_cholesky = Primitive("cholesky", _cholesky_impl, doc="Lower Cholesky factor (see :func:`cholesky`).")
+
+
+def _cholesky_vjp(g, ans, a):
+    # Murray (2016), "Differentiation of the Cholesky decomposition": with Phi taking the lower triangle and
+    # halving the diagonal, the cotangent is L^-T Phi(L^T G) L^-1, symmetrized since only symmetric
+    # perturbations of a keep it a valid input.
+    half = _masks_like(ans)[3]
+    p = multiply(matmul(_mT(ans), g), half)
+    lt = _mT(ans)
+    y = solve_triangular(lt, p, lower=False)
+    s = _mT(solve_triangular(lt, _mT(y), lower=False))
+    return multiply(add(s, _mT(s)), 0.5)
+
+
+_cholesky.def_vjp(_cholesky_vjp)
+
+
+def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Any:
+    """Cholesky factor of each symmetric positive-definite matrix in a stack, as ``numpy.linalg.cholesky``:
+    lower triangular ``L`` with ``a = L @ L.T`` (``upper=True``: ``L.T``). Only the lower triangle of ``a`` is
+    read; its gradient is returned symmetrized.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.linalg.cholesky(4.0 * np.eye(2))
+    array([[2., 0.],
+           [0., 2.]])
+    """
+    low = _cholesky(a)
+    return _mT(low) if upper else low
+
+
+# --- symmetric eigendecomposition ---------------------------------------------------------------------------------
+def _eigh_impl(a, UPLO):
+    a = _square_check("eigh", a)
+    w, v = namespace(a).linalg.eigh(a, UPLO=UPLO)
+    return w, v
+
+
+_eigh = Primitive("eigh", _eigh_impl, multiple_results=True, doc="Eigenvalues and eigenvectors (see :func:`eigh`).")
+
+
+def _pair_inverse(d):
+    """``1 / d`` off the zeros of ``d`` and 0 on them (the diagonal, and degenerate pairs)."""
+    zero = equal(d, 0.0)
+    return where(zero, 0.0, reciprocal(where(zero, 1.0, d)))
+
+
+def _eigh_vjp(g, ans, a, UPLO):
+    gw, gv = g
+    w, v = ans
+    eye = _masks_like(v)[0]
+    f = _pair_inverse(subtract(_row(w), _col(w)))  # F[i, j] = 1 / (w_j - w_i)
+    inner_ = add(multiply(_col(gw), eye), multiply(f, matmul(_mT(v), gv)))
+    ga = matmul(v, matmul(inner_, _mT(v)))
+    return multiply(add(ga, _mT(ga)), 0.5)
+
+
+_eigh.def_vjp(_eigh_vjp)
+
+
+def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
+    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices, as ``numpy.linalg.eigh``.
+    Only the ``UPLO`` triangle is read; the gradient is returned symmetrized. Eigenvectors are defined up to sign
+    (and, for repeated eigenvalues, up to a rotation): the gradient is defined only for distinct eigenvalues, and
+    for functions that do not depend on the choice of sign. Pairs of equal eigenvalues contribute nothing.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.linalg.eigh(np.diag([2.0, 1.0])).eigenvalues
+    array([1., 2.])
+    """
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"funcgrad.numpy.linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    return EighResult(*_eigh(a, UPLO=UPLO))
+
+
+def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Any:
+    """Eigenvalues (ascending) of symmetric matrices, as ``numpy.linalg.eigvalsh``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.linalg.eigvalsh(np.diag([2.0, 1.0]))
+    array([1., 2.])
+    """
+    return eigh(a, UPLO=UPLO)[0]
+
+
+# --- singular value decomposition ---------------------------------------------------------------------------------
+def _svd_impl(a, full_matrices):
+    a = _matrix_check("svd", a)
+    u, s, vh = namespace(a).linalg.svd(a, full_matrices=full_matrices)
+    return u, s, vh
+
+
+_svd = Primitive("svd", _svd_impl, multiple_results=True, doc="Singular value decomposition (see :func:`svd`).")
+
+
+def _svd_vjp(g, ans, a, full_matrices):
+    gu, gs, gvh = g
+    u, s, vh = ans
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    if full_matrices and m != n:
+        raise NotImplementedError(
+            f"funcgrad.numpy.linalg.svd: gradients with full_matrices=True are not defined for a non-square "
+            f"matrix (shape {shape_of(a)}): the extra columns of U or rows of Vh are arbitrary. Call "
+            f"svd(a, full_matrices=False) (or svdvals(a) for the singular values only).")
+    # Townsend (2016), "Differentiating the singular value decomposition", with F[i, j] = 1 / (s_j^2 - s_i^2).
+    s2 = square(s)
+    f = _pair_inverse(subtract(_row(s2), _col(s2)))
+    utgu = matmul(_mT(u), gu)
+    vtgv = matmul(vh, _mT(gvh))
+    j = multiply(f, subtract(utgu, _mT(utgu)))
+    kk = multiply(f, subtract(vtgv, _mT(vtgv)))
+    eye = _masks(namespace(getval(s)), k, getval(s).dtype)[0]
+    inner_ = add(add(multiply(j, _row(s)), multiply(_col(gs), eye)), multiply(_col(s), kk))
+    ga = matmul(u, matmul(inner_, vh))
+    if m > k:  # (I - U U^T) gU S^-1 Vh
+        proj = subtract(gu, matmul(u, utgu))
+        ga = add(ga, matmul(divide(proj, _row(s)), vh))
+    if n > k:  # U S^-1 gVh (I - Vh^T Vh)
+        proj = subtract(gvh, matmul(matmul(gvh, _mT(vh)), vh))
+        ga = add(ga, matmul(u, divide(proj, _col(s))))
+    return ga
+
+
+_svd.def_vjp(_svd_vjp)
+
+
+def _svdvals_impl(a):
+    a = _matrix_check("svdvals", a)
+    return namespace(a).linalg.svd(a, compute_uv=False)
+
+
+_svdvals = Primitive("svdvals", _svdvals_impl, doc="Singular values (see :func:`svdvals`).")
+
+
+def _svdvals_vjp(g, ans, a):
+    u, _, vh = _svd(a, full_matrices=False)
+    return matmul(multiply(u, _row(g)), vh)
+
+
+_svdvals.def_vjp(_svdvals_vjp)
+
+
+def svdvals(x: ArrayLike, /) -> Any:
+    """Singular values (descending) of each matrix in a stack, as ``numpy.linalg.svdvals``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.linalg.svdvals(np.diag([1.0, 3.0]))
+    array([3., 1.])
+    """
+    return _svdvals(x)
+
+
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Any:
+    """Singular value decomposition ``a = U @ diag(S) @ Vh``, as ``numpy.linalg.svd``; with ``compute_uv=False``
+    only ``S``. Gradients need distinct, nonzero singular values (pairs of equal values contribute nothing), and
+    for a non-square ``a`` they need ``full_matrices=False`` (the extra columns of a full ``U`` are arbitrary).
+    ``hermitian`` is accepted for compatibility and ignored (the general algorithm is used).
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> u, s, vh = fnp.linalg.svd(np.ones((3, 2)), full_matrices=False)
+    >>> u.shape, s.shape, vh.shape
+    ((3, 2), (2,), (2, 2))
+    """
+    if not compute_uv:
+        return _svdvals(a)
+    return SVDResult(*_svd(a, full_matrices=bool(full_matrices)))
+
+
+# --- pseudo-inverse -----------------------------------------------------------------------------------------------
+def _pinv_impl(a, rcond, hermitian):
+    a = _matrix_check("pinv", a)
+    xp = namespace(a)
+    if hermitian:
+        return xp.linalg.pinv(a, rcond=rcond, hermitian=True)
+    return xp.linalg.pinv(a, rcond=rcond)
+
+
+_pinv = Primitive("pinv", _pinv_impl, doc="Moore-Penrose pseudo-inverse (see :func:`pinv`).")
+
+
+def _pinv_vjp(g, ans, a, rcond, hermitian):
+    # Golub & Pereyra (1973): for a perturbation that keeps the rank,
+    # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P; transposed term by term.
+    p, gt = ans, _mT(g)
+    t1 = negative(matmul(_mT(p), matmul(g, _mT(p))))
+    t = matmul(gt, matmul(p, _mT(p)))
+    t2 = subtract(t, matmul(a, matmul(p, t)))
+    u = matmul(matmul(_mT(p), p), gt)
+    t3 = subtract(u, matmul(matmul(u, p), a))
+    return add(t1, add(t2, t3))
+
+
+_pinv.def_vjp(_pinv_vjp)
+
+
+def pinv(a: ArrayLike, rcond: float | None = None, hermitian: bool = False, *, rtol: float | None = None) -> Any:
+    """Moore-Penrose pseudo-inverse of each matrix in a stack, as ``numpy.linalg.pinv``: singular values below
+    ``rcond`` (or ``rtol``) times the largest are treated as zero. The gradient assumes the rank does not change
+    under small perturbations (true away from singular values near the cutoff).
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.linalg.pinv(np.array([[2.0, 0.0]]))
+    array([[0.5],
+           [0. ]])
+    """
+    if rcond is not None and rtol is not None:
+        raise TypeError("funcgrad.numpy.linalg.pinv: give rcond or rtol, not both")
+    cutoff = rcond if rcond is not None else (rtol if rtol is not None else 1e-15)
+    return _pinv(a, rcond=cutoff, hermitian=bool(hermitian))
+
+
+# --- QR -------------------------------------------------------------------------------------------------------------
+def _qr_impl(a, mode):
+    a = _matrix_check("qr", a)
+    q, r = namespace(a).linalg.qr(a, mode=mode)
+    return q, r
+
+
+_qr = Primitive("qr", _qr_impl, multiple_results=True, doc="QR decomposition (see :func:`qr`).")
+
+
+def _qr_vjp(g, ans, a, mode):
+    gq, gr = g
+    q, r = ans
+    m, n = shape_of(a)[-2:]
+    if m < n:
+        raise NotImplementedError(
+            f"funcgrad.numpy.linalg.qr: gradients are implemented for square and tall matrices (m >= n), got "
+            f"shape {shape_of(a)}; differentiate the QR of the transpose or of a leading square block instead")
+    if mode == "complete" and m != n:
+        raise NotImplementedError(
+            f"funcgrad.numpy.linalg.qr: gradients with mode='complete' are not defined for a tall matrix (shape "
+            f"{shape_of(a)}): the extra columns of Q are arbitrary; use mode='reduced'")
+    # With M = R gR^T - gQ^T Q and copyltu(M) the symmetric matrix built from M's lower triangle:
+    # gA = (gQ + Q copyltu(M)) R^-T (the usual reduced-QR rule for m >= n).
+    _, low, slow, _ = _masks_like(r)
+    mm = subtract(matmul(r, _mT(gr)), matmul(_mT(gq), q))
+    sym = add(multiply(mm, low), _mT(multiply(mm, slow)))
+    b = add(gq, matmul(q, sym))
+    return _mT(solve_triangular(r, _mT(b), lower=False))
+
+
+_qr.def_vjp(_qr_vjp)
+
+
+def qr(a: ArrayLike, mode: str = "reduced") -> Any:
+    """QR decomposition of each matrix in a stack, as ``numpy.linalg.qr``: ``mode`` 'reduced' (default),
+    'complete' or 'r' (only R). Gradients are implemented for square and tall matrices with invertible R.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> q, r = fnp.linalg.qr(np.ones((3, 2)))
+    >>> q.shape, r.shape
+    ((3, 2), (2, 2))
+    """
+    if mode == "r":
+        return _qr(a, mode="reduced")[1]
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"funcgrad.numpy.linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    return QRResult(*_qr(a, mode=mode))
+
+
+# --- matrix power ---------------------------------------------------------------------------------------------------
+def matrix_power(a: ArrayLike, n: int) -> Any:
+    """``a`` raised to the integer power ``n`` (negative: of its inverse), as ``numpy.linalg.matrix_power``.
+
+    >>> import numpy as np, funcgrad.numpy as fnp
+    >>> fnp.linalg.matrix_power(2.0 * np.eye(2), 3)
+    array([[8., 0.],
+           [0., 8.]])
+    """
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"funcgrad.numpy.linalg.matrix_power: the exponent must be an int, got {n!r}")
+    a = _arr(a)
+    s = shape_of(a)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise PrimitiveError(f"funcgrad.matrix_power: needs square matrices in the last two axes, got shape {s}")
+    if n == 0:
+        v = getval(a)
+        xp = namespace(v)
+        return xp.broadcast_to(xp.eye(s[-1], dtype=v.dtype), s).copy()
+    if n < 0:
+        a, n = inv(a), -n
+    result = None
+    base = a
+    while n:  # binary exponentiation: O(log n) products
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result

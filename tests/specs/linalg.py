@@ -1,0 +1,210 @@
+"""Specs for the linalg family.
+
+Inputs are made well-posed inside each spec's function, so that finite differences see a smooth function:
+matrices to invert are ``X + c I`` with ``|X_ij| < 1`` and ``c`` above the size (diagonally dominant); Cholesky
+gets ``X X^T + n I``; ``eigh`` gets a symmetrized ``X`` plus a diagonal with well separated entries, and is
+checked through the sign-invariant ``(w, v * v)``; the SVD-based specs add a well separated "diagonal" so that
+singular values are distinct and nonzero, and look at ``u * u`` and ``vh * vh`` (invariant under the joint sign
+flips of singular vectors). Batch axes include size-1 and empty ones. All specs check second order.
+"""
+import sys
+
+import funcgrad.primitives.linalg  # noqa: F401
+
+from . import custom, fnp, fst, np, st
+
+L = sys.modules["funcgrad.primitives.linalg"]
+
+_small = (-1.0, 1.0)
+
+
+def _batch(max_dims=2):
+    return fst.shapes(max_dims=max_dims, min_side=0, max_side=3)
+
+
+def _eye(n):
+    return np.eye(n)
+
+
+def _dominant(x):
+    """``x + (n + 1) I``: diagonally dominant (well conditioned) when ``|x_ij| < 1``."""
+    n = x.shape[-1]
+    return x + (n + 1.0) * _eye(n)
+
+
+def _spread_diag(m, n):
+    """A constant m x n matrix with well separated diagonal entries 4k(i + 1) (k = max(m, n))."""
+    d = np.zeros((m, n))
+    k = max(m, n)
+    for i in range(min(m, n)):
+        d[i, i] = 4.0 * k * (i + 1)
+    return d
+
+
+# --- matmul: every rank combination, broadcasting batch axes (size-1, empty), empty core axes --------------------
+def _matmul_shapes(draw):
+    case = draw(st.sampled_from(["1-1", "1-2", "2-1", "1-N", "N-1", "2-2", "N-N"]))
+    m, k, n = draw(st.integers(0, 3)), draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    ba, bb = draw(fst.broadcastable_shapes(2, max_dims=2, min_side=0, max_side=3)) if "N" in case else ((), ())
+    if case == "N-N" and not (ba or bb):
+        ba = (1,)
+    sa = {"1": (k,), "2": (m, k), "N": tuple(ba) + (m, k)}[case[0]]
+    sb = {"1": (k,), "2": (k, n), "N": tuple(bb) + (k, n)}[case[-1]]
+    return sa, sb
+
+
+@st.composite
+def _matmul_case(draw):
+    sa, sb = _matmul_shapes(draw)
+    a, b = draw(fst.arrays(sa)), draw(fst.arrays(sb))
+    use_op = draw(st.booleans())
+    fun = (lambda x, y: x @ y) if use_op else L.matmul
+    return fun, (a, b)
+
+
+@st.composite
+def _transpose_case(draw):
+    x = draw(fst.arrays(fst.shapes(min_dims=2, max_dims=4, min_side=0, max_side=3)))
+    return L.matrix_transpose, (x,)
+
+
+@st.composite
+def _reshape_case(draw):
+    s = draw(fst.shapes(max_dims=3, min_side=0, max_side=3))
+    x = draw(fst.arrays(s))
+    target = draw(st.sampled_from([s + (1,), (1,) + s, (int(np.prod(s)),), s[:-1] + (1,) + s[-1:]]))
+    return (lambda a: L._reshape(a, shape=target)), (x,)
+
+
+def _square(draw, max_n=3, min_n=0):
+    n = draw(st.integers(min_n, max_n))
+    return draw(fst.arrays(draw(_batch()) + (n, n), _small))
+
+
+@st.composite
+def _inv_case(draw):
+    return (lambda x: fnp.linalg.inv(_dominant(x))), (_square(draw),)
+
+
+@st.composite
+def _solve_case(draw):
+    n = draw(st.integers(1, 3))
+    ba, bb = draw(fst.broadcastable_shapes(2, max_dims=2, min_side=0, max_side=3))
+    a = draw(fst.arrays(tuple(ba) + (n, n), _small))
+    if draw(st.booleans()):
+        b = draw(fst.arrays((n,)))
+    else:
+        b = draw(fst.arrays(tuple(bb) + (n, draw(st.integers(0, 3)))))
+    return (lambda x, y: fnp.linalg.solve(_dominant(x), y)), (a, b)
+
+
+@st.composite
+def _det_case(draw):
+    return (lambda x: fnp.linalg.det(_dominant(x))), (_square(draw),)
+
+
+@st.composite
+def _slogdet_case(draw):
+    x = _square(draw, min_n=1)
+    n = x.shape[-1]
+    flips = np.diag(draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=n, max_size=n)))  # negative dets too
+
+    def fun(a):
+        sign, logdet = fnp.linalg.slogdet(_dominant(a) @ flips)
+        return logdet
+
+    return fun, (x,)
+
+
+@st.composite
+def _solve_triangular_case(draw):
+    n = draw(st.integers(1, 3))
+    ba, bb = draw(fst.broadcastable_shapes(2, max_dims=2, min_side=1, max_side=3))
+    a = draw(fst.arrays(tuple(ba) + (n, n), _small))
+    b = draw(fst.arrays(tuple(bb) + (n, draw(st.integers(1, 3)))))
+    lower = draw(st.booleans())
+    return (lambda x, y: L.solve_triangular(_dominant(x), y, lower=lower)), (a, b)
+
+
+@st.composite
+def _cholesky_case(draw):
+    x = _square(draw)
+    upper = draw(st.booleans())
+    n = x.shape[-1]
+    return (lambda a: fnp.linalg.cholesky(a @ L.matrix_transpose(a) + n * _eye(n), upper=upper)), (x,)
+
+
+@st.composite
+def _eigh_case(draw):
+    x = _square(draw)
+    n = x.shape[-1]
+    uplo = draw(st.sampled_from(["L", "U"]))
+    spread = _spread_diag(n, n)
+
+    def fun(a):
+        w, v = fnp.linalg.eigh((a + L.matrix_transpose(a)) * 0.5 + spread, UPLO=uplo)
+        return w, v * v  # eigenvectors are defined up to sign
+
+    return fun, (x,)
+
+
+def _rect(draw, tall_only=False, avoid=()):
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    if tall_only and m < n:
+        m, n = n, m
+    return draw(fst.arrays(draw(_batch()) + (m, n), _small, avoid=avoid)), _spread_diag(m, n)
+
+
+@st.composite
+def _svd_case(draw):
+    x, spread = _rect(draw)
+    m, n = x.shape[-2:]
+    full = draw(st.booleans()) if m == n else False
+
+    def fun(a):
+        u, s, vh = fnp.linalg.svd(a + spread, full_matrices=full)
+        return u * u, s, vh * vh  # singular vector pairs are defined up to a joint sign
+
+    return fun, (x,)
+
+
+@st.composite
+def _svdvals_case(draw):
+    x, spread = _rect(draw)
+    fun = draw(st.sampled_from([lambda a: fnp.linalg.svdvals(a + spread),
+                                lambda a: fnp.linalg.svd(a + spread, compute_uv=False)]))
+    return fun, (x,)
+
+
+@st.composite
+def _pinv_case(draw):
+    x, spread = _rect(draw)
+    return (lambda a: fnp.linalg.pinv(a + spread)), (x,)
+
+
+@st.composite
+def _qr_case(draw):
+    # LAPACK's Householder QR skips a column whose entries below the diagonal are exactly zero, which flips
+    # the signs of that column of Q and row of R compared with any perturbed matrix: keep entries off zero.
+    x, spread = _rect(draw, tall_only=True, avoid=(0.0,))
+    m, n = x.shape[-2:]
+    mode = draw(st.sampled_from(["reduced", "complete"] if m == n else ["reduced"]))
+    return (lambda a: tuple(fnp.linalg.qr(a + spread, mode=mode))), (x,)
+
+
+SPECS = [
+    custom("matmul", _matmul_case()),
+    custom("matrix_transpose", _transpose_case()),
+    custom("linalg_reshape", _reshape_case()),
+    custom("inv", _inv_case()),
+    custom("solve", _solve_case()),
+    custom("det", _det_case()),
+    custom("slogdet", _slogdet_case()),
+    custom("solve_triangular", _solve_triangular_case()),
+    custom("cholesky", _cholesky_case()),
+    custom("eigh", _eigh_case()),
+    custom("svd", _svd_case()),
+    custom("svdvals", _svdvals_case()),
+    custom("pinv", _pinv_case()),
+    custom("qr", _qr_case()),
+]

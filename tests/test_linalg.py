@@ -1,0 +1,287 @@
+"""The linalg and einsum families: values against NumPy, gradients of the composite functions (finite differences
+and closed forms derived by hand), and error messages. Per-primitive gradient checks live in tests/specs/."""
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+from funcgrad.testing import check_grads
+
+LA = fnp.linalg
+rng = np.random.default_rng(1234)
+
+
+def randn(*shape):
+    return rng.standard_normal(shape)
+
+
+def well_conditioned(*shape):
+    n = shape[-1]
+    return rng.uniform(-1.0, 1.0, shape) + (n + 1.0) * np.eye(n)
+
+
+def spd(*shape):
+    x = randn(*shape)
+    return x @ np.swapaxes(x, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+# --- values against NumPy -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sa, sb", [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)),
+                                    ((5, 2, 3), (3, 4)), ((5, 1, 2, 3), (4, 3, 2)), ((3,), (5, 3, 4)),
+                                    ((0, 2, 3), (3, 1)), ((2, 0), (0, 3))])
+def test_matmul_matches_numpy(sa, sb):
+    a, b = randn(*sa), randn(*sb)
+    np.testing.assert_allclose(fnp.matmul(a, b), np.matmul(a, b))
+    np.testing.assert_allclose(fnp.dot(a, b), np.dot(a, b))
+
+
+@pytest.mark.parametrize("sa, sb", [((), (3,)), ((2,), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 3, 4), (5, 4, 2)),
+                                    ((4,), (2, 4, 3))])
+def test_dot_inner_outer_match_numpy(sa, sb):
+    a, b = randn(*sa), randn(*sb)
+    if np.ndim(a) == 0 or np.ndim(b) == 0 or a.shape[-1] == b.shape[max(-2, -b.ndim)]:
+        np.testing.assert_allclose(fnp.dot(a, b), np.dot(a, b))
+    if np.ndim(a) == 0 or np.ndim(b) == 0 or a.shape[-1] == b.shape[-1]:
+        np.testing.assert_allclose(fnp.inner(a, b), np.inner(a, b))
+    np.testing.assert_allclose(fnp.outer(a, b), np.outer(a, b))
+
+
+@pytest.mark.parametrize("axes, sa, sb", [(0, (2, 3), (4,)), (1, (2, 3), (3, 4)), (2, (2, 3, 4), (3, 4, 2)),
+                                          (([1], [0]), (2, 3, 4), (3, 2)), (([0, 2], [2, 0]), (2, 3, 4), (4, 3, 2)),
+                                          ((2, 0), (2, 3, 4), (4, 1)), (([-1], [-3]), (2, 3, 4), (4, 3, 2))])
+def test_tensordot_matches_numpy(axes, sa, sb):
+    a, b = randn(*sa), randn(*sb)
+    np.testing.assert_allclose(fnp.tensordot(a, b, axes=axes), np.tensordot(a, b, axes=axes))
+
+
+def test_vdot_matches_numpy():
+    a, b = randn(2, 3), randn(3, 2)
+    np.testing.assert_allclose(fnp.vdot(a, b), np.vdot(a, b))
+
+
+@pytest.mark.parametrize("subs, shapes", [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("ii", [(3, 3)]), ("ii->i", [(3, 3)]),
+    ("ba", [(2, 3)]), ("Ba", [(2, 3)]), ("bA", [(2, 3)]), ("i,j", [(2,), (3,)]), (",i->i", [(), (3,)]),
+    ("...ij,...jk->...ik", [(5, 1, 2, 3), (4, 3, 2)]), ("...i,...i", [(3, 1, 4), (5, 4)]),
+    ("ab,bc,cd->ad", [(2, 3), (3, 4), (4, 5)]), ("iij->j", [(2, 2, 3)]), ("ij,ij->", [(0, 3), (0, 3)]),
+    ("ij,jk", [(2, 1), (3, 4)]), ("i...,i->...", [(3, 2, 2), (3,)]),
+])
+def test_einsum_matches_numpy(subs, shapes):
+    ops = [randn(*s) for s in shapes]
+    np.testing.assert_allclose(fnp.einsum(subs, *ops), np.einsum(subs, *ops), atol=1e-12)
+    for optimize in (False, True, "greedy", "optimal"):
+        np.testing.assert_allclose(fnp.einsum(subs, *ops, optimize=optimize), np.einsum(subs, *ops), atol=1e-12)
+
+
+def test_einsum_sublist_form_and_scalars():
+    a, b = randn(2, 3), randn(3, 4)
+    np.testing.assert_allclose(fnp.einsum(a, [0, 1], b, [1, 2], [0, 2]), a @ b)
+    np.testing.assert_allclose(fnp.einsum(a, [Ellipsis, 1], [Ellipsis]), a.sum(-1))
+    np.testing.assert_allclose(fnp.einsum(",i->i", 2.0, [1.0, 2.0]), [2.0, 4.0])
+
+
+def test_decompositions_match_numpy():
+    a = well_conditioned(2, 3, 3)
+    np.testing.assert_allclose(LA.inv(a), np.linalg.inv(a))
+    np.testing.assert_allclose(LA.det(a), np.linalg.det(a))
+    b = randn(3)
+    np.testing.assert_allclose(LA.solve(a, b), np.linalg.solve(a, b))
+    bm = randn(4, 1, 3, 2)
+    np.testing.assert_allclose(LA.solve(a, bm), np.linalg.solve(a, bm))
+    flipped = a * np.array([-1.0, 1.0, 1.0])
+    sign, logdet = LA.slogdet(flipped)
+    ref = np.linalg.slogdet(flipped)
+    np.testing.assert_allclose(sign, ref.sign)
+    np.testing.assert_allclose(logdet, ref.logabsdet)
+    assert LA.slogdet(flipped).logabsdet is not None
+    s = spd(2, 3, 3)
+    np.testing.assert_allclose(LA.cholesky(s), np.linalg.cholesky(s))
+    np.testing.assert_allclose(LA.cholesky(s, upper=True), np.linalg.cholesky(s, upper=True))
+    w, v = LA.eigh(s)
+    rw, rv = np.linalg.eigh(s)
+    np.testing.assert_allclose(w, rw)
+    np.testing.assert_allclose(np.abs(v), np.abs(rv), atol=1e-12)
+    np.testing.assert_allclose(LA.eigh(s, UPLO="U").eigenvalues, np.linalg.eigh(s, UPLO="U").eigenvalues)
+    np.testing.assert_allclose(LA.eigvalsh(s), np.linalg.eigvalsh(s))
+    r = randn(2, 4, 3)
+    for full in (True, False):
+        u, sv, vh = LA.svd(r, full_matrices=full)
+        ru, rs, rvh = np.linalg.svd(r, full_matrices=full)
+        assert u.shape == ru.shape and vh.shape == rvh.shape
+        np.testing.assert_allclose(sv, rs)
+    np.testing.assert_allclose(LA.svd(r, compute_uv=False), np.linalg.svd(r, compute_uv=False))
+    np.testing.assert_allclose(LA.svdvals(r), np.linalg.svd(r, compute_uv=False))
+    np.testing.assert_allclose(LA.pinv(r), np.linalg.pinv(r), atol=1e-12)
+    np.testing.assert_allclose(LA.pinv(r, rcond=0.5), np.linalg.pinv(r, rcond=0.5), atol=1e-12)
+    for mode in ("reduced", "complete"):
+        q, rr = LA.qr(r, mode=mode)
+        rq, rrr = np.linalg.qr(r, mode=mode)
+        np.testing.assert_allclose(q, rq, atol=1e-12)
+        np.testing.assert_allclose(rr, rrr, atol=1e-12)
+    np.testing.assert_allclose(LA.qr(r, mode="r"), np.linalg.qr(r, mode="r"), atol=1e-12)
+    for n in (-2, -1, 0, 1, 2, 5):
+        np.testing.assert_allclose(LA.matrix_power(a, n), np.linalg.matrix_power(a, n), rtol=1e-10)
+    np.testing.assert_allclose(LA.matrix_transpose(r), np.swapaxes(r, -1, -2))
+
+
+def test_results_are_named_like_numpy():
+    s = spd(3, 3)
+    assert LA.eigh(s).eigenvectors.shape == (3, 3)
+    assert LA.svd(s).Vh.shape == (3, 3)
+    assert LA.qr(s).R.shape == (3, 3)
+    assert np.ndim(LA.slogdet(s).sign) == 0
+
+
+# --- operators -------------------------------------------------------------------------------------------------------
+def test_matmul_operator_on_traced_values():
+    a, b = randn(2, 3), randn(3, 4)
+    ga = fg.grad(lambda x: fnp.einsum("ij->", x @ b))(a)
+    np.testing.assert_allclose(ga, np.ones((2, 4)) @ b.T)
+    gb = fg.grad(lambda y: fnp.einsum("ij->", a @ y))(b)  # ndarray @ traced value
+    np.testing.assert_allclose(gb, a.T @ np.ones((2, 4)))
+
+
+# --- gradients of the composites (finite differences) ----------------------------------------------------------------
+@pytest.mark.parametrize("fun, shapes", [
+    (fnp.dot, [(2, 3, 4), (5, 4, 2)]), (fnp.dot, [(), (3,)]), (fnp.dot, [(3,), (3,)]), (fnp.dot, [(2, 3), (3,)]),
+    (fnp.inner, [(2, 3, 4), (5, 4)]), (fnp.inner, [(4,), ()]), (fnp.outer, [(2, 3), (5,)]),
+    (fnp.vdot, [(2, 3), (6,)]),
+    (lambda a, b: fnp.tensordot(a, b, axes=([0, 2], [2, 0])), [(2, 3, 4), (4, 5, 2)]),
+    (lambda a, b: fnp.tensordot(a, b, axes=0), [(2,), (3, 1)]),
+    (lambda a, b: fnp.einsum(a, [0, 1], b, [1, 2], [0, 2]), [(2, 3), (3, 4)]),
+])
+def test_product_composites_gradients(fun, shapes):
+    check_grads(fun, [randn(*s) for s in shapes], order=2)
+
+
+@pytest.mark.parametrize("n", [-3, -1, 0, 1, 2, 3, 4])
+def test_matrix_power_gradients(n):
+    check_grads(lambda a: LA.matrix_power(a, n), [well_conditioned(2, 3, 3)], order=2)
+
+
+def test_decomposition_composites_gradients():
+    def sym(x):
+        return (x + LA.matrix_transpose(x)) * 0.5 + np.diag([0.0, 10.0, 20.0])
+
+    check_grads(lambda x: LA.eigvalsh(sym(x)), [randn(2, 3, 3) * 0.5], order=2)
+    check_grads(lambda x: LA.svd(x + np.diag([10.0, 20.0]), compute_uv=False), [randn(2, 2) * 0.5], order=2)
+    check_grads(lambda x: LA.qr(x + np.eye(4, 3), mode="r"), [rng.uniform(0.1, 0.5, (4, 3))], order=2)
+    check_grads(lambda x: LA.slogdet(x + 4.0 * np.eye(3)).logabsdet, [randn(3, 3) * 0.3], order=2)
+    check_grads(lambda x: LA.solve(x + 4.0 * np.eye(3), np.ones(3)), [randn(2, 3, 3) * 0.3], order=2)
+
+
+# --- independent closed forms (no finite differences, no other library) --------------------------------------------
+def test_matmul_gradient_is_the_textbook_formula():
+    a, b, g = randn(2, 3), randn(3, 4), randn(2, 4)
+    _, f_vjp = fg.vjp(fnp.matmul, a, b)
+    ga, gb = f_vjp(g)
+    np.testing.assert_allclose(ga, g @ b.T)
+    np.testing.assert_allclose(gb, a.T @ g)
+    # batch broadcasting: the cotangent of the broadcast operand is summed over the batch
+    a3 = randn(5, 2, 3)
+    _, f_vjp = fg.vjp(fnp.matmul, a3, b)
+    g3 = randn(5, 2, 4)
+    np.testing.assert_allclose(f_vjp(g3)[1], sum(a3[i].T @ g3[i] for i in range(5)))
+
+
+def test_logdet_det_and_inverse_gradients_closed_form():
+    a = well_conditioned(3, 3)
+    inv_t = np.linalg.inv(a).T
+    np.testing.assert_allclose(fg.grad(lambda x: LA.slogdet(x)[1])(a), inv_t)
+    np.testing.assert_allclose(fg.grad(LA.det)(a), np.linalg.det(a) * inv_t)
+    # d tr(A^-1) = -tr(A^-1 dA A^-1)  =>  gradient -(A^-2)^T
+    np.testing.assert_allclose(fg.grad(lambda x: fnp.einsum("ii", LA.inv(x)))(a),
+                               -(np.linalg.inv(a) @ np.linalg.inv(a)).T)
+
+
+def test_eigh_and_svd_gradients_closed_form():
+    s = spd(4, 4)
+    # sum of eigenvalues is the trace; the largest eigenvalue's gradient is v v^T
+    np.testing.assert_allclose(fg.grad(lambda x: fnp.einsum("i->", LA.eigh(x)[0]))(s), np.eye(4), atol=1e-12)
+    w, v = np.linalg.eigh(s)
+    np.testing.assert_allclose(fg.grad(lambda x: LA.eigh(x)[0][-1])(s), np.outer(v[:, -1], v[:, -1]),
+                               atol=1e-12)
+    # nuclear norm: gradient U V^T
+    r = randn(4, 3)
+    u, _, vh = np.linalg.svd(r, full_matrices=False)
+    np.testing.assert_allclose(fg.grad(lambda x: fnp.einsum("i->", LA.svd(x, compute_uv=False)))(r), u @ vh,
+                               atol=1e-12)
+    np.testing.assert_allclose(fg.grad(lambda x: fnp.einsum("i->", LA.svd(x, full_matrices=False)[1]))(r),
+                               u @ vh, atol=1e-12)
+
+
+def test_eigh_degenerate_eigenvalues_give_finite_gradient():
+    # pairs of equal eigenvalues contribute nothing: for the trace (basis-independent) that is the exact answer
+    g = fg.grad(lambda x: fnp.einsum("i->", LA.eigh(x)[0]))(np.eye(3))
+    np.testing.assert_allclose(g, np.eye(3))
+
+
+def test_cholesky_gradient_closed_form():
+    # log det A = 2 sum log diag(L): its gradient is A^-1 (symmetric)
+    a = spd(3, 3)
+    glog = fg.grad(lambda x: 2.0 * fnp.einsum("i->", fnp.log(fnp.einsum("ii->i", LA.cholesky(x)))))(a)
+    np.testing.assert_allclose(glog, np.linalg.inv(a), rtol=1e-10)
+
+
+def test_einsum_trace_and_diagonal_gradients_closed_form():
+    a = randn(3, 3)
+    np.testing.assert_allclose(fg.grad(lambda x: fnp.einsum("ii", x))(a), np.eye(3))
+    _, f_vjp = fg.vjp(lambda x: fnp.einsum("ii->i", x), a)
+    np.testing.assert_allclose(f_vjp(np.array([1.0, 2.0, 3.0]))[0], np.diag([1.0, 2.0, 3.0]))
+
+
+def test_pinv_gradient_for_rank_deficient_matrix():
+    # constant rank 1 along the perturbation x -> x * c: pinv(c x) = pinv(x) / c
+    x = np.outer([1.0, 2.0, 3.0], [1.0, -1.0])
+    w = randn(2, 3)
+    g = fg.grad(lambda c: fnp.einsum("ij,ij->", w, LA.pinv(c * x)))(1.0)
+    np.testing.assert_allclose(g, -(w * np.linalg.pinv(x)).sum(), rtol=1e-8)
+
+
+# --- errors ---------------------------------------------------------------------------------------------------------
+def test_matmul_shape_mismatch_names_the_operation_and_shapes():
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(4, 5\)"):
+        fnp.matmul(np.ones((2, 3)), np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"matmul.*0-d"):
+        fnp.matmul(np.ones(3), np.float64(2.0))
+    with pytest.raises(ValueError, match=r"matmul"):
+        fg.grad(lambda x: fnp.einsum("ij->", x @ np.ones((4, 5))))(np.ones((2, 3)))
+
+
+def test_singular_matrices_give_clear_errors():
+    sing = np.array([[1.0, 2.0], [2.0, 4.0]])
+    with pytest.raises(np.linalg.LinAlgError, match=r"solve.*singular.*pinv"):
+        LA.solve(sing, np.ones(2))
+    with pytest.raises(np.linalg.LinAlgError, match=r"inv.*singular"):
+        LA.inv(sing)
+    with pytest.raises(np.linalg.LinAlgError, match=r"cholesky.*positive definite"):
+        LA.cholesky(-np.eye(2))
+    with pytest.raises(ValueError, match=r"square"):
+        LA.inv(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("subs, ops, pattern", [
+    ("ij,jk->iz", [(2, 3), (3, 4)], r"'ij,jk->iz'.*'z'"),
+    ("ij,jk", [(2, 3), (2, 3)], r"'ij,jk'.*'j' has sizes 3 and 2"),
+    ("ij", [(2, 3), (3, 4)], r"'ij'.*1 operand term"),
+    ("i1", [(2, 3)], r"'i1'.*'1' is not a valid index"),
+    ("ijk", [(2, 3)], r"'ijk'.*names 3 axes"),
+    ("...i->i", [(2, 3)], r"needs '...'"),
+    ("ij->ii", [(2, 2)], r"twice in the output"),
+])
+def test_einsum_bad_subscripts_are_named(subs, ops, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        fnp.einsum(subs, *[np.ones(s) for s in ops])
+
+
+def test_unsupported_gradients_say_what_to_do():
+    with pytest.raises(NotImplementedError, match="full_matrices=False"):
+        fg.grad(lambda x: fnp.einsum("ij->", LA.svd(x)[0]))(randn(3, 2))
+    with pytest.raises(NotImplementedError, match="m >= n"):
+        fg.grad(lambda x: fnp.einsum("ij->", LA.qr(x)[1]))(randn(2, 3))
+    with pytest.raises(TypeError, match="immutable"):
+        fnp.einsum("ii", np.eye(2), out=np.zeros(()))
+    with pytest.raises(TypeError, match="immutable"):
+        fnp.dot(np.eye(2), np.eye(2), out=np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="int"):
+        LA.matrix_power(np.eye(2), 1.5)
