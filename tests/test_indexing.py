@@ -206,6 +206,28 @@ def test_values_with_extra_leading_axes_and_broadcasting():
     check_grads(lambda x, v: fnp.at(x)[np.array([0, 0, 2])].add(v), (x, rng.standard_normal(4)), order=2)
 
 
+def test_add_multiply_scatter_with_2d_index_into_1d_and_1d_values():
+    # Regression: NumPy 2.x's ufunc.at reads past the end of a 1-D value array broadcast against a 2-D index into a
+    # 1-D array (garbage such as 1e236 came back); the values must be broadcast to the selection first.
+    x = np.array([0.5, -1.0, 2.0])
+    idx = np.array([[0, 1], [2, 0], [1, 1]])
+    v = np.array([1.5, 10.0])
+    added, multiplied = x.copy(), x.copy()
+    for i in np.ndindex(idx.shape):  # the reference, one update at a time
+        added[idx[i]] += v[i[-1]]
+        multiplied[idx[i]] *= v[i[-1]]
+    np.testing.assert_array_equal(fnp.at(x)[idx].add(v), added)
+    np.testing.assert_array_equal(ix.index_add(x, v, idx=idx), added)
+    np.testing.assert_allclose(fnp.at(x)[idx].multiply(v), multiplied)
+    np.testing.assert_array_equal(ix.scatter_add(v, idx=idx, shape=(3,)), added - x)
+    one = np.array([[0, 0], [0, 0], [0, -1]])  # the failing draw: x of shape (1,), v of shape (2,)
+    np.testing.assert_array_equal(fnp.at(np.zeros(1))[one].add(np.array([1.0, 10.0])), [33.0])
+    check_grads(lambda x, v: fnp.at(x)[one].add(v), (np.zeros(1), np.zeros(2)), order=2)
+    check_grads(lambda x, v: fnp.at(x)[idx].add(v), (x, v), order=2)
+    check_grads(lambda x, v: fnp.at(x)[idx].multiply(v), (x, v), order=2)
+    check_grads(lambda g: ix.scatter_add(g, idx=idx, shape=(3,)), (v,), order=2)
+
+
 def test_at_accepts_lists_and_scalars():
     np.testing.assert_array_equal(fnp.at([1.0, 2.0, 3.0])[[0, 2]].set(0.0), [0.0, 2.0, 0.0])
     np.testing.assert_array_equal(fnp.at(np.array(2.0))[()].add(1.0), 3.0)

@@ -204,6 +204,24 @@ def _rounds(xp, shape: tuple, idx: Any):
     return pos.shape, rounds
 
 
+def _ufunc_at(ufunc, out, idx, v) -> None:
+    """``ufunc.at(out, idx, v)`` with ``v`` broadcast to the selection's shape first.
+
+    NumPy 2.x's ``ufunc.at`` mishandles a value array with fewer dimensions than the selection (seen with a 1-D
+    ``out``, a 2-D index array and a 1-D ``v``): instead of repeating ``v`` along the missing leading axes it walks
+    past its end, so the result holds garbage. Broadcasting ``v`` ourselves (a view, no copy) avoids that path.
+    """
+    xp = namespace(out)
+    if not hasattr(v, "ndim"):
+        v = xp.asarray(v)
+    if v.ndim > 0:
+        # A zero-strided boolean stand-in for ``out`` gives the selection's shape without reading ``out``.
+        sel = xp.broadcast_to(xp.zeros((), dtype=bool), out.shape)[idx].shape
+        if tuple(v.shape) != tuple(sel):
+            v = xp.broadcast_to(v, sel)
+    ufunc.at(out, idx, v)
+
+
 # --- getitem and its transpose -----------------------------------------------------------------------------------
 def _getitem_impl(x, idx):
     try:
@@ -217,7 +235,7 @@ def _scatter_add_impl(g, idx, shape):
     out = xp.zeros(shape, dtype=dtype_of(g))
     try:
         if _has_int_array(idx):
-            xp.add.at(out, idx, g)  # repeated positions accumulate
+            _ufunc_at(xp.add, out, idx, g)  # repeated positions accumulate
         else:
             out[idx] = g  # basic indices and masks reach each position once: plain assignment is faster
     except IndexError as e:
@@ -272,7 +290,7 @@ def _index_add_impl(x, v, idx):
     out = _copy(x)
     try:
         if _has_int_array(idx):
-            xp.add.at(out, idx, v)
+            _ufunc_at(xp.add, out, idx, v)
         else:
             out[idx] += v
     except IndexError as e:
@@ -290,7 +308,7 @@ def _index_mul_impl(x, v, idx):
                     f"index_mul needs an index that reaches each position at most once, got {_describe_index(idx)} "
                     f"with repeats; use x.at[idx].multiply(v) (or fnp.at(x)[idx].multiply(v)), which handles "
                     f"repeated positions")
-            xp.multiply.at(out, idx, v)
+            _ufunc_at(xp.multiply, out, idx, v)
         else:
             out[idx] *= v
     except IndexError as e:
