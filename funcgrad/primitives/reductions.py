@@ -1,3 +1,532 @@
-"""The reductions family (being written)."""
-__all__: list = []
-LINALG: list = []  # names exported under funcgrad.numpy.linalg
+"""Reductions: sums, means, products, extrema, cumulative sums and products, statistics and norms.
+
+``sum``, ``mean``, ``prod``, ``max``/``min``, ``cumsum`` and ``cumprod`` are primitives; ``var``, ``std``,
+``average`` and ``linalg.norm`` are compositions of them. ``argmax``, ``argmin``, ``all`` and ``any`` are
+non-differentiable: they accept traced values and return plain arrays, so the gradient stops there.
+
+Conventions at kinks: a tie for the maximum (or minimum) of a slice splits the gradient evenly among the tied
+entries (HIPS autograd's and PyTorch's convention). ``prod``'s gradient is exact with zeros in the reduced slice
+(one zero: only that entry gets a gradient; two or more: none does). ``cumprod``'s first derivative is exact with
+zeros too; its higher derivatives are exact only where the input has no zeros.
+
+Every reduction's VJP re-expands the cotangent along the reduced axes with :func:`expand_reduced`, whose own VJP
+is ``sum`` again: the pair are each other's transposes, so derivatives of any order stay inside this module.
+"""
+from __future__ import annotations
+
+import builtins
+import functools
+import math
+import operator
+from typing import Any
+
+import numpy as _onp
+
+from ..backend import dtype_of, namespace, shape_of
+from ..core import Primitive, getval
+from ..core.primitive import broadcast_to
+from .elementwise import (absolute, divide, equal, logical_and, multiply, not_equal, power, sqrt, square,
+                          subtract, where)
+
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "cumsum", "cumprod", "argmax",
+           "argmin", "all", "any", "average"]
+LINALG = ["norm"]
+
+_AxisLike = Any  # None, an int, or a tuple/list of ints
+
+
+# --- axis bookkeeping (static, cached) --------------------------------------------------------------------------
+@functools.lru_cache(maxsize=2048)
+def _reduced(shape: tuple, axis) -> tuple[tuple, tuple, int]:
+    """``(axes, kept_shape, count)``: the reduced axes (sorted, non-negative), the shape with those axes set to 1
+    (what ``keepdims=True`` gives), and how many elements each output element reduces."""
+    nd = len(shape)
+    if axis is None:
+        axes = tuple(range(nd))
+    else:
+        axes = []
+        for a in (axis if isinstance(axis, tuple) else (axis,)):
+            a = operator.index(a)
+            if not -nd <= a < nd:
+                raise _onp.exceptions.AxisError(a, nd)
+            axes.append(a % nd)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"repeated axis in {axis!r}")
+        axes = tuple(sorted(axes))
+    kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
+    return axes, kept, math.prod(shape[i] for i in axes)
+
+
+def _checked(name: str, shape: tuple, axis) -> tuple[tuple, tuple, int]:
+    """:func:`_reduced` for the compositions, whose errors would otherwise name no operation."""
+    try:
+        return _reduced(shape, axis)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"funcgrad.numpy.{name}(shape {shape}, axis={axis!r}): {e}") from None
+
+
+def _axis(axis):
+    # lists are unhashable (the rules cache on axis) and NumPy accepts them nowhere but here: normalize once.
+    return tuple(axis) if type(axis) is list else axis
+
+
+def _arr(x):
+    # The array methods skip the Python-level dispatch of the module functions (2-3x faster on small arrays);
+    # Python scalars and lists have none, so they become arrays of their namespace first.
+    return x if hasattr(x, "ndim") else namespace(x).asarray(x)
+
+
+def _no_out(name: str, out) -> None:
+    if out is not None:
+        raise TypeError(f"funcgrad.numpy.{name}: out= is not supported, funcgrad arrays are immutable; use the "
+                        f"returned array instead (y = fnp.{name}(x, ...))")
+
+
+# --- the transpose of every reduction ---------------------------------------------------------------------------
+def _expand_reduced_impl(g, shape, axis, keepdims):
+    xp = namespace(g)
+    if not keepdims and axis is not None:
+        g = xp.reshape(g, _reduced(tuple(shape), axis)[1])
+    return xp.broadcast_to(g, shape)
+
+
+expand_reduced = Primitive("expand_reduced", _expand_reduced_impl, doc=(
+    "Re-expand a reduction's result ``g`` to ``shape``: put back the axes ``axis`` removed (unless ``keepdims``) "
+    "and broadcast along them. The transpose of ``sum(x, axis, keepdims=keepdims)`` (internal).\n\n"
+    ">>> import numpy as np\n>>> expand_reduced(np.array([1.0, 2.0]), shape=(2, 3), axis=1, keepdims=False)\n"
+    "array([[1., 1., 1.],\n       [2., 2., 2.]])\n"))
+expand_reduced.def_vjp(lambda g, ans, x, shape, axis, keepdims: _sum(g, axis=axis, keepdims=keepdims))
+
+
+def _reshape_impl(x, shape):
+    return namespace(x).reshape(x, shape)
+
+
+reduction_reshape = Primitive("reduction_reshape", _reshape_impl, doc=(
+    "``numpy.reshape`` for this family's own rules (flattening for ``axis=None`` and back); internal.\n\n"
+    ">>> import numpy as np\n>>> reduction_reshape(np.zeros((2, 3)), shape=(6,)).shape\n(6,)\n"))
+reduction_reshape.def_vjp(lambda g, ans, x, shape: reduction_reshape(g, shape=shape_of(x)))
+
+
+def _expand(g, x, axis, keepdims):
+    return expand_reduced(g, shape=shape_of(x), axis=axis, keepdims=keepdims)
+
+
+# --- sum and mean -----------------------------------------------------------------------------------------------
+def _sum_impl(x, axis=None, keepdims=False, dtype=None):
+    return _arr(x).sum(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+_sum = Primitive("sum", _sum_impl, doc="``numpy.sum`` (primitive form; see :func:`sum`).")
+_sum.def_vjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None: _expand(g, x, axis, keepdims))
+
+
+def _mean_impl(x, axis=None, keepdims=False, dtype=None):
+    x = _arr(x)
+    dt = x.dtype
+    if dtype is None and dt.kind in "fc" and dt.itemsize >= 4:
+        # what numpy.mean does for these dtypes (sum, then one division), minus its Python-level bookkeeping
+        n = _reduced(x.shape, axis)[2]
+        if n:
+            return x.sum(axis=axis, keepdims=keepdims) / n
+    return x.mean(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def _mean_vjp(g, ans, x, axis=None, keepdims=False, dtype=None):
+    n = _reduced(shape_of(x), axis)[2]
+    if n == 0:  # x is empty: nothing to send the (nan) mean's cotangent to
+        return None
+    return _expand(divide(g, n), x, axis, keepdims)
+
+
+_mean = Primitive("mean", _mean_impl, doc="``numpy.mean`` (primitive form; see :func:`mean`).")
+_mean.def_vjp(_mean_vjp)
+
+
+def sum(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):  # noqa: A001
+    """Sum of the elements over ``axis`` (None: all; an int or a tuple of ints), as ``numpy.sum``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.sum(fnp.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    array([4., 6.])
+    """
+    if out is not None:
+        _no_out("sum", out)
+    return _sum(a, axis=_axis(axis), keepdims=keepdims, dtype=dtype)
+
+
+def mean(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):
+    """Arithmetic mean over ``axis``, as ``numpy.mean`` (an empty reduction gives nan and no gradient).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.mean(fnp.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+    array([1.5, 3.5])
+    """
+    if out is not None:
+        _no_out("mean", out)
+    return _mean(a, axis=_axis(axis), keepdims=keepdims, dtype=dtype)
+
+
+# --- prod -------------------------------------------------------------------------------------------------------
+def _prod_impl(x, axis=None, keepdims=False, dtype=None):
+    return _arr(x).prod(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def _prod_vjp(g, ans, x, axis=None, keepdims=False, dtype=None):
+    # d prod / d x_i is the product of the other entries. Without zeros that is ans / x_i (exact to any order).
+    # With zeros: p = the product of the nonzero entries; one zero at m gives p to x_m and p / x_i * x_m (zero,
+    # but with the right derivative in x_m) to the others; two or more zeros give nothing to anyone.
+    z = equal(x, 0.0)
+    if not _any(z):
+        return divide(_expand(multiply(g, ans), x, axis, keepdims), x)
+    nz = _expand(_sum(z, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    x_safe = where(z, 1.0, x)
+    p = _expand(_prod(x_safe, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    zsum = _expand(_sum(where(z, x, 0.0), axis=axis, keepdims=keepdims), x, axis, keepdims)  # x_m, which is 0
+    one_zero = where(z, p, multiply(divide(p, x_safe), zsum))
+    no_zero = divide(p, x_safe)
+    others = where(equal(nz, 1), one_zero, 0.0)
+    return multiply(_expand(g, x, axis, keepdims), where(equal(nz, 0), no_zero, others))
+
+
+_prod = Primitive("prod", _prod_impl, doc="``numpy.prod`` (primitive form; see :func:`prod`).")
+_prod.def_vjp(_prod_vjp)
+
+
+def prod(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):
+    """Product of the elements over ``axis``, as ``numpy.prod``. The gradient is exact when the reduced slice
+    holds zeros (the first derivative always; higher ones with at most one zero per slice).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.prod(fnp.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+    array([ 2., 12.])
+    """
+    if out is not None:
+        _no_out("prod", out)
+    return _prod(a, axis=_axis(axis), keepdims=keepdims, dtype=dtype)
+
+
+# --- max and min ------------------------------------------------------------------------------------------------
+def _extremum_vjp(g, ans, x, axis=None, keepdims=False):
+    # The winners share the gradient evenly; the mask and the tie count are constants (no second derivative).
+    winners = equal(x, _expand(ans, x, axis, keepdims))
+    count = _sum(winners, axis=axis, keepdims=keepdims)
+    return multiply(_expand(divide(g, count), x, axis, keepdims), winners)
+
+
+_max = Primitive("max", lambda x, axis=None, keepdims=False: _arr(x).max(axis=axis, keepdims=keepdims),
+                 doc="``numpy.max`` (primitive form; see :func:`max`).")
+_min = Primitive("min", lambda x, axis=None, keepdims=False: _arr(x).min(axis=axis, keepdims=keepdims),
+                 doc="``numpy.min`` (primitive form; see :func:`min`).")
+_max.def_vjp(_extremum_vjp)
+_min.def_vjp(_extremum_vjp)
+
+
+def max(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A001
+    """Maximum over ``axis``, as ``numpy.max``; tied maxima share the gradient evenly. Reducing an empty axis
+    is an error, as in NumPy.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.max(fnp.array([[1.0, 5.0], [3.0, 4.0]]), axis=0)
+    array([3., 5.])
+    """
+    if out is not None:
+        _no_out("max", out)
+    return _max(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def min(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A001
+    """Minimum over ``axis``, as ``numpy.min``; tied minima share the gradient evenly.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.min(fnp.array([[1.0, 5.0], [3.0, 4.0]]), axis=0)
+    array([1., 4.])
+    """
+    if out is not None:
+        _no_out("min", out)
+    return _min(a, axis=_axis(axis), keepdims=keepdims)
+
+
+amax = max
+amin = min
+
+
+# --- cumulative sums and products -------------------------------------------------------------------------------
+def _cumsum_impl(x, axis=None, dtype=None, reverse=False):
+    xp = namespace(x)
+    if not reverse:
+        return _arr(x).cumsum(axis=axis, dtype=dtype)
+    if axis is None:
+        x = xp.reshape(x, (-1,))
+        axis = 0
+    return xp.flip(xp.cumsum(xp.flip(x, axis=axis), axis=axis, dtype=dtype), axis=axis)
+
+
+def _cumsum_vjp(g, ans, x, axis=None, dtype=None, reverse=False):
+    if axis is None:  # x was flattened: accumulate g the other way along it, then give it x's shape back
+        return reduction_reshape(_cumsum(g, axis=0, reverse=not reverse), shape=shape_of(x))
+    return _cumsum(g, axis=axis, reverse=not reverse)
+
+
+_cumsum = Primitive("cumsum", _cumsum_impl, doc=(
+    "``numpy.cumsum``; ``reverse=True`` accumulates from the end (its transpose). Primitive form of "
+    ":func:`cumsum`."))
+_cumsum.def_vjp(_cumsum_vjp)
+
+
+def _cumprod_impl(x, axis=None, dtype=None):
+    return _arr(x).cumprod(axis=axis, dtype=dtype)
+
+
+def _cumprod_vjp(g, ans, x, axis=None, dtype=None):
+    shape = shape_of(x)
+    if axis is None:
+        x = reduction_reshape(x, shape=(math.prod(shape),))
+        axis = 0
+    # grad_i = sum_{k >= i} g_k ans_k / x_i, exact (to any order) for nonzero x.
+    rc = _cumsum(multiply(g, ans), axis=axis, reverse=True)
+    z = equal(x, 0.0)
+    if not _any(z):
+        grad = divide(rc, x)
+    else:
+        # Entries after the first zero of their slice get nothing (every later product holds that zero); the
+        # first zero gets sum_{k >= m} g_k prod_{j <= k, j != m} x_j: the products with x_m read as 1.
+        first = logical_and(z, equal(_cumsum(z, axis=axis), 1))
+        around_first = _cumprod(where(first, 1.0, x), axis=axis)
+        at_first = multiply(_cumsum(multiply(g, around_first), axis=axis, reverse=True), first)
+        grad = where(z, at_first, divide(rc, where(z, 1.0, x)))
+    return reduction_reshape(grad, shape=shape) if shape_of(grad) != shape else grad
+
+
+_cumprod = Primitive("cumprod", _cumprod_impl, doc="``numpy.cumprod`` (primitive form; see :func:`cumprod`).")
+_cumprod.def_vjp(_cumprod_vjp)
+
+
+def cumsum(a, axis: int | None = None, dtype=None, out=None):
+    """Cumulative sum along ``axis`` (None: over the flattened array), as ``numpy.cumsum``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.cumsum(fnp.array([1.0, 2.0, 3.0]))
+    array([1., 3., 6.])
+    """
+    if out is not None:
+        _no_out("cumsum", out)
+    return _cumsum(a, axis=axis, dtype=dtype)
+
+
+def cumprod(a, axis: int | None = None, dtype=None, out=None):
+    """Cumulative product along ``axis`` (None: over the flattened array), as ``numpy.cumprod``. The first
+    derivative is exact with zeros in the input; higher derivatives are exact where the input has no zeros.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.cumprod(fnp.array([1.0, 2.0, 3.0]))
+    array([1., 2., 6.])
+    """
+    if out is not None:
+        _no_out("cumprod", out)
+    return _cumprod(a, axis=axis, dtype=dtype)
+
+
+# --- non-differentiable reductions ------------------------------------------------------------------------------
+_argmax = Primitive("argmax", lambda x, axis=None, keepdims=False:
+                    _arr(x).argmax(axis=axis, keepdims=keepdims),
+                    doc="``numpy.argmax`` (non-differentiable; see :func:`argmax`).")
+_argmin = Primitive("argmin", lambda x, axis=None, keepdims=False:
+                    _arr(x).argmin(axis=axis, keepdims=keepdims),
+                    doc="``numpy.argmin`` (non-differentiable; see :func:`argmin`).")
+_all = Primitive("all", lambda x, axis=None, keepdims=False: _arr(x).all(axis=axis, keepdims=keepdims),
+                 doc="``numpy.all`` (non-differentiable; see :func:`all`).")
+_any = Primitive("any", lambda x, axis=None, keepdims=False: _arr(x).any(axis=axis, keepdims=keepdims),
+                 doc="``numpy.any`` (non-differentiable; see :func:`any`).")
+
+
+def argmax(a, axis: int | None = None, out=None, *, keepdims: bool = False):
+    """Index of the maximum along ``axis`` (None: into the flattened array), as ``numpy.argmax``. Returns a
+    plain integer array: the gradient stops here.
+
+    >>> import funcgrad.numpy as fnp
+    >>> int(fnp.argmax(fnp.array([1.0, 5.0, 3.0])))
+    1
+    """
+    if out is not None:
+        _no_out("argmax", out)
+    return _argmax(a, axis=axis, keepdims=keepdims)
+
+
+def argmin(a, axis: int | None = None, out=None, *, keepdims: bool = False):
+    """Index of the minimum along ``axis``, as ``numpy.argmin`` (non-differentiable).
+
+    >>> import funcgrad.numpy as fnp
+    >>> int(fnp.argmin(fnp.array([1.0, 5.0, 3.0])))
+    0
+    """
+    if out is not None:
+        _no_out("argmin", out)
+    return _argmin(a, axis=axis, keepdims=keepdims)
+
+
+def all(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A001
+    """Whether every element along ``axis`` is true, as ``numpy.all`` (non-differentiable).
+
+    >>> import funcgrad.numpy as fnp
+    >>> bool(fnp.all(fnp.array([1.0, 0.0])))
+    False
+    """
+    if out is not None:
+        _no_out("all", out)
+    return _all(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def any(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A001
+    """Whether some element along ``axis`` is true, as ``numpy.any`` (non-differentiable).
+
+    >>> import funcgrad.numpy as fnp
+    >>> bool(fnp.any(fnp.array([1.0, 0.0])))
+    True
+    """
+    if out is not None:
+        _no_out("any", out)
+    return _any(a, axis=_axis(axis), keepdims=keepdims)
+
+
+# --- statistics (compositions) ----------------------------------------------------------------------------------
+def _abs2(x):
+    # |x|^2 without abs for real x: square has the right second derivative at 0, abs does not.
+    return square(absolute(x)) if dtype_of(x).kind == "c" else square(x)
+
+
+def var(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False):
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (divisor ``N - ddof``), as ``numpy.var``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> float(fnp.var(fnp.array([1.0, 2.0, 3.0, 4.0]), ddof=1))
+    1.6666666666666667
+    """
+    if out is not None:
+        _no_out("var", out)
+    axis = _axis(axis)
+    n = _checked("var", shape_of(a) if hasattr(a, "shape") else _onp.shape(a), axis)[2]
+    d = subtract(a, _mean(a, axis=axis, keepdims=True, dtype=dtype))
+    return divide(_sum(_abs2(d), axis=axis, keepdims=keepdims, dtype=dtype), builtins.max(n - ddof, 0))
+
+
+def std(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False):
+    """Standard deviation over ``axis`` (square root of :func:`var`), as ``numpy.std``. Its gradient is
+    infinite where the deviation is 0, as the square root's is.
+
+    >>> import funcgrad.numpy as fnp
+    >>> float(fnp.std(fnp.array([1.0, 3.0])))
+    1.0
+    """
+    if out is not None:
+        _no_out("std", out)
+    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+
+
+def average(a, axis: _AxisLike = None, weights=None, returned: bool = False, *, keepdims: bool = False):
+    """Weighted average over ``axis``, as ``numpy.average``; differentiable in ``a`` and ``weights``.
+    ``weights`` has ``a``'s shape, or is 1-D along a single ``axis``. With ``returned``, also gives the sum of
+    the weights.
+
+    >>> import funcgrad.numpy as fnp
+    >>> float(fnp.average(fnp.array([1.0, 3.0]), weights=fnp.array([3.0, 1.0])))
+    1.5
+    """
+    axis = _axis(axis)
+    ashape = shape_of(a) if hasattr(a, "shape") else _onp.shape(a)
+    if weights is None:
+        avg = _mean(a, axis=axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        v = getval(avg)
+        return avg, namespace(v).full(shape_of(v), _checked("average", ashape, axis)[2], dtype=dtype_of(v))
+    wshape = shape_of(weights) if hasattr(weights, "shape") else _onp.shape(weights)
+    if wshape != ashape:
+        if axis is None:
+            raise TypeError(f"funcgrad.numpy.average: weights of shape {wshape} differ from a's shape {ashape}; "
+                            f"pass axis= to weight along one axis")
+        if len(wshape) != 1 or isinstance(axis, tuple) and len(axis) != 1:
+            raise TypeError(f"funcgrad.numpy.average: weights of shape {wshape} must have a's shape {ashape} or "
+                            f"be 1-D along a single axis (got axis={axis!r})")
+        ax = _checked("average", ashape, axis)[0][0]
+        if wshape[0] != ashape[ax]:
+            raise ValueError(f"funcgrad.numpy.average: weights of length {wshape[0]} do not match axis {ax} of "
+                             f"length {ashape[ax]} in a's shape {ashape}")
+        # 1-D weights line up with their axis, then count once per averaged slice (the scale numpy returns)
+        weights = broadcast_to(reduction_reshape(weights, shape=tuple(-1 if i == ax else 1 for i in
+                                                                      range(len(ashape)))), shape=ashape)
+    wsum = _sum(weights, axis=axis, keepdims=keepdims)
+    avg = divide(_sum(multiply(a, weights), axis=axis, keepdims=keepdims), wsum)
+    return (avg, wsum) if returned else avg
+
+
+# --- norms ------------------------------------------------------------------------------------------------------
+def _vector_norm(x, ord, axis, keepdims):
+    if ord is None or ord == 2:
+        return sqrt(_sum(_abs2(x), axis=axis, keepdims=keepdims))
+    if isinstance(ord, str):
+        raise ValueError(f"funcgrad.numpy.linalg.norm: invalid norm order {ord!r} for vectors")
+    if ord == _onp.inf:
+        return _max(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == -_onp.inf:
+        return _min(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == 0:  # the number of nonzero entries: piecewise constant, no gradient
+        return _sum(not_equal(getval(x), 0.0), axis=axis, keepdims=keepdims).astype(_onp.float64)
+    if ord == 1:
+        return _sum(absolute(x), axis=axis, keepdims=keepdims)
+    return power(_sum(power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
+
+
+def _matrix_norm(x, ord, axis, keepdims):
+    nd = len(shape_of(x))
+    row, col = (a % nd for a in axis)
+    if row == col:
+        raise ValueError(f"funcgrad.numpy.linalg.norm: duplicate axes given: {axis!r}")
+    if ord is None or ord in ("fro", "f"):
+        return sqrt(_sum(_abs2(x), axis=(row, col), keepdims=keepdims))
+    if ord in (1, -1, _onp.inf, -_onp.inf):
+        inner, outer = (row, col) if ord in (1, -1) else (col, row)
+        pick = _max if ord > 0 else _min
+        out = pick(_sum(absolute(x), axis=inner, keepdims=True), axis=outer, keepdims=True)
+        if keepdims:
+            return out
+        shape = tuple(s for i, s in enumerate(shape_of(x)) if i not in (row, col))
+        return reduction_reshape(out, shape=shape)
+    if ord in (2, -2, "nuc"):
+        raise NotImplementedError(f"funcgrad.numpy.linalg.norm: the matrix norm ord={ord!r} needs singular values "
+                                  f"and is not implemented yet; use ord='fro', 1, -1, inf or -inf")
+    raise ValueError(f"funcgrad.numpy.linalg.norm: invalid norm order {ord!r} for matrices")
+
+
+def norm(x, ord=None, axis: _AxisLike = None, keepdims: bool = False):
+    """Vector or matrix norm, as ``numpy.linalg.norm``: vector orders None/2, 1, inf, -inf, 0 and any p; matrix
+    orders None/'fro', 1, -1, inf, -inf (2, -2 and 'nuc' raise NotImplementedError). Like the square root, the
+    2-norm's gradient is nan at the zero vector.
+
+    >>> import funcgrad.numpy as fnp
+    >>> float(fnp.linalg.norm(fnp.array([3.0, 4.0])))
+    5.0
+    """
+    if dtype_of(x).kind not in "fc":
+        x = namespace(getval(x)).asarray(getval(x), dtype=_onp.float64)  # integers: no gradient, as a float
+    nd = len(shape_of(x))
+    axis = _axis(axis)
+    if axis is None:
+        if ord is None:
+            return sqrt(_sum(_abs2(x), axis=None, keepdims=keepdims))
+        if nd not in (1, 2):
+            raise ValueError(f"funcgrad.numpy.linalg.norm: improper number of dimensions to norm: ord={ord!r} with "
+                             f"axis=None needs a 1-D or 2-D array, got shape {shape_of(x)}; pass axis=")
+        axis = tuple(range(nd))
+    if not isinstance(axis, tuple):
+        axis = (axis,)
+    for a in axis:
+        if not -nd <= operator.index(a) < nd:
+            raise ValueError(f"funcgrad.numpy.linalg.norm: axis {a} is out of bounds for an array of shape "
+                             f"{shape_of(x)}")
+    if len(axis) == 1:
+        return _vector_norm(x, ord, axis[0], keepdims)
+    if len(axis) == 2:
+        return _matrix_norm(x, ord, axis, keepdims)
+    raise ValueError(f"funcgrad.numpy.linalg.norm: axis={axis!r} names {len(axis)} axes; a norm takes 1 (vector) "
+                     f"or 2 (matrix)")

@@ -1,3 +1,145 @@
-"""The special family (being written)."""
-__all__: list = []
-LINALG: list = []  # names exported under funcgrad.numpy.linalg
+"""``scipy.special``'s log-sum-exp family: ``logsumexp``, ``softmax``, ``log_softmax``.
+
+All three subtract the maximum before exponentiating, so large inputs (1000.0) give finite values. The shift is
+not differentiated through: ``logsumexp`` is a primitive whose VJP is ``g * exp(a - ans)`` re-expanded along the
+reduced axes, which does not depend on the shift; ``softmax`` and ``log_softmax`` are built on it.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as _onp
+
+from ..backend import namespace, namespace_of, shape_of
+from ..core import Primitive
+from .elementwise import exp, multiply, sign, subtract
+from .reductions import _reduced, _sum, expand_reduced
+
+__all__ = ["logsumexp", "softmax", "log_softmax"]
+LINALG: list = []
+
+
+def _full_shape(a, b) -> tuple:
+    return shape_of(a) if b is None else _onp.broadcast_shapes(shape_of(a), shape_of(b))
+
+
+def _shifted_sum(a, b, axis):
+    """``(s, m, n)``: ``sum(b * exp(a - m))`` over ``axis`` (kept dims), the finite shift ``m`` and the number of
+    terms per sum ``n``."""
+    xp = namespace(a) if b is None else namespace_of(a, b)
+    if not hasattr(a, "ndim"):
+        a = xp.asarray(a)
+    shape = a.shape if b is None else _onp.broadcast_shapes(a.shape, shape_of(b))
+    if shape != a.shape:
+        a = xp.broadcast_to(a, shape)
+    axes, kept, n = _reduced(shape, axis)
+    if n == 0:  # an empty sum is 0, whose log is -inf, as scipy gives
+        m = xp.zeros(kept, dtype=a.dtype if a.dtype.kind in "fc" else _onp.float64)
+    else:
+        m = a.max(axis=axes, keepdims=True)
+        if not xp.isfinite(m).all():
+            m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or an inf) in a slice: no shift
+    e = xp.exp(a - m)
+    if b is not None:
+        e = e * b
+    return e.sum(axis=axes, keepdims=True), m, n
+
+
+@functools.lru_cache(maxsize=1024)
+def _dropped(kept: tuple, axis) -> tuple:
+    """The output shape without ``keepdims``: ``kept`` less the reduced axes."""
+    axes = _reduced(kept, axis)[0]
+    return tuple(d for i, d in enumerate(kept) if i not in axes)
+
+
+def _lse_impl(a, b=None, axis=None, keepdims=False, return_sign=False):
+    s, m, n = _shifted_sum(a, b, axis)
+    xp = namespace(s)
+    if n == 0:  # an empty sum is 0, whose log is -inf (as scipy gives), without log(0)'s warning
+        out = xp.full(s.shape, -_onp.inf, dtype=s.dtype)
+    else:
+        out = xp.log(xp.abs(s) if return_sign else s) + m
+    return out if keepdims else out.reshape(_dropped(out.shape, axis))
+
+
+def _lse_weights(ans, a, b, axis, keepdims):
+    """``exp(a - ans)`` on the full (broadcast) shape: the softmax weights before ``b``."""
+    return exp(subtract(a, expand_reduced(ans, shape=_full_shape(a, b), axis=axis, keepdims=keepdims)))
+
+
+def _lse_scaled_g(g, w, a, b, axis, keepdims, return_sign):
+    # With return_sign the output is log|s|: its derivative carries the (constant) sign of s.
+    if return_sign:
+        g = multiply(g, sign(_sum(multiply(b, w), axis=axis, keepdims=keepdims)))
+    return expand_reduced(g, shape=_full_shape(a, b), axis=axis, keepdims=keepdims)
+
+
+def _lse_da(g, ans, a, b=None, axis=None, keepdims=False, return_sign=False):
+    w = _lse_weights(ans, a, b, axis, keepdims)
+    if b is None:
+        return multiply(expand_reduced(g, shape=shape_of(a), axis=axis, keepdims=keepdims), w)
+    return multiply(_lse_scaled_g(g, w, a, b, axis, keepdims, return_sign), multiply(b, w))
+
+
+def _lse_db(g, ans, a, b=None, axis=None, keepdims=False, return_sign=False):
+    w = _lse_weights(ans, a, b, axis, keepdims)
+    return multiply(_lse_scaled_g(g, w, a, b, axis, keepdims, return_sign), w)
+
+
+_logsumexp = Primitive("logsumexp", _lse_impl, doc="``scipy.special.logsumexp`` (primitive form).")
+_logsumexp.def_vjp(_lse_da, _lse_db)
+
+
+def _lse_sign_impl(a, b=None, axis=None, keepdims=False):
+    s = _shifted_sum(a, b, axis)[0]
+    out = namespace(s).sign(s)
+    return out if keepdims else out.reshape(_dropped(out.shape, axis))
+
+
+_logsumexp_sign = Primitive("logsumexp_sign", _lse_sign_impl, doc=(
+    "Sign of ``sum(b * exp(a))`` over ``axis``: the second output of ``logsumexp(..., return_sign=True)`` "
+    "(non-differentiable)."))
+
+
+def _axis(axis):
+    return tuple(axis) if type(axis) is list else axis
+
+
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False):
+    """``log(sum(b * exp(a)))`` over ``axis`` (None: all elements), computed stably, as
+    ``scipy.special.logsumexp``. ``b`` (weights, broadcast against ``a``) is differentiable too. With
+    ``return_sign``, returns ``(log|s|, sign(s))`` so that negative weights are allowed; otherwise a negative sum
+    gives nan.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad.scipy.special import logsumexp
+    >>> round(float(logsumexp(fnp.array([1000.0, 1000.0]))) - 1000.0, 6)
+    0.693147
+    """
+    axis = _axis(axis)
+    out = _logsumexp(a, b, axis=axis, keepdims=keepdims, return_sign=return_sign)
+    if return_sign:
+        return out, _logsumexp_sign(a, b, axis=axis, keepdims=keepdims)
+    return out
+
+
+def log_softmax(x, axis=None):
+    """``x - logsumexp(x, axis, keepdims=True)``, as ``scipy.special.log_softmax`` (None: over all elements).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad.scipy.special import log_softmax
+    >>> log_softmax(fnp.array([0.0, 0.0]))
+    array([-0.69314718, -0.69314718])
+    """
+    return subtract(x, _logsumexp(x, None, axis=_axis(axis), keepdims=True, return_sign=False))
+
+
+def softmax(x, axis=None):
+    """``exp(x) / sum(exp(x), axis)``, computed stably, as ``scipy.special.softmax`` (None: over all elements).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad.scipy.special import softmax
+    >>> softmax(fnp.array([1000.0, 1000.0]))
+    array([0.5, 0.5])
+    """
+    return exp(log_softmax(x, axis=axis))

@@ -1,0 +1,374 @@
+"""Reductions and scipy.special beyond the registry-driven property test: values against NumPy/SciPy, the cases
+worth naming (ties, zeros in products, empty reductions, huge inputs), the compositions (var, std, average, norm,
+softmax, log_softmax), array methods of traced values, and error messages."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+from funcgrad.core import Box
+from funcgrad.scipy.special import log_softmax, logsumexp, softmax
+
+try:  # independent references; the suite never requires them
+    import torch
+except ImportError:
+    torch = None
+try:
+    import scipy.special as ss
+except ImportError:
+    ss = None
+needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+needs_scipy = pytest.mark.skipif(ss is None, reason="scipy is not installed")
+from funcgrad.testing import check_grads
+from funcgrad.testing import strategies as fst
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((3, 4, 5))
+
+
+def torch_grad(f, x):
+    t = torch.tensor(x, requires_grad=True)
+    f(t).backward()
+    return t.grad.numpy()
+
+
+# --- values against NumPy ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "max", "min", "amax", "amin", "all", "any"])
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 2), [1], ()])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reduction_values_match_numpy(name, axis, keepdims):
+    got = getattr(fnp, name)(X, axis=axis, keepdims=keepdims)
+    want = getattr(np, name)(X, axis=tuple(axis) if isinstance(axis, list) else axis, keepdims=keepdims)
+    np.testing.assert_allclose(got, want)
+    assert np.shape(got) == np.shape(want)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_cumulative_values_match_numpy(name, axis):
+    np.testing.assert_allclose(getattr(fnp, name)(X, axis=axis), getattr(np, name)(X, axis=axis))
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (0, False), (-1, True), (1, True)])
+def test_arg_values_match_numpy(name, axis, keepdims):
+    np.testing.assert_array_equal(getattr(fnp, name)(X, axis=axis, keepdims=keepdims),
+                                  getattr(np, name)(X, axis=axis, keepdims=keepdims))
+
+
+def test_dtype_argument_and_integer_inputs():
+    x = np.arange(6, dtype=np.int32).reshape(2, 3)
+    for name in ["sum", "mean", "prod", "cumsum", "cumprod"]:
+        got, want = getattr(fnp, name)(x, axis=1, dtype=np.float32), getattr(np, name)(x, axis=1, dtype=np.float32)
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want)
+    assert fnp.mean(x).dtype == np.float64
+
+
+def test_float32_gradients_keep_dtype():
+    x = X.astype(np.float32)
+    for name in ["sum", "mean", "prod", "max", "var", "std"]:
+        g = fg.grad(lambda a: getattr(fnp, name)(a))(x)
+        assert g.dtype == np.float32, name
+    g = fg.grad(lambda a: fnp.sum(a, dtype=np.float64))(x)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, np.ones_like(x))
+
+
+# --- gradients of the primitives, independently derived ---------------------------------------------------------
+def test_sum_and_mean_gradients_are_broadcast_cotangents():
+    g = fg.grad(lambda a: fnp.sum(fnp.sum(a, axis=(0, 2)) * np.arange(4.0)))(X)
+    np.testing.assert_array_equal(g, np.broadcast_to(np.arange(4.0)[None, :, None], X.shape))
+    g = fg.grad(lambda a: fnp.sum(fnp.mean(a, axis=1, keepdims=True) * 2.0))(X)
+    np.testing.assert_allclose(g, np.full(X.shape, 2.0 / 4))
+
+
+@needs_torch
+def test_max_ties_split_the_gradient_evenly():
+    x = np.array([1.0, 3.0, 3.0, 2.0])
+    np.testing.assert_allclose(fg.grad(fnp.max)(x), [0.0, 0.5, 0.5, 0.0])
+    np.testing.assert_allclose(fg.grad(fnp.min)(np.array([1.0, 1.0, 1.0])), [1 / 3] * 3)
+    m = np.array([[2.0, 2.0, 0.0], [5.0, 1.0, 5.0], [0.0, 0.0, 7.0]])
+    w = np.array([1.0, 2.0, 3.0])
+    g = fg.grad(lambda a: fnp.sum(fnp.max(a, axis=1) * w))(m)
+    np.testing.assert_allclose(g, [[0.5, 0.5, 0.0], [1.0, 0.0, 1.0], [0.0, 0.0, 3.0]])
+    np.testing.assert_allclose(g, torch_grad(lambda t: (torch.amax(t, dim=1) * torch.tensor(w)).sum(), m))
+    g = fg.grad(lambda a: fnp.sum(fnp.min(a, axis=0, keepdims=True)))(m)
+    np.testing.assert_allclose(g, torch_grad(lambda t: torch.amin(t, dim=0, keepdim=True).sum(), m))
+
+
+def test_max_gradient_is_locally_constant():
+    x = RNG.permutation(np.arange(12.0)).reshape(3, 4)
+    check_grads(lambda a: fnp.max(a, axis=0) * fnp.min(a, axis=1, keepdims=True), (x,), order=2)
+    check_grads(lambda a: a.max() ** 2, (x,), order=2)
+
+
+@needs_torch
+@pytest.mark.parametrize("zeros", [[2], [1, 3], [0, 2, 4]])
+def test_prod_with_zeros(zeros):
+    x = np.array([1.5, -2.0, 0.7, 1.2, -0.9])
+    x[zeros] = 0.0
+    check_grads(fnp.prod, (x,), order=2 if len(zeros) == 1 else 1)
+    want = np.array([np.prod(np.delete(x, i)) for i in range(x.size)])  # product of the others
+    np.testing.assert_allclose(fg.grad(fnp.prod)(x), want)
+    np.testing.assert_allclose(fg.grad(fnp.prod)(x), torch_grad(torch.prod, x))
+
+
+@needs_torch
+def test_prod_with_zeros_along_an_axis():
+    x = RNG.uniform(0.5, 1.5, (3, 4))
+    x[0, 1] = 0.0               # one zero in row 0
+    x[1, [0, 2]] = 0.0          # two zeros in row 1
+    for axis, keepdims in [(1, False), (0, True), (None, False), ((0, 1), True)]:
+        check_grads(lambda a: fnp.prod(a, axis=axis, keepdims=keepdims), (x,), order=1)
+    g = fg.grad(lambda a: fnp.sum(fnp.prod(a, axis=1)))(x)
+    np.testing.assert_allclose(g, torch_grad(lambda t: torch.prod(t, dim=1).sum(), x))
+    # second order is exact for slices with at most one zero
+    check_grads(lambda a: fnp.prod(a, axis=1), (x[[0, 2]],), order=2)
+
+
+@needs_torch
+def test_cumprod_gradients():
+    x = RNG.uniform(0.5, 1.5, (3, 4)) * np.sign(RNG.standard_normal((3, 4)))
+    for axis in [None, 0, 1, -1]:
+        check_grads(lambda a: fnp.cumprod(a, axis=axis), (x,), order=2)
+    # with zeros, the first derivative is exact (the first zero of a slice gets the products around it)
+    z = x.copy()
+    z[0, 1] = 0.0
+    z[1, [0, 2]] = 0.0
+    z[2, 3] = 0.0
+    for axis in [None, 0, 1]:
+        check_grads(lambda a: fnp.cumprod(a, axis=axis), (z,), order=1)
+    u = RNG.standard_normal(z.shape)
+    g = fg.grad(lambda a: fnp.sum(fnp.cumprod(a, axis=1) * u))(z)
+    np.testing.assert_allclose(g, torch_grad(lambda t: (torch.cumprod(t, dim=1) * torch.tensor(u)).sum(), z))
+
+
+def test_cumsum_gradient_is_a_reverse_cumsum():
+    w = np.arange(1.0, 6.0)
+    g = fg.grad(lambda a: fnp.sum(fnp.cumsum(a) * w))(np.zeros(5))
+    np.testing.assert_allclose(g, np.cumsum(w[::-1])[::-1])
+    check_grads(lambda a: fnp.cumsum(a, axis=None), (X,), order=2)
+
+
+def test_nondifferentiable_reductions_stop_the_gradient():
+    def f(a):
+        i = fnp.argmax(a)
+        assert type(i) is not Box and type(fnp.all(a > 0)) is not Box and type(fnp.any(a)) is not Box
+        return fnp.sum(a) * float(i)
+    x = np.array([0.1, 0.9, 0.3])
+    np.testing.assert_allclose(fg.grad(f)(x), [1.0, 1.0, 1.0])
+
+
+# --- empty and 0-d ----------------------------------------------------------------------------------------------
+def test_empty_reductions():
+    e = np.zeros((3, 0))
+    np.testing.assert_array_equal(fnp.sum(e, axis=1), np.zeros(3))
+    assert fg.grad(lambda a: fnp.sum(fnp.sum(a, axis=1)))(e).shape == (3, 0)
+    assert fg.grad(lambda a: fnp.sum(fnp.max(a, axis=0)))(e).shape == (3, 0)  # max over the length-3 axis
+    np.testing.assert_array_equal(fnp.prod(e, axis=1), np.ones(3))
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(fnp.mean(e))
+        assert fg.grad(lambda a: fnp.mean(a))(e).shape == (3, 0)
+    assert float(logsumexp(e)) == -np.inf
+    with pytest.raises(ValueError, match="funcgrad.max.*float64\\[3, 0\\]"):
+        fnp.max(e, axis=1)
+
+
+def test_zero_d_inputs():
+    assert fg.grad(fnp.sum)(2.0) == 1.0
+    assert fg.grad(fnp.prod)(2.0) == 1.0
+    assert fg.grad(fnp.max)(2.0) == 1.0
+    np.testing.assert_array_equal(fg.grad(lambda a: fnp.sum(fnp.cumsum(a)))(2.0), 1.0)
+    assert fg.grad(lambda a: logsumexp(a))(2.0) == 1.0
+
+
+# --- methods of traced values ----------------------------------------------------------------------------------
+def test_box_methods():
+    def f(a):
+        return (a.sum(axis=0).mean() + a.max(1).sum() + a.min() + a.prod(axis=(0, 1)).sum() + a.var(ddof=1)
+                + a.std(axis=-1).sum() + a.cumsum(axis=1).sum() + a.cumprod(0).sum())
+    x = RNG.uniform(0.5, 1.5, (3, 4))
+    check_grads(f, (x,), order=1)
+    assert np.isclose(fg.value_and_grad(f)(x)[0], f(x))
+
+
+# --- compositions: var, std, average, norm ---------------------------------------------------------------------
+@pytest.mark.parametrize("axis", [None, 0, (1, 2), -1])
+@pytest.mark.parametrize("ddof", [0, 1])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_var_std(axis, ddof, keepdims):
+    for name in ["var", "std"]:
+        f = getattr(fnp, name)
+        np.testing.assert_allclose(f(X, axis=axis, ddof=ddof, keepdims=keepdims),
+                                   getattr(np, name)(X, axis=axis, ddof=ddof, keepdims=keepdims))
+        check_grads(lambda a: f(a, axis=axis, ddof=ddof, keepdims=keepdims), (X,), order=2)
+
+
+def test_var_gradient_derivation():
+    x = np.array([1.0, 2.0, 4.0, 7.0])
+    np.testing.assert_allclose(fg.grad(lambda a: fnp.var(a, ddof=1))(x), 2 * (x - x.mean()) / 3)
+    np.testing.assert_allclose(fg.grad(fnp.std)(x), (x - x.mean()) / (x.size * x.std()))
+
+
+def test_average():
+    w = RNG.uniform(0.5, 2.0, X.shape)
+    w1 = RNG.uniform(0.5, 2.0, 4)
+    np.testing.assert_allclose(fnp.average(X), np.average(X))
+    np.testing.assert_allclose(fnp.average(X, axis=(0, 2), weights=w), np.average(X, axis=(0, 2), weights=w))
+    np.testing.assert_allclose(fnp.average(X, axis=1, weights=w1), np.average(X, axis=1, weights=w1))
+    for got, want in zip(fnp.average(X, axis=1, weights=w1, returned=True),
+                         np.average(X, axis=1, weights=w1, returned=True)):
+        np.testing.assert_allclose(got, want)
+    for got, want in zip(fnp.average(X, axis=0, returned=True), np.average(X, axis=0, returned=True)):
+        np.testing.assert_allclose(got, want)
+    check_grads(lambda a, b: fnp.average(a, axis=1, weights=b, keepdims=True), (X, w1), order=2)
+    check_grads(lambda a, b: fnp.average(a, weights=b), (X, w), order=2)
+    with pytest.raises(ValueError, match="length 3 do not match axis 1 of length 4"):
+        fnp.average(X, axis=1, weights=np.ones(3))
+
+
+VECTOR_ORDS = [None, 2, 1, np.inf, -np.inf, 3, 0.5, -1.5]
+
+
+@pytest.mark.parametrize("ord", VECTOR_ORDS)
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (0, False), (-1, True)])
+def test_vector_norms(ord, axis, keepdims):
+    x = RNG.standard_normal(6) if axis is None else X
+    got = fnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(got, np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims))
+    check_grads(lambda a: fnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims), (x,), order=2)
+
+
+@pytest.mark.parametrize("ord", [None, "fro", 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("axis,keepdims", [(None, False), ((0, 2), False), ((2, 0), True), ((-1, 1), False)])
+def test_matrix_norms(ord, axis, keepdims):
+    x = RNG.standard_normal((4, 3)) if axis is None else X
+    got = fnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(got, np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims))
+    check_grads(lambda a: fnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims), (x,), order=2)
+
+
+def test_norm_special_cases():
+    assert float(fnp.linalg.norm(X)) == pytest.approx(np.linalg.norm(X))  # axis None: flattened 2-norm, any ndim
+    assert fnp.linalg.norm(X, keepdims=True).shape == (1, 1, 1)
+    x = np.array([0.0, 2.0, -1.0, 0.0])
+    assert fnp.linalg.norm(x, ord=0) == 2.0
+    np.testing.assert_array_equal(fg.grad(lambda a: fnp.linalg.norm(a, ord=0))(x), np.zeros(4))
+    np.testing.assert_allclose(fg.grad(fnp.linalg.norm)(np.array([3.0, 4.0])), [0.6, 0.8])
+    assert fnp.linalg.norm(np.array([3, 4])) == 5.0
+    for ord in [2, -2, "nuc"]:
+        with pytest.raises(NotImplementedError, match=f"ord={ord!r}"):
+            fnp.linalg.norm(np.ones((2, 2)), ord=ord)
+    with pytest.raises(ValueError, match="improper number of dimensions"):
+        fnp.linalg.norm(X, ord=1)
+    with pytest.raises(ValueError, match="invalid norm order 'fro' for vectors"):
+        fnp.linalg.norm(np.ones(3), ord="fro")
+    with pytest.raises(ValueError, match="out of bounds.*\\(3, 4, 5\\)"):
+        fnp.linalg.norm(X, axis=3)
+
+
+# --- scipy.special ----------------------------------------------------------------------------------------------
+@needs_scipy
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_logsumexp_matches_scipy(axis, keepdims):
+    np.testing.assert_allclose(logsumexp(X, axis=axis, keepdims=keepdims),
+                               ss.logsumexp(X, axis=axis, keepdims=keepdims))
+    b = RNG.uniform(-1.0, 2.0, (4, 1))
+    for got, want in zip(logsumexp(X, axis=axis, b=b, keepdims=keepdims, return_sign=True),
+                         ss.logsumexp(X, axis=axis, b=b, keepdims=keepdims, return_sign=True)):
+        np.testing.assert_allclose(got, want)
+
+
+def test_logsumexp_gradient_is_softmax():
+    x = RNG.standard_normal(5)
+    p = np.exp(x) / np.exp(x).sum()
+    np.testing.assert_allclose(fg.grad(logsumexp)(x), p)
+    # Hessian diag(p) - p p^T, derived by hand, row by row
+    for i in range(5):
+        np.testing.assert_allclose(fg.grad(lambda a: fg.grad(logsumexp)(a)[i])(x), p[i] * (np.eye(5)[i] - p))
+    check_grads(lambda a, w: logsumexp(a, axis=0, b=w), (X, RNG.uniform(0.5, 2.0, (4, 5))), order=2)
+
+
+@needs_scipy
+@pytest.mark.parametrize("axis", [None, 0, -1])
+def test_softmax_and_log_softmax(axis):
+    np.testing.assert_allclose(softmax(X, axis=axis), ss.softmax(X, axis=axis))
+    np.testing.assert_allclose(log_softmax(X, axis=axis), ss.log_softmax(X, axis=axis))
+    check_grads(lambda a: softmax(a, axis=axis), (X,), order=2)
+    check_grads(lambda a: log_softmax(a, axis=axis), (X,), order=2)
+
+
+@needs_scipy
+def test_softmax_jacobian_derivation():
+    x = RNG.standard_normal(4)
+    s = ss.softmax(x)
+    u = RNG.standard_normal(4)
+    # d(u . softmax)/dx = s * (u - u . s)
+    np.testing.assert_allclose(fg.grad(lambda a: fnp.sum(softmax(a) * u))(x), s * (u - u @ s))
+    # d(u . log_softmax)/dx = u - s * sum(u)
+    np.testing.assert_allclose(fg.grad(lambda a: fnp.sum(log_softmax(a) * u))(x), u - s * u.sum())
+
+
+def test_huge_inputs_stay_finite():
+    x = np.array([[1000.0, 1000.0, -1000.0], [1000.0, 999.0, 0.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow or nan, either pass
+        v = logsumexp(x, axis=1)
+        np.testing.assert_allclose(v, [1000.0 + np.log(2.0), 1000.0 + np.log1p(np.exp(-1.0))])
+        for f in [lambda a: fnp.sum(logsumexp(a, axis=1)), lambda a: fnp.sum(softmax(a, axis=1) ** 2),
+                  lambda a: fnp.sum(log_softmax(a, axis=1) * np.arange(3.0)), lambda a: logsumexp(a)]:
+            g = fg.grad(f)(x)
+            assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(fg.grad(lambda a: logsumexp(a, axis=1)[0])(x)[0], [0.5, 0.5, 0.0])
+
+
+def test_logsumexp_negative_weights_need_return_sign():
+    x = np.array([0.0, 0.0])
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(logsumexp(x, b=np.array([1.0, -2.0])))
+    v, s = logsumexp(x, b=np.array([1.0, -2.0]), return_sign=True)
+    assert v == pytest.approx(0.0) and s == -1.0
+    # d log|b0 e^x0 + b1 e^x1| / dx = b e^x / s
+    np.testing.assert_allclose(fg.grad(lambda a: logsumexp(a, b=np.array([1.0, -2.0]), return_sign=True)[0])(x),
+                               [-1.0, 2.0])
+
+
+# --- errors -----------------------------------------------------------------------------------------------------
+def test_axis_out_of_range_names_the_operation_and_shape():
+    for name in ["sum", "mean", "prod", "max", "cumsum", "argmax"]:
+        with pytest.raises(ValueError, match=f"funcgrad.{name}\\(float64\\[3, 4, 5\\].*axis 3 is out of bounds"):
+            getattr(fnp, name)(X, axis=3)
+    with pytest.raises(ValueError, match="funcgrad.logsumexp\\(float64\\[3, 4, 5\\]"):
+        logsumexp(X, axis=5)
+    with pytest.raises(ValueError, match="funcgrad.logsumexp.*repeated axis"):
+        logsumexp(X, axis=(0, -3))
+    with pytest.raises(ValueError, match="funcgrad.numpy.var\\(shape \\(3, 4, 5\\), axis=7\\).*out of bounds"):
+        fnp.var(X, axis=7)
+    with pytest.raises(ValueError, match="funcgrad.max\\(float64\\[0\\].*zero-size"):
+        fnp.max(np.zeros(0))
+
+
+def test_out_is_refused():
+    for name in ["sum", "mean", "prod", "max", "min", "cumsum", "cumprod", "argmax", "argmin", "all", "any", "var",
+                 "std"]:
+        with pytest.raises(TypeError, match="immutable"):
+            getattr(fnp, name)(X, out=np.empty(()))
+
+
+# --- a broad property check of the compositions ----------------------------------------------------------------
+@needs_scipy
+@given(data=st.data())
+def test_compositions_property(data):
+    shape = data.draw(fst.shapes(min_side=2, max_side=4, min_dims=1))
+    x = data.draw(fst.arrays(shape))
+    axis = data.draw(fst.axes(len(shape)).filter(lambda a: a != ()))
+    keepdims = data.draw(st.booleans())
+    check_grads(lambda a: fnp.var(a, axis=axis, ddof=1, keepdims=keepdims), (x,), order=2)
+    check_grads(lambda a: softmax(a, axis=axis), (x,), order=2)
+    check_grads(lambda a: log_softmax(a, axis=axis), (x,), order=1)
+    np.testing.assert_allclose(fnp.var(x, axis=axis, ddof=1, keepdims=keepdims),
+                               np.var(x, axis=axis, ddof=1, keepdims=keepdims), atol=1e-12)
+    np.testing.assert_allclose(softmax(x, axis=axis), ss.softmax(x, axis=axis))
+
