@@ -1,6 +1,6 @@
 """Linear algebra: ``matmul`` and its relatives, and the ``numpy.linalg`` decompositions, each beside its VJP.
 
-The rules are written with funcgrad ops only (``matmul``, the private ``matrix_transpose``/``linalg_reshape``
+The rules are written with funcgrad ops only (``matmul``, the private ``matrix_transpose``/``reshape``
 helpers, triangular solves and elementwise ops), so they can be differentiated again. Every function works on
 stacks of matrices (leading batch axes), as ``numpy.linalg`` does.
 
@@ -22,6 +22,7 @@ from ..backend import namespace, namespace_of, shape_of
 from ..core import Primitive, getval
 from ..core.errors import PrimitiveError, user_location
 from .einsum import einsum
+from .shape import _reshape
 from .elementwise import add, divide, equal, multiply, negative, reciprocal, square, subtract, where
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "matrix_transpose"]
@@ -58,15 +59,6 @@ matrix_transpose = Primitive("matrix_transpose", _mT_impl, doc=(
     "(5, 3, 2)\n"))
 matrix_transpose.def_vjp(lambda g, ans, x: matrix_transpose(g))
 _mT = matrix_transpose
-
-
-def _reshape_impl(x, shape):
-    return namespace(x).reshape(x, shape)
-
-
-_reshape = Primitive("linalg_reshape", _reshape_impl, doc=(
-    "``reshape`` for the linalg rules' own use (adding and removing unit axes); not a public name."))
-_reshape.def_vjp(lambda g, ans, x, shape: _reshape(g, shape=shape_of(x)))
 
 
 def _col(x):

@@ -25,6 +25,7 @@ import numpy as _onp
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Primitive, getval
 from ..core.primitive import broadcast_to
+from .shape import _reshape
 from .elementwise import (absolute, divide, equal, logical_and, multiply, not_equal, power, sqrt, square,
                           subtract, where)
 
@@ -96,16 +97,6 @@ expand_reduced = Primitive("expand_reduced", _expand_reduced_impl, doc=(
     ">>> import numpy as np\n>>> expand_reduced(np.array([1.0, 2.0]), shape=(2, 3), axis=1, keepdims=False)\n"
     "array([[1., 1., 1.],\n       [2., 2., 2.]])\n"))
 expand_reduced.def_vjp(lambda g, ans, x, shape, axis, keepdims: _sum(g, axis=axis, keepdims=keepdims))
-
-
-def _reshape_impl(x, shape):
-    return namespace(x).reshape(x, shape)
-
-
-reduction_reshape = Primitive("reduction_reshape", _reshape_impl, doc=(
-    "``numpy.reshape`` for this family's own rules (flattening for ``axis=None`` and back); internal.\n\n"
-    ">>> import numpy as np\n>>> reduction_reshape(np.zeros((2, 3)), shape=(6,)).shape\n(6,)\n"))
-reduction_reshape.def_vjp(lambda g, ans, x, shape: reduction_reshape(g, shape=shape_of(x)))
 
 
 def _expand(g, x, axis, keepdims):
@@ -264,7 +255,7 @@ def _cumsum_impl(x, axis=None, dtype=None, reverse=False):
 
 def _cumsum_vjp(g, ans, x, axis=None, dtype=None, reverse=False):
     if axis is None:  # x was flattened: accumulate g the other way along it, then give it x's shape back
-        return reduction_reshape(_cumsum(g, axis=0, reverse=not reverse), shape=shape_of(x))
+        return _reshape(_cumsum(g, axis=0, reverse=not reverse), shape=shape_of(x))
     return _cumsum(g, axis=axis, reverse=not reverse)
 
 
@@ -281,7 +272,7 @@ def _cumprod_impl(x, axis=None, dtype=None):
 def _cumprod_vjp(g, ans, x, axis=None, dtype=None):
     shape = shape_of(x)
     if axis is None:
-        x = reduction_reshape(x, shape=(math.prod(shape),))
+        x = _reshape(x, shape=(math.prod(shape),))
         axis = 0
     # grad_i = sum_{k >= i} g_k ans_k / x_i, exact (to any order) for nonzero x.
     rc = _cumsum(multiply(g, ans), axis=axis, reverse=True)
@@ -295,7 +286,7 @@ def _cumprod_vjp(g, ans, x, axis=None, dtype=None):
         around_first = _cumprod(where(first, 1.0, x), axis=axis)
         at_first = multiply(_cumsum(multiply(g, around_first), axis=axis, reverse=True), first)
         grad = where(z, at_first, divide(rc, where(z, 1.0, x)))
-    return reduction_reshape(grad, shape=shape) if shape_of(grad) != shape else grad
+    return _reshape(grad, shape=shape) if shape_of(grad) != shape else grad
 
 
 _cumprod = Primitive("cumprod", _cumprod_impl, doc="``numpy.cumprod`` (primitive form; see :func:`cumprod`).")
@@ -453,7 +444,7 @@ def average(a, axis: _AxisLike = None, weights=None, returned: bool = False, *, 
             raise ValueError(f"funcgrad.numpy.average: weights of length {wshape[0]} do not match axis {ax} of "
                              f"length {ashape[ax]} in a's shape {ashape}")
         # 1-D weights line up with their axis, then count once per averaged slice (the scale numpy returns)
-        weights = broadcast_to(reduction_reshape(weights, shape=tuple(-1 if i == ax else 1 for i in
+        weights = broadcast_to(_reshape(weights, shape=tuple(-1 if i == ax else 1 for i in
                                                                       range(len(ashape)))), shape=ashape)
     wsum = _sum(weights, axis=axis, keepdims=keepdims)
     avg = divide(_sum(multiply(a, weights), axis=axis, keepdims=keepdims), wsum)
@@ -491,7 +482,7 @@ def _matrix_norm(x, ord, axis, keepdims):
         if keepdims:
             return out
         shape = tuple(s for i, s in enumerate(shape_of(x)) if i not in (row, col))
-        return reduction_reshape(out, shape=shape)
+        return _reshape(out, shape=shape)
     if ord in (2, -2, "nuc"):
         raise NotImplementedError(f"funcgrad.numpy.linalg.norm: the matrix norm ord={ord!r} needs singular values "
                                   f"and is not implemented yet; use ord='fro', 1, -1, inf or -inf")

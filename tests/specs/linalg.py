@@ -68,14 +68,6 @@ def _transpose_case(draw):
     return L.matrix_transpose, (x,)
 
 
-@st.composite
-def _reshape_case(draw):
-    s = draw(fst.shapes(max_dims=3, min_side=0, max_side=3))
-    x = draw(fst.arrays(s))
-    target = draw(st.sampled_from([s + (1,), (1,) + s, (int(np.prod(s)),), s[:-1] + (1,) + s[-1:]]))
-    return (lambda a: L._reshape(a, shape=target)), (x,)
-
-
 def _square(draw, max_n=3, min_n=0):
     n = draw(st.integers(min_n, max_n))
     return draw(fst.arrays(draw(_batch()) + (n, n), _small))
@@ -195,7 +187,6 @@ def _qr_case(draw):
 SPECS = [
     custom("matmul", _matmul_case()),
     custom("matrix_transpose", _transpose_case()),
-    custom("linalg_reshape", _reshape_case()),
     custom("inv", _inv_case()),
     custom("solve", _solve_case()),
     custom("det", _det_case()),

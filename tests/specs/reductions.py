@@ -49,14 +49,6 @@ def _expand_reduced():
     return fst.shapes().flatmap(for_shape)
 
 
-def _reshape():
-    def for_shape(shape):
-        targets = st.sampled_from([(int(np.prod(shape)),), tuple(reversed(shape)), (1,) + shape, (-1, 1)])
-        return targets.flatmap(lambda t: fst.arrays(shape).map(
-            lambda x: (lambda v: R.reduction_reshape(v, shape=t), (x,))))
-    return fst.shapes().flatmap(for_shape)
-
-
 # Non-differentiable reductions: the spec's reference is one fixed NumPy call, so axis and keepdims are chosen
 # from the drawn shape (varied across draws, and the same choice for the call and its reference).
 def _arg_axis(shape):
@@ -100,7 +92,6 @@ SPECS = [
     custom("cumsum", _cumulative(R._cumsum, reverse=True)),
     custom("cumprod", _cumulative(R._cumprod, max_side=3, **_noz)),
     custom("expand_reduced", _expand_reduced()),
-    custom("reduction_reshape", _reshape()),
     _arg_spec("argmax", fnp.argmax, np.argmax),
     _arg_spec("argmin", fnp.argmin, np.argmin),
     _bool_spec("all", fnp.all, np.all),
