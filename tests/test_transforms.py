@@ -200,3 +200,50 @@ def test_ndarray_operators_with_traced_values_on_either_side():
     x = np.array([0.5, 1.0, 1.5])
     expected = c - c / x ** 2 - c ** x * np.log(c) + 1.0
     np.testing.assert_allclose(fg.grad(f)(x), expected)
+
+
+def test_the_issue_example_end_to_end():
+    def loss(params, x, y):
+        w, b = params["w"], params["b"]
+        pred = fnp.tanh(x @ w + b)
+        return fnp.mean((pred - y) ** 2)
+
+    rng = np.random.default_rng(0)
+    params = {"w": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    g = fg.grad(loss)(params, x, y)
+    # independent derivation: hand-written backprop
+    z = x @ params["w"] + params["b"]
+    pred = np.tanh(z)
+    dz = 2 * (pred - y) / pred.size * (1 - pred ** 2)
+    np.testing.assert_allclose(g["w"], x.T @ dz)
+    np.testing.assert_allclose(g["b"], dz.sum(0))
+    v, (gp, gx) = fg.value_and_grad(loss, argnums=(0, 1))(params, x, y)
+    assert np.isclose(v, np.mean((pred - y) ** 2))
+    np.testing.assert_allclose(gx, dz @ params["w"].T)
+
+
+def test_lists_mixing_traced_values_and_numbers():
+    def f(x, y):
+        a = fnp.array([x, 2.0 * y, 1.0])
+        m = fnp.mean([x, y])
+        s = fnp.stack([x * 1.0, y * y])
+        return fnp.sum(a * a) + m + fnp.sum(s)
+
+    gx, gy = fg.grad(f, argnums=(0, 1))(1.5, -0.5)
+    # d/dx: 2x + 1/2 + 1 ; d/dy: 8y + 1/2 + 2y
+    assert np.isclose(gx, 2 * 1.5 + 0.5 + 1.0)
+    assert np.isclose(gy, 8 * -0.5 + 0.5 + 2 * -0.5)
+
+
+def test_traced_arrays_support_the_array_protocol_users_expect():
+    def f(x):
+        assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and x.dtype == np.float64 and len(x) == 2
+        rows = [r for r in x]
+        t = x.T.reshape(-1).reshape(3, 2).transpose()
+        return x.sum() + rows[1].max() + t.mean(axis=0).sum() + x.astype(np.float32).sum()
+
+    x = np.arange(6.0).reshape(2, 3)
+    g = fg.grad(f)(x)
+    expected = np.ones((2, 3)) + np.array([[0, 0, 0], [0, 0, 1.0]]) + 0.5 + 1.0
+    np.testing.assert_allclose(g, expected)
