@@ -16,7 +16,7 @@ Run: ``python benchmarks/bench_matmul.py``
 from __future__ import annotations
 
 import common  # noqa: F401  (first: single-threaded BLAS before numpy loads)
-from common import anp, assert_close, autograd, measure, missing_anchor_note, torch
+from common import anp, assert_close, autograd, measure_all, missing_anchor_note, torch
 
 import numpy as np
 
@@ -66,22 +66,19 @@ def _check(name: str, got: tuple, want: tuple) -> None:
 def run(quick: bool = False) -> dict:
     A, B, C = make_inputs()
     want = value_and_grad_numpy(A, B, C)
-    repeat = 3 if quick else 5
-    rows, notes = [], []
+    repeat = 3 if quick else 9
+    fns, notes = {}, []
 
-    def add(name, fn):
-        rows.append({"name": name, "seconds": measure(fn, repeat=repeat, number=1)})
-
-    add("NumPy (hand-written)", lambda: value_and_grad_numpy(A, B, C))
+    fns["NumPy (hand-written)"] = lambda: value_and_grad_numpy(A, B, C)
 
     g_fg = fg.value_and_grad(loss_funcgrad, argnums=(0, 1, 2))
     _check("funcgrad", g_fg(A, B, C), want)
-    add("funcgrad", lambda: g_fg(A, B, C))
+    fns["funcgrad"] = lambda: g_fg(A, B, C)
 
     if autograd is not None:
         g_ag = autograd.value_and_grad(loss_autograd, argnum=[0, 1, 2])
         _check("autograd", g_ag(A, B, C), want)
-        add("autograd", lambda: g_ag(A, B, C))
+        fns["autograd"] = lambda: g_ag(A, B, C)
     else:
         notes.append(missing_anchor_note("autograd"))
 
@@ -97,10 +94,11 @@ def run(quick: bool = False) -> dict:
 
         loss_t, grads_t = g_torch()
         _check("torch", (loss_t, tuple(g.numpy() for g in grads_t)), want)
-        add("PyTorch", g_torch)
+        fns["PyTorch"] = g_torch
     else:
         notes.append(missing_anchor_note("torch"))
 
+    rows = [{"name": k, "seconds": t} for k, t in measure_all(fns, repeat=repeat, number=1).items()]
     for r in rows:
         r["value"] = r["seconds"] * 1e3
     return {

@@ -9,7 +9,7 @@ Run: ``python benchmarks/bench_mlp.py``
 from __future__ import annotations
 
 import common  # noqa: F401  (first: single-threaded BLAS before numpy loads)
-from common import anp, assert_close, autograd, measure, missing_anchor_note, torch
+from common import anp, assert_close, autograd, measure_all, missing_anchor_note, torch
 
 import numpy as np
 
@@ -54,7 +54,7 @@ def loss_funcgrad(p, X, y):
 
 
 def value_and_grad_numpy(p, X, y):
-    """Loss and gradients: forward pass keeping the activations, then backprop, with in-place updates where they are free."""
+    """Loss and gradients: a forward pass keeping the activations, then backprop, in place where it is free."""
     W1, b1, W2, b2, W3, b3 = (p[k] for k in NAMES)
     n = len(y)
     rows = np.arange(n)
@@ -113,22 +113,19 @@ def run(quick: bool = False) -> dict:
     X, y = load_batch(notes)
     params = init_params()
     want = value_and_grad_numpy(params, X, y)
-    repeat = 5 if quick else 9
-    rows = []
+    repeat = 10 if quick else 40
+    fns = {}
 
-    def add(name, fn):
-        rows.append({"name": name, "seconds": measure(fn, repeat=repeat, min_time=0.1)})
-
-    add("NumPy (hand-written)", lambda: value_and_grad_numpy(params, X, y))
+    fns["NumPy (hand-written)"] = lambda: value_and_grad_numpy(params, X, y)
 
     g_fg = fg.value_and_grad(loss_funcgrad)
     _check("funcgrad", g_fg(params, X, y), want)
-    add("funcgrad", lambda: g_fg(params, X, y))
+    fns["funcgrad"] = lambda: g_fg(params, X, y)
 
     if autograd is not None:
         g_ag = autograd.value_and_grad(loss_autograd)
         _check("autograd", g_ag(params, X, y), want)
-        add("autograd", lambda: g_ag(params, X, y))
+        fns["autograd"] = lambda: g_ag(params, X, y)
     else:
         notes.append(missing_anchor_note("autograd"))
 
@@ -148,10 +145,11 @@ def run(quick: bool = False) -> dict:
 
         loss_t, grads_t = g_torch()
         _check("torch", (loss_t, {k: v.numpy() for k, v in grads_t.items()}), want)
-        add("PyTorch", g_torch)
+        fns["PyTorch"] = g_torch
     else:
         notes.append(missing_anchor_note("torch"))
 
+    rows = [{"name": k, "seconds": t} for k, t in measure_all(fns, repeat=repeat, min_time=0.02).items()]
     for r in rows:
         r["value"] = r["seconds"] * 1e6
     return {

@@ -14,7 +14,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS
 import datetime  # noqa: E402
 import gc  # noqa: E402
 import platform  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from typing import Any, Callable  # noqa: E402
@@ -68,35 +67,51 @@ def check_single_threaded() -> None:
         raise RuntimeError(f"torch uses {torch.get_num_threads()} threads; the benchmarks need 1")
 
 
-def measure(fn: Callable[[], Any], repeat: int = 7, min_time: float = 0.05, number: int | None = None) -> float:
-    """Median seconds per call of ``fn``, timeit-style.
+def _calibrate(fn: Callable[[], Any], min_time: float) -> int:
+    """Smallest power-of-two loop count whose run takes at least ``min_time`` seconds."""
+    number = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        if time.perf_counter() - t0 >= min_time or number >= 1 << 20:
+            return number
+        number *= 2
 
-    Each of ``repeat`` samples runs ``fn`` ``number`` times in a loop (chosen so that one sample takes at least
-    ``min_time`` seconds, when not given) with the garbage collector off, as ``timeit`` does.
+
+def measure_all(fns: dict[str, Callable[[], Any]], repeat: int = 7, min_time: float = 0.05,
+                number: int | None = None) -> dict[str, float]:
+    """Seconds per call of each function, timeit-style: the best of ``repeat`` samples.
+
+    Each sample runs a function ``number`` times in a loop (by default enough for ``min_time`` seconds) with
+    the garbage collector off, as ``timeit`` does. Samples are interleaved across the functions (one sample of
+    each, then the next round), so a slow spell of the machine hits every implementation alike, and the minimum
+    is kept because other load on the machine can only add time.
     """
-    fn()  # warm-up: caches, lazy imports, first-call allocations
-    if number is None:
-        number = 1
-        while True:
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            if time.perf_counter() - t0 >= min_time or number >= 1 << 20:
-                break
-            number *= 2
-    samples = []
+    numbers = {}
+    for name, fn in fns.items():
+        fn()  # warm-up: caches, lazy imports, first-call allocations
+        numbers[name] = number or _calibrate(fn, min_time)
+    samples: dict[str, list[float]] = {name: [] for name in fns}
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
         for _ in range(repeat):
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            samples.append((time.perf_counter() - t0) / number)
+            for name, fn in fns.items():
+                n = numbers[name]
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    fn()
+                samples[name].append((time.perf_counter() - t0) / n)
     finally:
         if gc_was_on:
             gc.enable()
-    return statistics.median(samples)
+    return {name: min(s) for name, s in samples.items()}
+
+
+def measure(fn: Callable[[], Any], repeat: int = 7, min_time: float = 0.05, number: int | None = None) -> float:
+    """Seconds per call of one function (see :func:`measure_all`)."""
+    return measure_all({"fn": fn}, repeat, min_time, number)["fn"]
 
 
 def assert_close(name: str, got: Any, want: Any, rtol: float, atol: float) -> None:
@@ -125,6 +140,7 @@ def machine_info() -> dict:
         "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "load": " ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?",
         "python": platform.python_version(),
         "numpy": np.__version__,
         "funcgrad": getattr(funcgrad, "__version__", "?"),

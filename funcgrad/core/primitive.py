@@ -150,16 +150,30 @@ class Primitive:
         argvals = list(args)
         argnums = []
         parents = []
+        nested = False  # does any argument stay traced by an outer transform?
         i = 0
         for a in args:
-            if type(a) is Box and a._trace is top:
-                argvals[i] = a.value
-                if i < nrules and rules[i] is not None:
-                    argnums.append(i)
-                    parents.append(a.node)
+            if type(a) is Box:
+                if a._trace is top:
+                    v = argvals[i] = a.value
+                    if type(v) is Box:
+                        nested = True
+                    if i < nrules and rules[i] is not None:
+                        argnums.append(i)
+                        parents.append(a.node)
+                else:
+                    nested = True
             i += 1
-        # The same call again, one trace level down: outer traces (nested transforms) record it in turn.
-        ans = self(*argvals, **kw)
+        if nested:
+            # The same call again, one trace level down: outer traces record it in turn.
+            ans = self(*argvals, **kw)
+        else:
+            try:
+                ans = self.impl(*argvals, **kw)
+            except FuncgradError:
+                raise
+            except (ValueError, TypeError, IndexError, ArithmeticError) as e:
+                raise self._input_error(e, argvals, kw) from None
         if not argnums:
             return ans
         return top.process(self, ans, argvals, kw, argnums, parents)

@@ -18,7 +18,9 @@ from .errors import TracedConversionError, user_location
 
 __all__ = ["Box", "Node", "Trace", "getval", "is_traced"]
 
-_levels = itertools.count(1)  # next() on itertools.count is atomic under the GIL: threads get distinct levels
+# next() on itertools.count is atomic under the GIL: threads get distinct levels and sequence numbers.
+_levels = itertools.count(1)
+_next_seq = itertools.count().__next__
 
 
 class Node:
@@ -27,9 +29,11 @@ class Node:
     A leaf (an input of a transform) has ``prim`` None and no parents.
     """
 
-    __slots__ = ("prim", "args", "kw", "ans", "argnums", "parents", "__weakref__")
+    __slots__ = ("prim", "args", "kw", "ans", "argnums", "parents", "seq", "__weakref__")
 
     def __init__(self, prim, args, kw, ans, argnums, parents):
+        # Creation order: a node is always numbered after its parents, which gives backward its schedule.
+        self.seq = _next_seq()
         self.prim = prim
         self.args = args
         self.kw = kw

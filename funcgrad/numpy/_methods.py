@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as _onp
 
-from ..core import Box
+from ..core import Box, Primitive
+
+_NO_PARAMS: dict = {}  # shared, never written: the params of an operator call
 import sys as _sys
 
 
@@ -26,6 +28,14 @@ def _install() -> None:
 
             def rop(self, other):
                 return getattr(fnp, fn_name)(other, self)
+        elif isinstance(fn, Primitive):
+            bind = fn._bind  # self is traced: skip the untraced fast-path test
+
+            def op(self, other):
+                return bind((self, other), _NO_PARAMS)
+
+            def rop(self, other):
+                return bind((other, self), _NO_PARAMS)
         else:
             def op(self, other):
                 return fn(self, other)
