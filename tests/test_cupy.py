@@ -1,0 +1,71 @@
+"""The same code path on CuPy arrays (skipped without CuPy and a GPU): values and gradients of a table of
+functions computed on the device must match the NumPy results, and stay on the device."""
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+from funcgrad.scipy.special import log_softmax, logsumexp
+
+cp = pytest.importorskip("cupy")
+try:
+    cp.cuda.runtime.getDeviceCount()
+except Exception:  # CuPy installed without a usable GPU
+    pytest.skip("no CUDA device", allow_module_level=True)
+
+
+def mlp(p, x):
+    h = fnp.tanh(x @ p["w1"] + p["b1"])
+    logits = h @ p["w2"] + p["b2"]
+    return -fnp.mean(log_softmax(logits, axis=1)[:, 0])
+
+
+def _spd(a):
+    return a @ a.T + 3.0 * fnp.diag(fnp.ones_like(a[0]))
+
+
+CASES = {
+    "elementwise": (lambda x: fnp.sum(fnp.sin(x) * fnp.exp(-x * x) + fnp.maximum(x, 0.1) ** 2), [(5, 4)]),
+    "reductions": (lambda x: fnp.sum(fnp.max(x, axis=0)) + fnp.var(x) + logsumexp(x), [(6, 3)]),
+    "shapes": (lambda x: fnp.sum(fnp.concatenate([x, fnp.flip(x, 0)], axis=1).T.reshape(-1)[::3] ** 2), [(4, 3)]),
+    "indexing": (lambda x: fnp.sum(x[[0, 2, 2], 1:] * 3.0) + fnp.sum(fnp.at(x)[1].set(0.0) ** 2), [(4, 3)]),
+    # the identity is built from the argument (ones_like keeps its device): creating arrays on a chosen device
+    # comes with the GPU issue
+    "linalg": (lambda a: fnp.linalg.slogdet(_spd(a))[1] + fnp.sum(fnp.linalg.inv(_spd(a))), [(3, 3)]),
+    "einsum": (lambda a, b: fnp.sum(fnp.einsum("ij,jk->ik", a, b) ** 2), [(3, 4), (4, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_values_and_gradients_match_numpy(name):
+    f, shapes = CASES[name]
+    rng = np.random.default_rng(0)
+    host = [rng.standard_normal(s) for s in shapes]
+    dev = [cp.asarray(h) for h in host]
+    argnums = tuple(range(len(host)))
+    v_h, g_h = fg.value_and_grad(f, argnums=argnums)(*host)
+    v_d, g_d = fg.value_and_grad(f, argnums=argnums)(*dev)
+    assert all(isinstance(g, cp.ndarray) for g in g_d), [type(g) for g in g_d]
+    np.testing.assert_allclose(cp.asnumpy(v_d), v_h, rtol=1e-6)
+    for gh, gd in zip(g_h, g_d):
+        np.testing.assert_allclose(cp.asnumpy(gd), gh, rtol=1e-6, atol=1e-9)
+
+
+def test_mlp_gradient_on_the_device_in_float32():
+    rng = np.random.default_rng(1)
+    p = {"w1": rng.standard_normal((8, 16)), "b1": np.zeros(16), "w2": rng.standard_normal((16, 3)),
+         "b2": np.zeros(3)}
+    x = rng.standard_normal((5, 8))
+    p32 = {k: cp.asarray(v, dtype=cp.float32) for k, v in p.items()}
+    g_h = fg.grad(mlp)(p, x)
+    g_d = fg.grad(mlp)(p32, cp.asarray(x, dtype=cp.float32))
+    for k in p:
+        assert g_d[k].dtype == cp.float32 and isinstance(g_d[k], cp.ndarray)
+        np.testing.assert_allclose(cp.asnumpy(g_d[k]), g_h[k], rtol=1e-3, atol=1e-4)
+
+
+def test_second_order_on_the_device():
+    x = cp.asarray(0.7)
+    d2 = fg.grad(fg.grad(lambda t: fnp.sin(t) * t))(x)
+    assert isinstance(d2, cp.ndarray)
+    assert abs(float(d2) - (2 * np.cos(0.7) - 0.7 * np.sin(0.7))) < 1e-12
