@@ -96,16 +96,21 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
     cotangent is the whole schedule, with no separate sorting pass, and nodes no cotangent reaches are never
     visited. A target nothing flows into gets ``None`` (a symbolic zero). With ``prune``, nodes that lead to no
     target are skipped too (transform traces need no pruning: every node there descends from a requested input).
-    Without ``retain_graph``, each node's saved values are dropped once it has been processed.
+    Without ``retain_graph``, each node's saved values are dropped once it has been processed. A ``roots`` list
+    is emptied, so that the caller's last reference to the graph goes with it.
     """
     cts: dict = {}
     heap: list = []
-    for n, g in zip(roots, root_cts):
+    pairs = list(zip(roots, root_cts))
+    if type(roots) is list:
+        roots.clear()  # a caller that hands over its only reference lets the graph be freed as the walk goes
+    for n, g in pairs:
         if g is not None:
             prev = cts.get(n)
             if prev is None:
                 heappush(heap, (-n.seq, n))
             cts[n] = _accumulate(prev, g)
+    del pairs
     want = {t: None for t in targets}
     need = _needed(list(toposort(list(cts))), set(want)) if prune else None
     while heap:

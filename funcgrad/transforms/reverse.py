@@ -152,7 +152,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
                     c = namespace(o if type(o) is not Box else c).asarray(c, dtype=dtype_of(o))
                 cts.append(c)
                 live.append(r)
-        res = backward(live, cts, targets)
+        res = backward(live, cts, targets)  # live is a fresh list: the closure keeps roots
         return tuple(_collect(res, leaf_nodes, defs, {id(c) for c in ct_leaves}))
 
     vjp_fn.__doc__ = f"Cotangent map of {name}."
@@ -187,12 +187,11 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
                         f"outputs can be differentiated")
     if type(out) is Box and out._trace is trace:
         value = out.value
-        node = out.node
-        del out
+        roots = [out.node]
+        del out  # backward empties roots: intermediate values are freed as the walk passes them
         raw = getval(value)
         ones = namespace(raw).ones_like(raw)
-        res = backward([node], [ones], [n for nodes in leaf_nodes for n in nodes])
-        del node
+        res = backward(roots, [ones], [n for nodes in leaf_nodes for n in nodes])
     else:
         value = out
         res = [None] * sum(len(n) for n in leaf_nodes)
