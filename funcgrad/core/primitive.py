@@ -231,10 +231,10 @@ def sum_to(x, shape):
     xs = shape_of(x)
     if xs == tuple(shape):
         return x
-    axes, has_lead = _sum_axes(xs, tuple(shape))
-    xp = namespace(x)
-    out = xp.sum(x, axis=axes, keepdims=True)
-    return xp.reshape(out, shape) if has_lead else out
+    axes, _ = _sum_axes(xs, tuple(shape))
+    # the array's own method skips numpy.sum's dispatch layer; leading axes summed away need no reshape
+    out = x.sum(axis=axes) if hasattr(x, "sum") else namespace(x).sum(x, axis=axes)
+    return out if shape_of(out) == tuple(shape) else namespace(out).reshape(out, shape)
 
 
 sum_to.def_vjp(lambda g, ans, x, shape: broadcast_to(g, shape=shape_of(x)))
