@@ -109,6 +109,15 @@ class Primitive:
         except (ValueError, TypeError, IndexError, ArithmeticError) as e:
             raise self._input_error(e, args, kw) from None
 
+    def _call_impl(self, args, kw):
+        """The raw implementation, with input errors reworded to name this primitive and the shapes."""
+        try:
+            return self.impl(*args, **kw)
+        except FuncgradError:
+            raise
+        except (ValueError, TypeError, IndexError, ArithmeticError) as e:
+            raise self._input_error(e, args, kw) from None
+
     def _input_error(self, e: Exception, args, kw) -> Exception:
         params = "".join(f", {k}={v!r}" for k, v in kw.items())
         msg = (f"funcgrad.{self.name}({', '.join(describe(a) for a in args)}{params}): {e} "
@@ -132,12 +141,7 @@ class Primitive:
                 return self(*[pack(*e) if (type(e) is list or type(e) is tuple) and _contains_box(e) else e
                               for e in args], **kw)
         if top is None:  # plain lists only
-            try:
-                return self.impl(*args, **kw)
-            except FuncgradError:
-                raise
-            except (ValueError, TypeError, IndexError, ArithmeticError) as e:
-                raise self._input_error(e, args, kw) from None
+            return self._call_impl(args, kw)
         if not top.active:
             raise TracerLeakError(
                 f"funcgrad.{self.name} received a value traced by {top.transform}{top.where}, which has already "
@@ -168,12 +172,7 @@ class Primitive:
             # The same call again, one trace level down: outer traces record it in turn.
             ans = self(*argvals, **kw)
         else:
-            try:
-                ans = self.impl(*argvals, **kw)
-            except FuncgradError:
-                raise
-            except (ValueError, TypeError, IndexError, ArithmeticError) as e:
-                raise self._input_error(e, argvals, kw) from None
+            ans = self._call_impl(argvals, kw)
         if not argnums:
             return ans
         return top.process(self, ans, argvals, kw, argnums, parents)
