@@ -10,8 +10,8 @@ from . import core  # noqa: F401
 from . import primitives  # noqa: F401
 from . import numpy  # noqa: F401
 from . import scipy  # noqa: F401
-from .transforms import grad, value_and_grad, vjp
+from .transforms import grad, jvp, linearize, value_and_grad, vjp
 from . import testing  # noqa: F401
 
 __version__ = "0.1.0"
-__all__ = ["grad", "value_and_grad", "vjp", "numpy", "scipy", "tree", "testing"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "numpy", "scipy", "tree", "testing"]

@@ -25,10 +25,25 @@ from .errors import FuncgradError, TracerLeakError, describe, user_location
 from .trace import Box, getval
 
 __all__ = ["Primitive", "registry", "primitive", "select_output", "add_any", "sum_to", "broadcast_to", "cast",
-           "pack", "index0", "embed0", "Variadic"]
+           "pack", "index0", "embed0", "Variadic", "JointJVP"]
 
 #: name -> Primitive, for every public primitive. The registry-driven property tests walk this.
 registry: dict[str, "Primitive"] = {}
+
+
+class JointJVP:
+    """A JVP rule that sees every argument's tangent at once; indexing it says every argument may carry one."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __len__(self) -> int:
+        return sys.maxsize
+
+    def __getitem__(self, i: int) -> bool:
+        return True
 
 
 class Variadic:
@@ -94,6 +109,29 @@ class Primitive:
         """Set one rule ``rule(i, g, ans, *args, **params)`` serving every positional argument."""
         self.vjps = Variadic(rule)
 
+    def def_jvp(self, *rules: Callable | None) -> None:
+        """Set one JVP rule per positional argument: ``rule(t, ans, *args, **params)`` is that argument's
+        contribution to the output tangent (``None``: no tangent flows from it). The engine sums the
+        contributions and broadcasts and casts the result to the output's shape and dtype."""
+        self.jvps = tuple(rules)
+
+    def def_jvp_joint(self, rule: Callable) -> None:
+        """Set one rule ``rule(tangents, ans, *args, **params)`` taking every argument's tangent at once
+        (``None`` for arguments that carry none); for variadic primitives and multiple results."""
+        self.jvps = JointJVP(rule)
+
+    def def_jvp_linear(self) -> None:
+        """The primitive is linear in its array arguments: its JVP is the primitive applied to the tangents
+        (zeros standing in for arguments without one)."""
+        prim = self
+
+        def linear(tangents, ans, *args, **kw):
+            from .backward import zeros_for
+
+            return prim(*[zeros_for(a) if t is None else t for t, a in zip(tangents, args)], **kw)
+
+        self.jvps = JointJVP(linear)
+
     def __repr__(self) -> str:
         return f"<funcgrad primitive {self.name}>"
 
@@ -147,8 +185,12 @@ class Primitive:
                 f"funcgrad.{self.name} received a value traced by {top.transform}{top.where}, which has already "
                 f"returned (at {user_location()}). A traced value must not escape the function being "
                 f"transformed: return it (or pass it through has_aux=True) instead of storing it.")
-        rules = self.vjps
+        rules = self.vjps if top.reverse else self.jvps
         if not rules:
+            if self.vjps or self.jvps:
+                raise NotImplementedError(
+                    f"funcgrad.{self.name} has no {'VJP' if top.reverse else 'JVP'} rule, so "
+                    f"{top.transform} cannot differentiate it (at {user_location()})")
             return self(*[getval(a) for a in args], **kw)
         nrules = len(rules)
         argvals = list(args)
@@ -282,3 +324,13 @@ def embed0(g, i, n):
 pack.def_vjp_variadic(lambda i, g, ans, *xs: index0(g, i=i))
 index0.def_vjp(lambda g, ans, x, i: embed0(g, i=i, n=shape_of(x)[0]))
 embed0.def_vjp(lambda g, ans, x, i, n: index0(g, i=i))
+
+
+# forward-mode rules of the engine's primitives
+add_any.def_jvp_linear()
+sum_to.def_jvp_linear()
+broadcast_to.def_jvp_linear()
+cast.def_jvp_linear()
+pack.def_jvp_linear()
+index0.def_jvp_linear()
+embed0.def_jvp_linear()

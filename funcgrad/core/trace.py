@@ -46,9 +46,13 @@ class Node:
 
 
 class Trace:
-    """One transform call's tape identity. ``level`` orders nested traces; ``active`` turns false on return."""
+    """One transform call's tape identity. ``level`` orders nested traces; ``active`` turns false on return.
+
+    This base class records reverse-mode nodes; :class:`funcgrad.core.forward.JVPTrace` propagates tangents.
+    """
 
     __slots__ = ("level", "active", "transform", "where")
+    reverse = True  # which rules a primitive applies under this trace: VJPs (reverse) or JVPs (forward)
 
     def __init__(self, transform: str, where: str = ""):
         self.level = next(_levels)

@@ -8,7 +8,7 @@ import numpy as np
 from .. import tree
 from ..backend import namespace
 from ..core import Box, Trace, toposort
-from ..transforms import vjp
+from ..transforms import jvp, vjp
 
 __all__ = ["check_grads", "primitives_used"]
 
@@ -48,19 +48,28 @@ def _check_no_aliasing(grads: list, inputs: list, where: str) -> None:
                 raise AssertionError(f"{where}: a returned gradient shares memory with an input")
 
 
-def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, eps: float = 1e-6, rtol: float = 1e-5,
-                atol: float = 1e-6, seed: int = 0) -> None:
-    """Check the VJPs of ``f`` at ``args`` against central finite differences, up to ``order``.
+def _mismatch(f, what: str, a: float, b: float, atol: float, rtol: float) -> None:
+    if not abs(a - b) <= atol + rtol * max(abs(a), abs(b)):
+        raise AssertionError(f"{getattr(f, '__name__', 'f')}: order-1 {what}: {a!r} vs {b!r} "
+                             f"(difference {abs(a - b):.3g})")
 
-    For random directions ``v`` (like the inputs) and ``u`` (like the output), ``<u, J v>`` from finite differences
-    must match ``<vjp(u), v>``; for order 2 the same is checked for the function ``x -> vjp(f, x)(u)``, and so on.
-    Inputs should be float64 (finite differences need it). Also checks that ``f`` leaves its inputs unmodified and
-    that no two returned gradients share memory. Raises AssertionError on a mismatch.
+
+def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, modes: Sequence[str] = ("rev",),
+                eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0) -> None:
+    """Check the derivatives of ``f`` at ``args`` against central finite differences, up to ``order``.
+
+    For random directions ``v`` (like the inputs) and ``u`` (like the output): in ``"rev"`` mode ``<vjp(u), v>``
+    and in ``"fwd"`` mode ``<u, jvp(v)>`` must match ``<u, J v>`` from finite differences, and with both modes
+    they must match each other. For order 2 the same is checked for ``x -> vjp(f, x)(u)`` (and, in forward
+    mode, ``x -> jvp(f, x, v)``), and so on. Inputs should be float64 (finite differences need it). Also checks
+    that ``f`` leaves its inputs unmodified and that no two returned gradients share memory. Raises
+    AssertionError on a mismatch.
 
     >>> import numpy as np, funcgrad.numpy as fnp
-    >>> check_grads(lambda x: fnp.sin(x) * x, (np.linspace(-1.0, 1.0, 5),), order=2)
+    >>> check_grads(lambda x: fnp.sin(x) * x, (np.linspace(-1.0, 1.0, 5),), order=2, modes=("rev",))
     """
     args = tuple(args)
+    modes = tuple(modes)
     rng = np.random.default_rng(seed)
     leaves, treedef = tree.flatten(args)
     before = [np.array(_to_host(x), copy=True) for x in leaves]
@@ -68,32 +77,45 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, eps: float 
     def flat_f(*xs):
         return f(*tree.unflatten(treedef, xs))
 
-    flat_f(*leaves)  # untraced first: vjp works on copies, so this is where an in-place write would show
+    flat_f.__name__ = getattr(f, "__name__", "f")
+    out = flat_f(*leaves)  # untraced first: vjp works on copies, so this is where an in-place write would show
     for x, b in zip(leaves, before):
         if not np.array_equal(_to_host(x), b, equal_nan=True):
             raise AssertionError(f"{getattr(f, '__name__', f)}: an input was modified in place")
-    out, f_vjp = vjp(flat_f, *leaves)
     out_leaves, out_def = tree.flatten(out)
     v = _randn_like(rng, leaves)
     u = _randn_like(rng, out_leaves)
-    grads = list(f_vjp(tree.unflatten(out_def, u)))
-    _check_no_aliasing(grads, leaves + u, getattr(f, "__name__", "f"))
-    analytic = _vdot(grads, v)
     plus = tree.leaves(flat_f(*_shift(leaves, v, eps)))
     minus = tree.leaves(flat_f(*_shift(leaves, v, -eps)))
     numeric = _vdot(u, [(_to_host(p) - _to_host(m)) / (2 * eps) for p, m in zip(plus, minus)])
-    if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
-        raise AssertionError(
-            f"{getattr(f, '__name__', 'f')}: order-1 derivative mismatch: VJP gives {analytic!r}, "
-            f"finite differences give {numeric!r} (difference {abs(analytic - numeric):.3g})")
+    u_tree = tree.unflatten(out_def, u)
+    reverse = forward = None
+    if "rev" in modes:
+        _, f_vjp = vjp(flat_f, *leaves)
+        grads = list(f_vjp(u_tree))
+        _check_no_aliasing(grads, leaves + u, getattr(f, "__name__", "f"))
+        reverse = _vdot(grads, v)
+        _mismatch(f, "derivative mismatch: VJP vs finite differences", reverse, numeric, atol, rtol)
+    if "fwd" in modes:
+        _, t_out = jvp(flat_f, leaves, v)
+        forward = _vdot(u, tree.leaves(t_out))
+        _mismatch(f, "derivative mismatch: JVP vs finite differences", forward, numeric, atol, rtol)
+    if reverse is not None and forward is not None:
+        _mismatch(f, "JVP and VJP disagree", forward, reverse, 1e-9, 1e-8)
     if order > 1:
-        u_tree = tree.unflatten(out_def, u)
+        name = getattr(f, "__name__", "f")
+        if "rev" in modes:
+            def vjp_of_f(*xs):
+                return vjp(flat_f, *xs)[1](u_tree)
 
-        def vjp_of_f(*xs):
-            return vjp(flat_f, *xs)[1](u_tree)
+            vjp_of_f.__name__ = f"vjp({name})"
+            check_grads(vjp_of_f, leaves, order - 1, modes=modes, eps=eps, rtol=rtol, atol=atol, seed=seed + 1)
+        if "fwd" in modes:
+            def jvp_of_f(*xs):
+                return jvp(flat_f, xs, v)[1]
 
-        vjp_of_f.__name__ = f"vjp({getattr(f, '__name__', 'f')})"
-        check_grads(vjp_of_f, leaves, order - 1, eps=eps, rtol=rtol, atol=atol, seed=seed + 1)
+            jvp_of_f.__name__ = f"jvp({name})"
+            check_grads(jvp_of_f, leaves, order - 1, modes=modes, eps=eps, rtol=rtol, atol=atol, seed=seed + 2)
 
 
 def primitives_used(f: Callable, *args: Any) -> set[str]:

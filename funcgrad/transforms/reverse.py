@@ -14,7 +14,10 @@ __all__ = ["vjp", "grad", "value_and_grad"]
 
 
 def _fname(f: Callable) -> str:
-    return getattr(f, "__name__", None) or type(f).__name__
+    name = getattr(f, "__name__", None)
+    if name is None and isinstance(getattr(f, "name", None), str):  # a primitive
+        name = f.name
+    return name or type(f).__name__
 
 
 def _where(f: Callable) -> str:
