@@ -14,7 +14,22 @@ def test_array_of_traced_values_and_numbers():
     out, f_vjp = fg.vjp(lambda x, y: fnp.array([x, 2 * y]), x, y)
     np.testing.assert_array_equal(out, [0.5, -3.0])
     assert f_vjp(np.array([1.0, 10.0])) == (1.0, 20.0)
-    check_grads(lambda x, y: fnp.array([x, 2 * y, 3.0]), (x, y))
+    check_grads(lambda x, y: fnp.array([x, 2 * y, 3.0]), (x, y), modes=("fwd", "rev"))
+
+
+def test_array_of_traced_values_in_forward_mode():
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    tx, ty = np.array([0.5, -1.0]), np.array([2.0, 0.25])
+    out, t = fg.jvp(lambda x, y: fnp.array([x, 2 * y]), (x, y), (tx, ty))
+    np.testing.assert_array_equal(out, [[1.0, 2.0], [6.0, 8.0]])
+    np.testing.assert_array_equal(t, [[0.5, -1.0], [4.0, 0.5]])
+    # plain sublists and numbers among traced values carry zero tangents of their own shapes
+    out, t = fg.jvp(lambda x: fnp.array([[x, [5.0, 6.0]], [[7.0, 8.0], 3 * x]]), (x,), (tx,))
+    np.testing.assert_array_equal(out, [[[1.0, 2.0], [5.0, 6.0]], [[7.0, 8.0], [3.0, 6.0]]])
+    np.testing.assert_array_equal(t, [[[0.5, -1.0], [0.0, 0.0]], [[0.0, 0.0], [1.5, -3.0]]])
+    out, t = fg.jvp(lambda a, b: fnp.array([a, 1.0, a * b]), (2.0, 3.0), (1.0, 10.0))
+    np.testing.assert_array_equal(out, [2.0, 1.0, 6.0])
+    np.testing.assert_array_equal(t, [1.0, 0.0, 23.0])
 
 
 def test_nested_lists_pack_recursively():
@@ -22,13 +37,13 @@ def test_nested_lists_pack_recursively():
     out, f_vjp = fg.vjp(lambda a, b, c: fnp.array([[a, 1.0], [b, c]]), a, b, c)
     np.testing.assert_array_equal(out, [[1.0, 1.0], [2.0, 3.0]])
     assert f_vjp(np.array([[1.0, 2.0], [3.0, 4.0]])) == (1.0, 3.0, 4.0)
-    check_grads(lambda a, b, c: fnp.array([[a, 1.0], [b, c * b]]), (a, b, c))
-    check_grads(lambda a, b, c: fnp.asarray(((a, 1.0), [b, c])), (a, b, c))
+    check_grads(lambda a, b, c: fnp.array([[a, 1.0], [b, c * b]]), (a, b, c), modes=("fwd", "rev"))
+    check_grads(lambda a, b, c: fnp.asarray(((a, 1.0), [b, c])), (a, b, c), modes=("fwd", "rev"))
 
 
 def test_array_of_traced_arrays_stacks_them():
     x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
-    check_grads(lambda x, y: fnp.array([x, y * y, [5.0, 6.0]]), (x, y))
+    check_grads(lambda x, y: fnp.array([x, y * y, [5.0, 6.0]]), (x, y), modes=("fwd", "rev"))
     out = fg.vjp(lambda x, y: fnp.array([x, y, [5.0, 6.0]]), x, y)[0]
     np.testing.assert_array_equal(out, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
 
@@ -104,8 +119,8 @@ def test_full_and_full_like_with_a_traced_fill_value():
     out, f_vjp = fg.vjp(lambda c: fnp.full((2, 3), c), 1.5)
     np.testing.assert_array_equal(out, np.full((2, 3), 1.5))
     assert f_vjp(np.ones((2, 3))) == (6.0,)
-    check_grads(lambda c: fnp.full((2, 2), c), (np.float64(0.3),))
-    check_grads(lambda c: fnp.full((2, 3), c), (np.array([1.0, 2.0, 3.0]),))
+    check_grads(lambda c: fnp.full((2, 2), c), (np.float64(0.3),), modes=("fwd", "rev"))
+    check_grads(lambda c: fnp.full((2, 3), c), (np.array([1.0, 2.0, 3.0]),), modes=("fwd", "rev"))
 
     def f(x, c):
         out = fnp.full_like(x, c)
@@ -134,7 +149,7 @@ def test_linspace_matches_numpy_and_is_differentiable_in_start_and_stop(kw):
     out = fg.vjp(lambda a, b: fnp.linspace(a, b, **kw), -1.0, 2.0)[0]
     np.testing.assert_allclose(out, np.linspace(-1.0, 2.0, **kw), rtol=1e-6 if kw.get("dtype") else 1e-15)
     if not kw.get("dtype"):
-        check_grads(lambda a, b: fnp.linspace(a, b, **kw), (np.float64(-1.0), np.float64(2.0)))
+        check_grads(lambda a, b: fnp.linspace(a, b, **kw), (np.float64(-1.0), np.float64(2.0)), modes=("fwd", "rev"))
 
 
 def test_linspace_with_array_endpoints_axis_and_retstep():
@@ -144,17 +159,18 @@ def test_linspace_with_array_endpoints_axis_and_retstep():
         np.testing.assert_array_equal(fnp.linspace(a, b, 4, axis=axis), want)
         out = fg.vjp(lambda a, b: fnp.linspace(a, b, 4, axis=axis), a, b)[0]
         np.testing.assert_allclose(out, want, rtol=1e-15)
-        check_grads(lambda a, b: fnp.linspace(a, b, 4, axis=axis), (a, b))
+        check_grads(lambda a, b: fnp.linspace(a, b, 4, axis=axis), (a, b), modes=("fwd", "rev"))
     (samples, step), f_vjp = fg.vjp(lambda a, b: fnp.linspace(a, b, 5, retstep=True), 0.0, 2.0)
     assert step == 0.5 and samples[1] == 0.5
-    check_grads(lambda a, b: fnp.linspace(a, b, 5, retstep=True)[1], (np.float64(0.0), np.float64(2.0)))
+    check_grads(lambda a, b: fnp.linspace(a, b, 5, retstep=True)[1], (np.float64(0.0), np.float64(2.0)),
+                modes=("fwd", "rev"))
 
 
 def test_logspace():
     np.testing.assert_array_equal(fnp.logspace(0.0, 2.0, 5), np.logspace(0.0, 2.0, 5))
     out = fg.vjp(lambda a: fnp.logspace(a, 2.0, 5), 0.0)[0]
     np.testing.assert_allclose(out, np.logspace(0.0, 2.0, 5))
-    check_grads(lambda a, b: fnp.logspace(a, b, 4, base=2.0), (np.float64(0.5), np.float64(1.5)))
+    check_grads(lambda a, b: fnp.logspace(a, b, 4, base=2.0), (np.float64(0.5), np.float64(1.5)), modes=("fwd", "rev"))
 
 
 @pytest.mark.parametrize("indexing", ["xy", "ij"])
@@ -169,7 +185,7 @@ def test_meshgrid(indexing, sparse):
             assert g.shape == t.shape == w.shape
             np.testing.assert_array_equal(g, w)
             np.testing.assert_array_equal(t, w)
-        check_grads(lambda *a: fnp.meshgrid(*a, indexing=indexing, sparse=sparse), args)
+        check_grads(lambda *a: fnp.meshgrid(*a, indexing=indexing, sparse=sparse), args, modes=("fwd", "rev"))
     with pytest.raises(ValueError, match="meshgrid.*indexing"):
         fnp.meshgrid(x, indexing="xyz")
 

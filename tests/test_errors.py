@@ -90,3 +90,35 @@ def test_errors_inside_user_code_propagate_unchanged():
 
     with pytest.raises(KeyError, match="user bug"):
         fg.grad(f)(1.0)
+
+
+def test_debug_nans_names_the_primitive_and_the_user_line_in_the_forward_pass():
+    with fg.debug_nans():
+        with pytest.raises(fg.NonFiniteError) as info:
+            fg.grad(lambda x: fnp.sum(fnp.where(x > 0, fnp.log(x), 0.0)))(np.array([0.0, 1.0]))
+    msg = str(info.value)
+    assert "funcgrad.log" in msg and "forward pass" in msg and "float64[2]" in msg and __file__ in msg
+    assert "fnp.where(x > 0, x, 1.0)" in msg  # the where trick
+
+
+def test_debug_nans_catches_the_backward_pass_and_switches_off_again():
+    with fg.debug_nans():
+        assert fg.config.debug_nans
+        with pytest.raises(fg.NonFiniteError, match=r"sqrt.*backward pass"):
+            fg.grad(fnp.sqrt)(0.0)
+    assert not fg.config.debug_nans
+    assert np.isinf(fg.grad(fnp.sqrt)(0.0))  # off: IEEE semantics, no error
+    # the where trick keeps both passes finite
+    with fg.debug_nans():
+        g = fg.grad(lambda x: fnp.sum(fnp.where(x > 0, fnp.log(fnp.where(x > 0, x, 1.0)), 0.0)))(
+            np.array([0.0, 2.0]))
+    np.testing.assert_allclose(g, [0.0, 0.5])
+
+
+def test_debug_nans_config_flag_and_forward_mode():
+    fg.config.debug_nans = True
+    try:
+        with pytest.raises(fg.NonFiniteError, match="tangent|forward"):
+            fg.jvp(fnp.sqrt, (0.0,), (1.0,))
+    finally:
+        fg.config.debug_nans = False

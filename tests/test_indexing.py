@@ -41,8 +41,8 @@ def test_getitem_values_match_numpy(x_idx):
 @pytest.mark.parametrize("idx", MIXED, ids=repr)
 def test_getitem_gradients_for_mixed_indices(idx):
     assert np.shape(fnp.getitem(X, idx)) == np.shape(X[idx])
-    check_grads(lambda x: fnp.getitem(x, idx) ** 2, (X,), order=2)
-    check_grads(lambda x: x[idx] * x[idx], (X,), order=2)  # Box.__getitem__
+    check_grads(lambda x: fnp.getitem(x, idx) ** 2, (X,), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: x[idx] * x[idx], (X,), order=2, modes=("fwd", "rev"))  # Box.__getitem__
 
 
 def test_repeated_indices_accumulate_gradient_by_count():
@@ -71,16 +71,17 @@ def test_repeated_indices_in_two_dimensions():
 def test_scatter_add_repeats_and_second_order():
     g = np.array([1.0, 2.0, 3.0])
     np.testing.assert_array_equal(ix.scatter_add(g, idx=np.array([2, 0, 2]), shape=(4,)), [2.0, 0.0, 4.0, 0.0])
-    check_grads(lambda x: fg.grad(lambda y: fnp.sum(y[np.array([0, 0, 1])] ** 3))(x), (X[0, 0],), order=2)
+    check_grads(lambda x: fg.grad(lambda y: fnp.sum(y[np.array([0, 0, 1])] ** 3))(x), (X[0, 0],), order=2,
+                modes=("fwd", "rev"))
 
 
 def test_getitem_on_zero_d_and_empty_arrays():
     x0 = np.array(1.5)
     for idx in [(), Ellipsis, None, (None, Ellipsis), np.True_, np.False_]:
         np.testing.assert_array_equal(fnp.getitem(x0, idx), x0[idx])
-        check_grads(lambda x: fnp.getitem(x, idx) * 3.0, (x0,), order=2)
+        check_grads(lambda x: fnp.getitem(x, idx) * 3.0, (x0,), order=2, modes=("fwd", "rev"))
     empty = np.zeros((0, 3))
-    check_grads(lambda x: fnp.getitem(x, (slice(None), np.array([2, 2]))), (empty,))
+    check_grads(lambda x: fnp.getitem(x, (slice(None), np.array([2, 2]))), (empty,), modes=("fwd", "rev"))
 
 
 def test_traced_index_arrays_are_unwrapped():
@@ -102,7 +103,7 @@ def test_lists_and_iteration():
     np.testing.assert_array_equal(fnp.getitem(x, [2, 0, 2]), x[[2, 0, 2]])
     np.testing.assert_array_equal(fnp.getitem(x, []), x[[]])
     np.testing.assert_array_equal(fnp.getitem(x, ([0, 1], [1, 1])), x[[0, 1], [1, 1]])
-    check_grads(lambda x: sum(row * row for row in x), (x,), order=2)  # Box.__iter__
+    check_grads(lambda x: sum(row * row for row in x), (x,), order=2, modes=("fwd", "rev"))  # Box.__iter__
 
 
 # --- functional updates -------------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def test_at_update_gradients_both_sides(method, idx):
     v = rng.uniform(1.5, 2.0, x[idx].shape[-1:] if np.ndim(x[idx]) else ())
     if method == "min":
         v = -v  # keep v strictly on one side of x: min/max have kinks at ties
-    check_grads(lambda x, v: getattr(fnp.at(x)[idx], method)(v) ** 2, (x, v), order=2)
+    check_grads(lambda x, v: getattr(fnp.at(x)[idx], method)(v) ** 2, (x, v), order=2, modes=("fwd", "rev"))
     # the method form on traced values is the same function
     gx, gv = fg.grad(lambda x, v: fnp.sum(getattr(x.at[idx], method)(v) ** 2), argnums=(0, 1))(x, v)
     hx, hv = fg.grad(lambda x, v: fnp.sum(getattr(fnp.at(x)[idx], method)(v) ** 2), argnums=(0, 1))(x, v)
@@ -164,7 +165,62 @@ def test_set_with_repeats_last_write_wins():
                      argnums=(0, 1))(x, v)
     np.testing.assert_array_equal(gx, [1.0, 0.0, 3.0, 0.0])  # overwritten positions pass nothing back to x
     np.testing.assert_array_equal(gv, [0.0, 4.0, 0.0, 2.0])  # only the winning writes reach the output
-    check_grads(lambda x, v: fnp.at(x)[idx].set(v) ** 2, (x + 0.5, v), order=2)
+    check_grads(lambda x, v: fnp.at(x)[idx].set(v) ** 2, (x + 0.5, v), order=2, modes=("fwd", "rev"))
+
+
+def test_forward_mode_set_with_repeats_last_write_wins():
+    x = np.zeros(4)
+    idx = np.array([1, 3, 1, 1])
+    v = np.array([10.0, 20.0, 30.0, 40.0])
+    tx = np.array([1.0, 2.0, 3.0, 4.0])
+    tv = np.array([100.0, 200.0, 300.0, 400.0])
+    f = lambda x, v: fnp.at(x)[idx].set(v)  # noqa: E731
+    _, t = fg.jvp(f, (x, v), (tx, tv))
+    np.testing.assert_array_equal(t, [1.0, 400.0, 3.0, 200.0])  # the tangents of the winning writes
+    _, t = fg.jvp(f, (x, v), (tx, np.zeros(4)))
+    np.testing.assert_array_equal(t, [1.0, 0.0, 3.0, 0.0])
+    _, t = fg.jvp(lambda v: fnp.at(x)[idx].set(v), (v,), (tv,))
+    np.testing.assert_array_equal(t, [0.0, 400.0, 0.0, 200.0])
+    _, t = fg.jvp(lambda x: fnp.at(x)[idx].set(2.5), (x,), (tx,))  # a constant value: no tangent flows from it
+    np.testing.assert_array_equal(t, [1.0, 0.0, 3.0, 0.0])
+
+
+def test_forward_mode_add_and_multiply_with_repeats_by_hand():
+    x = rng.uniform(0.5, 1.5, 4)
+    idx = np.array([2, 0, 2, 2])
+    v = rng.uniform(0.5, 1.5, 4)
+    tx, tv = rng.standard_normal(4), rng.standard_normal(4)
+    _, t = fg.jvp(lambda x, v: fnp.at(x)[idx].add(v), (x, v), (tx, tv))
+    expected = tx.copy()
+    np.add.at(expected, idx, tv)
+    np.testing.assert_allclose(t, expected)
+    _, t = fg.jvp(lambda v: fnp.at(x)[idx].add(v), (v,), (tv,))
+    np.testing.assert_allclose(t, expected - tx)
+    # out[i] = x[i] * prod of the factors v_k with idx[k] == i: the product rule term by term
+    _, t = fg.jvp(lambda x, v: fnp.at(x)[idx].multiply(v), (x, v), (tx, tv))
+    expected = tx.copy()
+    for i in range(4):
+        ks = np.flatnonzero(idx == i)
+        expected[i] = tx[i] * np.prod(v[ks]) + sum(x[i] * tv[k] * np.prod(v[np.setdiff1d(ks, [k])]) for k in ks)
+    np.testing.assert_allclose(t, expected)
+    _, t = fg.jvp(lambda x: ix.index_mul(x, v[:2], idx=np.array([3, 1])), (x,), (tx,))
+    np.testing.assert_allclose(t, tx * np.array([1.0, v[1], 1.0, v[0]]))
+    _, t = fg.jvp(lambda v: ix.index_mul(x, v, idx=np.array([3, 1])), (v[:2],), (tv[:2],))
+    np.testing.assert_allclose(t, [0.0, x[1] * tv[1], 0.0, x[3] * tv[0]])
+
+
+def test_forward_mode_getitem_and_scatter_add_with_repeats():
+    x = rng.standard_normal(5)
+    idx = np.array([1, 3, 1, 1, 0, 3])
+    tx = rng.standard_normal(5)
+    _, t = fg.jvp(lambda x: x[idx], (x,), (tx,))
+    np.testing.assert_array_equal(t, tx[idx])
+    g, tg = rng.standard_normal(6), rng.standard_normal(6)
+    _, t = fg.jvp(lambda g: ix.scatter_add(g, idx=idx, shape=(5,)), (g,), (tg,))
+    expected = np.zeros(5)
+    for k, i in enumerate(idx):
+        expected[i] += tg[k]
+    np.testing.assert_allclose(t, expected)
 
 
 def test_add_and_multiply_with_repeats_by_hand():
@@ -187,7 +243,7 @@ def test_add_and_multiply_with_repeats_by_hand():
     np.testing.assert_allclose(gx, w * factor)
     # d out[i] / d v_k = out[i] / v_k for the position i = idx[k]
     np.testing.assert_allclose(gv, w[idx] * expected[idx] / v)
-    check_grads(lambda x, v: fnp.at(x)[idx].multiply(v), (x, v), order=2)
+    check_grads(lambda x, v: fnp.at(x)[idx].multiply(v), (x, v), order=2, modes=("fwd", "rev"))
 
 
 def test_multiply_with_repeats_and_zero_factors():
@@ -202,8 +258,9 @@ def test_values_with_extra_leading_axes_and_broadcasting():
     x = rng.standard_normal((3, 4))
     v = rng.standard_normal((1, 1, 4))
     np.testing.assert_array_equal(fnp.at(x)[0].set(v)[0], v.reshape(4))
-    check_grads(lambda x, v: fnp.at(x)[0].set(v), (x, v), order=2)
-    check_grads(lambda x, v: fnp.at(x)[np.array([0, 0, 2])].add(v), (x, rng.standard_normal(4)), order=2)
+    check_grads(lambda x, v: fnp.at(x)[0].set(v), (x, v), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x, v: fnp.at(x)[np.array([0, 0, 2])].add(v), (x, rng.standard_normal(4)), order=2,
+                modes=("fwd", "rev"))
 
 
 def test_add_multiply_scatter_with_2d_index_into_1d_and_1d_values():
@@ -222,10 +279,10 @@ def test_add_multiply_scatter_with_2d_index_into_1d_and_1d_values():
     np.testing.assert_array_equal(ix.scatter_add(v, idx=idx, shape=(3,)), added - x)
     one = np.array([[0, 0], [0, 0], [0, -1]])  # the failing draw: x of shape (1,), v of shape (2,)
     np.testing.assert_array_equal(fnp.at(np.zeros(1))[one].add(np.array([1.0, 10.0])), [33.0])
-    check_grads(lambda x, v: fnp.at(x)[one].add(v), (np.zeros(1), np.zeros(2)), order=2)
-    check_grads(lambda x, v: fnp.at(x)[idx].add(v), (x, v), order=2)
-    check_grads(lambda x, v: fnp.at(x)[idx].multiply(v), (x, v), order=2)
-    check_grads(lambda g: ix.scatter_add(g, idx=idx, shape=(3,)), (v,), order=2)
+    check_grads(lambda x, v: fnp.at(x)[one].add(v), (np.zeros(1), np.zeros(2)), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x, v: fnp.at(x)[idx].add(v), (x, v), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x, v: fnp.at(x)[idx].multiply(v), (x, v), order=2, modes=("fwd", "rev"))
+    check_grads(lambda g: ix.scatter_add(g, idx=idx, shape=(3,)), (v,), order=2, modes=("fwd", "rev"))
 
 
 def test_at_accepts_lists_and_scalars():
@@ -246,12 +303,12 @@ def test_take_values_and_gradients(axis, mode):
     ind = np.array([[0, -1], [2, 2]]) if mode == "raise" else np.array([[5, -7], [2, 2]])
     np.testing.assert_array_equal(fnp.take(x, ind, axis=axis, mode=mode), np.take(x, ind, axis=axis, mode=mode))
     np.testing.assert_array_equal(fnp.take(x, 1, axis=axis, mode=mode), np.take(x, 1, axis=axis, mode=mode))
-    check_grads(lambda x: fnp.take(x, ind, axis=axis, mode=mode) ** 2, (x,), order=2)
+    check_grads(lambda x: fnp.take(x, ind, axis=axis, mode=mode) ** 2, (x,), order=2, modes=("fwd", "rev"))
 
 
 def test_take_zero_d_and_one_d():
     np.testing.assert_array_equal(fnp.take(np.array(2.0), [0, 0]), np.take(np.array(2.0), [0, 0]))
-    check_grads(lambda x: fnp.take(x, [0, 0]), (np.array(2.0),), order=2)
+    check_grads(lambda x: fnp.take(x, [0, 0]), (np.array(2.0),), order=2, modes=("fwd", "rev"))
     x = rng.standard_normal(5)
     np.testing.assert_array_equal(fnp.take(x, [4, -5, 4]), np.take(x, [4, -5, 4]))
     np.testing.assert_array_equal(fnp.take(x, np.zeros(0, int)), np.take(x, np.zeros(0, int)))
@@ -266,7 +323,7 @@ def test_take_along_axis_values_and_gradients(axis):
     ind_shape[0 if axis != 0 else 1] = 1  # broadcast along another axis
     ind = rng.integers(-n, n, ind_shape)
     np.testing.assert_array_equal(fnp.take_along_axis(x, ind, axis), np.take_along_axis(x, ind, axis))
-    check_grads(lambda x: fnp.take_along_axis(x, ind, axis) ** 2, (x,), order=2)
+    check_grads(lambda x: fnp.take_along_axis(x, ind, axis) ** 2, (x,), order=2, modes=("fwd", "rev"))
     flat = rng.integers(0, x.size, 7)
     np.testing.assert_array_equal(fnp.take_along_axis(x, flat, None), np.take_along_axis(x, flat, None))
 
@@ -278,7 +335,7 @@ def test_sort_and_argsort(axis):
     np.testing.assert_array_equal(fnp.argsort(x, axis=axis), np.argsort(x, axis=axis))
     np.testing.assert_array_equal(fnp.argsort(x, axis=axis, stable=True), np.argsort(x, axis=axis, stable=True))
     w = np.arange(12.0).reshape(np.sort(x, axis=axis).shape)
-    check_grads(lambda x: fnp.sort(x, axis=axis) * w, (x,), order=2)
+    check_grads(lambda x: fnp.sort(x, axis=axis) * w, (x,), order=2, modes=("fwd", "rev"))
 
 
 def test_sort_gradient_is_the_inverse_permutation():
@@ -300,10 +357,10 @@ def test_compress_and_extract():
     x = rng.standard_normal((3, 4))
     for cond, axis in [([True, False, True], 0), ([False, True], 1), ([True, False, True, True, False], None)]:
         np.testing.assert_array_equal(fnp.compress(cond, x, axis=axis), np.compress(cond, x, axis=axis))
-        check_grads(lambda x: fnp.compress(cond, x, axis=axis) ** 2, (x,), order=2)
+        check_grads(lambda x: fnp.compress(cond, x, axis=axis) ** 2, (x,), order=2, modes=("fwd", "rev"))
     cond = x > 0
     np.testing.assert_array_equal(fnp.extract(cond, x), np.extract(cond, x))
-    check_grads(lambda x: fnp.extract(cond, x) ** 2, (x,), order=2)
+    check_grads(lambda x: fnp.extract(cond, x) ** 2, (x,), order=2, modes=("fwd", "rev"))
 
 
 # --- errors -------------------------------------------------------------------------------------------------------

@@ -151,23 +151,23 @@ def test_matmul_operator_on_traced_values():
     (lambda a, b: fnp.einsum(a, [0, 1], b, [1, 2], [0, 2]), [(2, 3), (3, 4)]),
 ])
 def test_product_composites_gradients(fun, shapes):
-    check_grads(fun, [randn(*s) for s in shapes], order=2)
+    check_grads(fun, [randn(*s) for s in shapes], order=2, modes=("fwd", "rev"))
 
 
 @pytest.mark.parametrize("n", [-3, -1, 0, 1, 2, 3, 4])
 def test_matrix_power_gradients(n):
-    check_grads(lambda a: LA.matrix_power(a, n), [well_conditioned(2, 3, 3)], order=2)
+    check_grads(lambda a: LA.matrix_power(a, n), [well_conditioned(2, 3, 3)], order=2, modes=("fwd", "rev"))
 
 
 def test_decomposition_composites_gradients():
     def sym(x):
         return (x + LA.matrix_transpose(x)) * 0.5 + np.diag([0.0, 10.0, 20.0])
 
-    check_grads(lambda x: LA.eigvalsh(sym(x)), [randn(2, 3, 3) * 0.5], order=2)
-    check_grads(lambda x: LA.svd(x + np.diag([10.0, 20.0]), compute_uv=False), [randn(2, 2) * 0.5], order=2)
-    check_grads(lambda x: LA.qr(x + np.eye(4, 3), mode="r"), [rng.uniform(0.1, 0.5, (4, 3))], order=2)
-    check_grads(lambda x: LA.slogdet(x + 4.0 * np.eye(3)).logabsdet, [randn(3, 3) * 0.3], order=2)
-    check_grads(lambda x: LA.solve(x + 4.0 * np.eye(3), np.ones(3)), [randn(2, 3, 3) * 0.3], order=2)
+    check_grads(lambda x: LA.eigvalsh(sym(x)), [randn(2, 3, 3) * 0.5], order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: LA.svd(x + np.diag([10.0, 20.0]), compute_uv=False), [randn(2, 2) * 0.5], order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: LA.qr(x + np.eye(4, 3), mode="r"), [rng.uniform(0.1, 0.5, (4, 3))], order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: LA.slogdet(x + 4.0 * np.eye(3)).logabsdet, [randn(3, 3) * 0.3], order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: LA.solve(x + 4.0 * np.eye(3), np.ones(3)), [randn(2, 3, 3) * 0.3], order=2, modes=("fwd", "rev"))
 
 
 # --- independent closed forms (no finite differences, no other library) --------------------------------------------
@@ -238,6 +238,44 @@ def test_pinv_gradient_for_rank_deficient_matrix():
     np.testing.assert_allclose(g, -(w * np.linalg.pinv(x)).sum(), rtol=1e-8)
 
 
+def test_forward_mode_closed_forms():
+    a, b, ta, tb = randn(2, 3), randn(3, 4), randn(2, 3), randn(3, 4)
+    np.testing.assert_allclose(fg.jvp(fnp.matmul, (a, b), (ta, tb))[1], ta @ b + a @ tb)
+    x, tx = randn(3), randn(3)  # 1-D promotion on either side
+    np.testing.assert_allclose(fg.jvp(fnp.matmul, (x, b), (tx, tb))[1], tx @ b + x @ tb)
+    np.testing.assert_allclose(fg.jvp(fnp.matmul, (a, x), (ta, tx))[1], ta @ x + a @ tx)
+    m, tm = well_conditioned(3, 3), randn(3, 3)
+    mi = np.linalg.inv(m)
+    np.testing.assert_allclose(fg.jvp(LA.inv, (m,), (tm,))[1], -mi @ tm @ mi)
+    np.testing.assert_allclose(fg.jvp(LA.det, (m,), (tm,))[1], np.linalg.det(m) * np.trace(mi @ tm))
+    sign_t, logdet_t = fg.jvp(lambda y: tuple(LA.slogdet(y)), (m,), (tm,))[1]
+    assert sign_t == 0.0
+    np.testing.assert_allclose(logdet_t, np.trace(mi @ tm))
+    v, tv = randn(3), randn(3)  # vector right-hand side
+    np.testing.assert_allclose(fg.jvp(LA.solve, (m, v), (tm, tv))[1], mi @ (tv - tm @ (mi @ v)))
+    np.testing.assert_allclose(fg.jvp(lambda y: fnp.einsum("ij,jk,kl->il", y, b, b.T), (a,), (ta,))[1],
+                               ta @ b @ b.T)
+    # the eigenvalue tangent is diag(V^T dA V)
+    s, ts = spd(4, 4), randn(4, 4)
+    ts = ts + ts.T
+    _, vs = np.linalg.eigh(s)
+    np.testing.assert_allclose(fg.jvp(LA.eigvalsh, (s,), (ts,))[1], np.diag(vs.T @ ts @ vs), atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["cholesky", "eigh"])
+def test_forward_mode_of_symmetric_inputs_matches_reverse_for_any_tangent(name):
+    # Only one triangle is read; both modes treat the input as its symmetric part, so <u, J v> = <J^T u, v>
+    # holds also for tangents that are not symmetric.
+    fun = (lambda x: LA.cholesky(x)) if name == "cholesky" else (lambda x: tuple(LA.eigh(x)))
+    a = spd(2, 3, 3) + np.diag([0.0, 5.0, 10.0])
+    t = randn(2, 3, 3)
+    out, t_out = fg.jvp(fun, (a,), (t,))
+    u = fg.tree.map(lambda o: randn(*np.shape(o)), out)
+    (ga,) = fg.vjp(fun, a)[1](u)
+    lhs = sum(np.vdot(x, y) for x, y in zip(fg.tree.leaves(u), fg.tree.leaves(t_out)))
+    np.testing.assert_allclose(lhs, np.vdot(ga, t), rtol=1e-10)
+
+
 # --- errors ---------------------------------------------------------------------------------------------------------
 def test_matmul_shape_mismatch_names_the_operation_and_shapes():
     with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(4, 5\)"):
@@ -279,6 +317,12 @@ def test_unsupported_gradients_say_what_to_do():
         fg.grad(lambda x: fnp.einsum("ij->", LA.svd(x)[0]))(randn(3, 2))
     with pytest.raises(NotImplementedError, match="m >= n"):
         fg.grad(lambda x: fnp.einsum("ij->", LA.qr(x)[1]))(randn(2, 3))
+    with pytest.raises(NotImplementedError, match="full_matrices=False"):
+        fg.jvp(lambda x: LA.svd(x)[0], (randn(3, 2),), (randn(3, 2),))
+    with pytest.raises(NotImplementedError, match="m >= n"):
+        fg.jvp(lambda x: LA.qr(x)[1], (randn(2, 3),), (randn(2, 3),))
+    with pytest.raises(NotImplementedError, match="mode='reduced'"):
+        fg.jvp(lambda x: LA.qr(x, mode="complete")[0], (randn(3, 2),), (randn(3, 2),))
     with pytest.raises(TypeError, match="immutable"):
         fnp.einsum("ii", np.eye(2), out=np.zeros(()))
     with pytest.raises(TypeError, match="immutable"):

@@ -9,7 +9,8 @@ from heapq import heappop, heappush
 from typing import Any, Iterable, Sequence
 
 from ..backend import dtype_of, namespace, shape_of
-from .primitive import add_any, cast, sum_to
+from .debug import FLAGS, check_output
+from .primitive import JointVJP, add_any, cast, sum_to, zeros_for
 from .trace import Box, Node, getval
 
 __all__ = ["toposort", "backward", "zeros_for"]
@@ -54,12 +55,6 @@ def _needed(order: list, targets: set) -> set:
         if node in targets or any(p in need for p in node.parents):
             need.add(node)
     return need
-
-
-def zeros_for(x: Any) -> Any:
-    """A plain zero array shaped and typed like ``x`` (which may be traced)."""
-    v = getval(x)
-    return namespace(v).zeros(shape_of(v), dtype=dtype_of(v))
 
 
 def _fit(g: Any, arg: Any) -> Any:
@@ -131,12 +126,15 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
         ans, kw, rules = node.ans, node.kw, prim.vjps
         if prim.multiple_results:
             g = _materialize(g, ans)
+        joint = rules.rule(g, ans, *args, **kw) if type(rules) is JointVJP else None
         for argnum, parent in zip(node.argnums, node.parents):
             if need is not None and parent not in need:
                 continue
-            pg = rules[argnum](g, ans, *args, **kw)
+            pg = rules[argnum](g, ans, *args, **kw) if joint is None else joint[argnum]
             if pg is None:
                 continue
+            if FLAGS.nans:  # operators in rules bypass the primitives' own checks
+                check_output(prim.name, getval(pg), args, f"backward pass (the VJP for argument {argnum})")
             if type(pg) is not tuple:
                 arg = args[argnum]
                 try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import dtype_of, shape_of
+from .debug import FLAGS, check_output
 from .primitive import JointJVP, add_any, broadcast_to, cast
 from .trace import Box, Trace
 
@@ -52,6 +53,8 @@ class JVPTrace(Trace):
                 if c is None:
                     continue
                 out_t = c if out_t is None else add_any(out_t, c)
+        if FLAGS.nans and out_t is not None:
+            check_output(prim.name, out_t, argvals, "forward-mode tangent")
         if prim.multiple_results:
             if out_t is None:
                 return ans

@@ -18,17 +18,51 @@ from __future__ import annotations
 
 import functools
 import sys
+import weakref
 from typing import Any, Callable
 
 from ..backend import namespace, namespace_of, shape_of
+from . import debug as _debug
 from .errors import FuncgradError, TracerLeakError, describe, user_location
 from .trace import Box, getval
 
 __all__ = ["Primitive", "registry", "primitive", "select_output", "add_any", "sum_to", "broadcast_to", "cast",
-           "pack", "index0", "embed0", "Variadic", "JointJVP"]
+           "pack", "index0", "embed0", "Variadic", "JointJVP", "JointVJP", "zeros_for"]
 
 #: name -> Primitive, for every public primitive. The registry-driven property tests walk this.
 registry: dict[str, "Primitive"] = {}
+#: every primitive alive, registered or not (debug_nans wraps them all)
+all_primitives: "weakref.WeakSet[Primitive]" = weakref.WeakSet()
+
+
+def zeros_for(x: Any) -> Any:
+    """A plain zero array shaped and typed like ``x`` (which may be traced, a scalar or a nested list)."""
+    v = getval(x)
+    if not hasattr(v, "shape"):
+        v = namespace_of(*_flat_items(v)).asarray(v) if isinstance(v, (list, tuple)) else namespace(v).asarray(v)
+    return namespace(v).zeros(v.shape, dtype=v.dtype)
+
+
+def _flat_items(v) -> list:
+    out = []
+    for e in v:
+        out.extend(_flat_items(e) if isinstance(e, (list, tuple)) else [e])
+    return out or [0.0]
+
+
+class JointVJP:
+    """A VJP rule that returns every argument's cotangent at once; the engine calls it once per node."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __len__(self) -> int:
+        return sys.maxsize
+
+    def __getitem__(self, i: int) -> bool:
+        return True
 
 
 class JointJVP:
@@ -93,6 +127,9 @@ class Primitive:
         self.multiple_results = multiple_results
         self.__doc__ = doc or impl.__doc__
         self.__wrapped__ = impl
+        all_primitives.add(self)
+        if _debug.FLAGS.nans:
+            _debug._wrap(self)
         if register:
             if name in registry:
                 raise ValueError(f"a primitive named {name!r} is already registered")
@@ -108,6 +145,11 @@ class Primitive:
     def def_vjp_variadic(self, rule: Callable) -> None:
         """Set one rule ``rule(i, g, ans, *args, **params)`` serving every positional argument."""
         self.vjps = Variadic(rule)
+
+    def def_vjp_joint(self, rule: Callable) -> None:
+        """Set one rule ``rule(g, ans, *args, **params)`` returning a tuple with every argument's cotangent
+        (``None`` for zero), for rules that compute them together (custom VJPs)."""
+        self.vjps = JointVJP(rule)
 
     def def_jvp(self, *rules: Callable | None) -> None:
         """Set one JVP rule per positional argument: ``rule(t, ans, *args, **params)`` is that argument's
@@ -126,8 +168,6 @@ class Primitive:
         prim = self
 
         def linear(tangents, ans, *args, **kw):
-            from .backward import zeros_for
-
             return prim(*[zeros_for(a) if t is None else t for t, a in zip(tangents, args)], **kw)
 
         self.jvps = JointJVP(linear)

@@ -3,6 +3,6 @@
 Each family lists its NumPy-facing names in ``__all__`` (re-exported by :mod:`funcgrad.numpy`) and the names that
 belong under ``funcgrad.numpy.linalg`` in ``LINALG``.
 """
-from . import creation, einsum, elementwise, indexing, linalg, reductions, shape, special  # noqa: F401
+from . import control, creation, einsum, elementwise, indexing, linalg, reductions, shape, special  # noqa: F401
 
-FAMILIES = (elementwise, reductions, shape, creation, indexing, linalg, einsum, special)
+FAMILIES = (elementwise, reductions, shape, creation, indexing, linalg, einsum, special, control)

@@ -26,6 +26,7 @@ import opt_einsum
 
 from ..backend import namespace, namespace_of, shape_of
 from ..core import Box, Primitive, getval
+from ..core.primitive import add_any
 from ..core.errors import PrimitiveError, user_location
 
 __all__ = ["einsum"]
@@ -189,6 +190,23 @@ def _einsum_vjp(i, g, ans, *operands, subscripts, optimize):
 
 
 _einsum.def_vjp_variadic(_einsum_vjp)
+
+
+def _einsum_jvp(tangents, ans, *operands, subscripts, optimize):
+    # Multilinear: one einsum per operand with a tangent, that operand replaced by its tangent (same shape, so
+    # the same subscripts and cached path serve every term).
+    out = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        ops = list(operands)
+        ops[i] = t
+        term = _einsum(*ops, subscripts=subscripts, optimize=optimize)
+        out = term if out is None else add_any(out, term)
+    return out
+
+
+_einsum.def_jvp_joint(_einsum_jvp)
 
 
 def _sublist_to_subscripts(args: tuple) -> tuple[str, tuple]:

@@ -1,7 +1,7 @@
 """Indexing: ``x[idx]``, ``take``, ``take_along_axis``, sorting, ``nonzero`` and functional updates (``.at``).
 
 Every index is a static parameter: it is never differentiated, and traced parts of it (an index array computed from
-traced values) are unwrapped. Three facts drive the rules:
+traced values) are unwrapped. Four facts drive the rules:
 
 * ``getitem`` is linear in ``x``; its transpose is :data:`scatter_add`, which adds each cotangent element into a
   zero array at the position it was read from. An element selected twice gets twice the gradient, because the
@@ -11,6 +11,8 @@ traced values) are unwrapped. Three facts drive the rules:
   positions follows NumPy's assignment: the last write wins, and only the winning elements of ``v`` get gradient.
   ``add`` with repeated positions accumulates, like ``numpy.add.at``; ``multiply`` (and ``divide``, ``min``,
   ``max``) with repeated positions apply every occurrence, split into rounds that each touch a position once.
+* in forward mode ``getitem``, ``scatter_add``, ``set`` and ``add`` are linear, so their JVP is the same operation
+  on the tangents (the same write wins for repeated ``set`` positions); ``multiply`` takes the product rule.
 * ``take``, ``take_along_axis``, ``sort``, ``compress`` and ``extract`` are compositions of ``getitem`` with
   static index arrays, so they need no rules of their own.
 """
@@ -24,6 +26,7 @@ import numpy as _onp
 
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Box, Primitive, getval
+from ..core.backward import zeros_for
 from ..core.primitive import broadcast_to
 from .elementwise import divide, maximum, minimum, multiply
 
@@ -254,6 +257,8 @@ scatter_add = Primitive("scatter_add", _scatter_add_impl, doc=(
 
 _getitem_p.def_vjp(lambda g, ans, x, idx: scatter_add(g, idx=idx, shape=shape_of(x)))
 scatter_add.def_vjp(lambda g, ans, x, idx, shape: _getitem_p(g, idx=idx))
+_getitem_p.def_jvp_linear()
+scatter_add.def_jvp_linear()
 
 
 def getitem(x: ArrayLike, idx: Any) -> Any:
@@ -346,11 +351,40 @@ def _index_set_dv(g, ans, x, v, idx):
     return gv
 
 
+def _index_set_jvp(tangents, ans, x, v, idx):
+    # The same assignment applied to the tangents: with repeated positions the same write wins as in the forward
+    # pass. A scalar zero stands in for a missing value tangent (it broadcasts like v, without an allocation).
+    tx, tv = tangents
+    return index_set(zeros_for(x) if tx is None else tx, 0.0 if tv is None else tv, idx=idx)
+
+
+def _index_add_jvp(tangents, ans, x, v, idx):
+    tx, tv = tangents
+    if tv is None:
+        return tx
+    return index_add(zeros_for(x) if tx is None else tx, tv, idx=idx)
+
+
+def _index_mul_jvp(tangents, ans, x, v, idx):
+    # Positions are distinct, so out[idx] = x[idx] * v elementwise and every other element is x's: the product
+    # rule, written back with one assignment (which also broadcasts v as the forward pass does).
+    tx, tv = tangents
+    if tv is None:
+        return index_mul(tx, v, idx=idx)
+    sel = _getitem_p(x, idx=idx) * tv
+    if tx is None:
+        return index_set(zeros_for(x), sel, idx=idx)
+    return index_set(tx, _getitem_p(tx, idx=idx) * v + sel, idx=idx)
+
+
 index_set.def_vjp(lambda g, ans, x, v, idx: index_set(g, 0.0, idx=idx), _index_set_dv)
+index_set.def_jvp_joint(_index_set_jvp)
 index_add.def_vjp(lambda g, ans, x, v, idx: g, lambda g, ans, x, v, idx: _value_cotangent(g, v, idx))
+index_add.def_jvp_joint(_index_add_jvp)
 # index_mul is linear in x (positions are distinct), and each v element scales exactly one x element.
 index_mul.def_vjp(lambda g, ans, x, v, idx: index_mul(g, v, idx=idx),
                   lambda g, ans, x, v, idx: _value_cotangent(multiply(g, x), v, idx))
+index_mul.def_jvp_joint(_index_mul_jvp)
 
 
 class _AtIndex:

@@ -58,6 +58,7 @@ matrix_transpose = Primitive("matrix_transpose", _mT_impl, doc=(
     ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.matrix_transpose(np.ones((5, 2, 3))).shape\n"
     "(5, 3, 2)\n"))
 matrix_transpose.def_vjp(lambda g, ans, x: matrix_transpose(g))
+matrix_transpose.def_jvp(lambda t, ans, x: matrix_transpose(t))
 _mT = matrix_transpose
 
 
@@ -159,6 +160,9 @@ def _matmul_db(g, ans, a, b):
 
 
 matmul.def_vjp(_matmul_da, _matmul_db)
+# Bilinear: each tangent has its operand's shape, so the product with the other operand follows the same 1-D
+# promotion and batch broadcasting as the forward product.
+matmul.def_jvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
 
 
 # --- products built on matmul and einsum --------------------------------------------------------------------------
@@ -320,6 +324,7 @@ inv = Primitive("inv", _inv_impl, doc=(
     ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.linalg.inv(2.0 * np.eye(2))\n"
     "array([[0.5, 0. ],\n       [0. , 0.5]])\n"))
 inv.def_vjp(lambda g, ans, a: negative(matmul(_mT(ans), matmul(g, _mT(ans)))))
+inv.def_jvp(lambda t, ans, a: negative(matmul(ans, matmul(t, ans))))
 
 
 def _solve_impl(a, b):
@@ -348,6 +353,18 @@ def _solve_da(g, ans, a, b):
 _solve.def_vjp(_solve_da, _solve_db)
 
 
+def _solve_jvp(tangents, ans, a, b):
+    # d(A^-1 B) = A^-1 (dB - dA X): one solve for both tangents.
+    ta, tb = tangents
+    if ta is None:
+        return _solve(a, tb)
+    rhs = negative(matmul(ta, ans)) if tb is None else subtract(tb, matmul(ta, ans))
+    return _solve(a, rhs)
+
+
+_solve.def_jvp_joint(_solve_jvp)
+
+
 def solve(a: ArrayLike, b: ArrayLike) -> Any:
     """Solution ``x`` of ``a @ x = b``, as ``numpy.linalg.solve``: ``b`` is a vector (1-D) or a stack of matrices
     ``(..., M, K)``; batch axes broadcast. A singular ``a`` raises ``LinAlgError``.
@@ -374,6 +391,14 @@ det = Primitive("det", _det_impl, doc=(
 det.def_vjp(lambda g, ans, a: multiply(_scalar_to_matrix(multiply(g, ans)), _mT(inv(a))))
 
 
+def _trace_inv_times(a, t):
+    """``trace(a^-1 @ t)`` per matrix, the derivative of ``log det`` along ``t``."""
+    return einsum("...ij,...ji->...", inv(a), t)
+
+
+det.def_jvp(lambda t, ans, a: multiply(ans, _trace_inv_times(a, t)))
+
+
 def _slogdet_impl(a):
     a = _square_check("slogdet", a)
     sign, logabsdet = namespace(a).linalg.slogdet(a)
@@ -384,6 +409,7 @@ _slogdet = Primitive("slogdet", _slogdet_impl, multiple_results=True, doc=(
     "Sign and log of the absolute value of the determinant (see :func:`slogdet`)."))
 # d log|det A| = tr(A^-1 dA); the sign is piecewise constant, so its cotangent is dropped.
 _slogdet.def_vjp(lambda g, ans, a: multiply(_scalar_to_matrix(g[1]), _mT(inv(a))))
+_slogdet.def_jvp(lambda t, ans, a: (None, _trace_inv_times(a, t)))
 
 
 def slogdet(a: ArrayLike) -> SlogdetResult:
@@ -441,6 +467,19 @@ def _solve_triangular_da(g, ans, a, b, lower):
 solve_triangular.def_vjp(_solve_triangular_da, _solve_triangular_db)
 
 
+def _solve_triangular_jvp(tangents, ans, a, b, lower):
+    # Only the used triangle of a is read, so only that triangle of its tangent counts.
+    ta, tb = tangents
+    if ta is None:
+        return solve_triangular(a, tb, lower=lower)
+    dta = matmul(multiply(ta, _tri_mask(a, lower)), ans)
+    rhs = negative(dta) if tb is None else subtract(tb, dta)
+    return solve_triangular(a, rhs, lower=lower)
+
+
+solve_triangular.def_jvp_joint(_solve_triangular_jvp)
+
+
 def _cholesky_impl(a):
     a = _square_check("cholesky", a)
     xp = namespace(a)
@@ -466,6 +505,22 @@ def _cholesky_vjp(g, ans, a):
 
 
 _cholesky.def_vjp(_cholesky_vjp)
+
+
+def _sym(t):
+    return multiply(add(t, _mT(t)), 0.5)
+
+
+def _cholesky_jvp(t, ans, a):
+    # dL = L Phi(L^-1 S L^-T), S the symmetric part of the tangent (the VJP's convention: its cotangent is the
+    # symmetrized one, so both see the input as sym(a)).
+    s = _sym(t)
+    w = solve_triangular(ans, s, lower=True)               # L^-1 S
+    z = _mT(solve_triangular(ans, _mT(w), lower=True))     # L^-1 S L^-T (S symmetric)
+    return matmul(ans, multiply(z, _masks_like(ans)[3]))
+
+
+_cholesky.def_jvp(_cholesky_jvp)
 
 
 def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Any:
@@ -509,6 +564,18 @@ def _eigh_vjp(g, ans, a, UPLO):
 
 
 _eigh.def_vjp(_eigh_vjp)
+
+
+def _eigh_jvp(t, ans, a, UPLO):
+    # With P = V^T S V (S the symmetric part of the tangent, as the VJP symmetrizes its cotangent):
+    # dw = diag(P), dV = V (F o P), F[i, j] = 1 / (w_j - w_i) off the diagonal and off degenerate pairs.
+    w, v = ans
+    p = matmul(_mT(v), matmul(_sym(t), v))
+    f = _pair_inverse(subtract(_row(w), _col(w)))
+    return einsum("...ii->...i", p), matmul(v, multiply(f, p))
+
+
+_eigh.def_jvp(_eigh_jvp)
 
 
 def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
@@ -578,6 +645,37 @@ def _svd_vjp(g, ans, a, full_matrices):
 _svd.def_vjp(_svd_vjp)
 
 
+def _svd_jvp(t, ans, a, full_matrices):
+    u, s, vh = ans
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    if full_matrices and m != n:
+        raise NotImplementedError(
+            f"funcgrad.numpy.linalg.svd: derivatives with full_matrices=True are not defined for a non-square "
+            f"matrix (shape {shape_of(a)}): the extra columns of U or rows of Vh are arbitrary. Call "
+            f"svd(a, full_matrices=False) (or svdvals(a) for the singular values only).")
+    # With P = U^T dA V and F[i, j] = 1 / (s_j^2 - s_i^2): dS = diag(P),
+    # dU = U (F o (P S + S P^T)) + (I - U U^T) dA V S^-1, dV = V (F o (S P + P^T S)) + (I - V V^T) dA^T U S^-1.
+    v = _mT(vh)
+    tv = matmul(t, v)
+    p = matmul(_mT(u), tv)
+    s2 = square(s)
+    f = _pair_inverse(subtract(_row(s2), _col(s2)))
+    ps = multiply(p, _row(s))       # P S
+    sp = multiply(_col(s), p)       # S P
+    du = matmul(u, multiply(f, add(ps, _mT(ps))))
+    dv = matmul(v, multiply(f, add(sp, _mT(sp))))
+    if m > k:
+        du = add(du, divide(subtract(tv, matmul(u, p)), _row(s)))
+    if n > k:
+        ttu = matmul(_mT(t), u)
+        dv = add(dv, divide(subtract(ttu, matmul(v, _mT(p))), _row(s)))
+    return du, einsum("...ii->...i", p), _mT(dv)
+
+
+_svd.def_jvp(_svd_jvp)
+
+
 def _svdvals_impl(a):
     a = _matrix_check("svdvals", a)
     return namespace(a).linalg.svd(a, compute_uv=False)
@@ -592,6 +690,14 @@ def _svdvals_vjp(g, ans, a):
 
 
 _svdvals.def_vjp(_svdvals_vjp)
+
+
+def _svdvals_jvp(t, ans, a):
+    u, _, vh = _svd(a, full_matrices=False)
+    return einsum("...ik,...ij,...kj->...k", u, t, vh)  # diag(U^T dA V)
+
+
+_svdvals.def_jvp(_svdvals_jvp)
 
 
 def svdvals(x: ArrayLike, /) -> Any:
@@ -647,6 +753,20 @@ def _pinv_vjp(g, ans, a, rcond, hermitian):
 _pinv.def_vjp(_pinv_vjp)
 
 
+def _pinv_jvp(t, ans, a, rcond, hermitian):
+    # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub & Pereyra, constant rank).
+    p, tt = ans, _mT(t)
+    t1 = negative(matmul(p, matmul(t, p)))
+    x = matmul(matmul(p, _mT(p)), tt)
+    t2 = subtract(x, matmul(matmul(x, a), p))
+    y = matmul(tt, matmul(_mT(p), p))
+    t3 = subtract(y, matmul(p, matmul(a, y)))
+    return add(t1, add(t2, t3))
+
+
+_pinv.def_jvp(_pinv_jvp)
+
+
 def pinv(a: ArrayLike, rcond: float | None = None, hermitian: bool = False, *, rtol: float | None = None) -> Any:
     """Moore-Penrose pseudo-inverse of each matrix in a stack, as ``numpy.linalg.pinv``: singular values below
     ``rcond`` (or ``rtol``) times the largest are treated as zero. The gradient assumes the rank does not change
@@ -695,6 +815,29 @@ def _qr_vjp(g, ans, a, mode):
 
 
 _qr.def_vjp(_qr_vjp)
+
+
+def _qr_jvp(t, ans, a, mode):
+    q, r = ans
+    m, n = shape_of(a)[-2:]
+    if m < n:
+        raise NotImplementedError(
+            f"funcgrad.numpy.linalg.qr: derivatives are implemented for square and tall matrices (m >= n), got "
+            f"shape {shape_of(a)}; differentiate the QR of the transpose or of a leading square block instead")
+    if mode == "complete" and m != n:
+        raise NotImplementedError(
+            f"funcgrad.numpy.linalg.qr: derivatives with mode='complete' are not defined for a tall matrix "
+            f"(shape {shape_of(a)}): the extra columns of Q are arbitrary; use mode='reduced'")
+    # B = dA R^-1 and X = Q^T B = Q^T dQ + dR R^-1, a skew plus an upper triangular part: the skew part
+    # Omega comes from X's strict lower triangle, then dR = (X - Omega) R and dQ = B - Q (X - Omega).
+    b = _mT(solve_triangular(_mT(r), _mT(t), lower=True))
+    x = matmul(_mT(q), b)
+    low = multiply(x, _masks_like(r)[2])
+    upper = add(subtract(x, low), _mT(low))  # X - Omega
+    return subtract(b, matmul(q, upper)), matmul(upper, r)
+
+
+_qr.def_jvp(_qr_jvp)
 
 
 def qr(a: ArrayLike, mode: str = "reduced") -> Any:

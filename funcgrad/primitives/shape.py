@@ -50,7 +50,8 @@ def _asarray(a: ArrayLike) -> ArrayLike:
     t = type(a)
     if t is list or t is tuple:
         if _contains_box(a):
-            return pack(*a)  # the core packs nested traced lists recursively
+            # Plain sublists become arrays here: forward mode needs each packed element's shape for its zero tangent.
+            return pack(*[_asarray(e) if type(e) is list or type(e) is tuple else e for e in a])
         return _onp.asarray(a)
     return a
 
@@ -153,6 +154,7 @@ def _transpose_impl(x, axes):
 _reshape = Primitive("reshape", _reshape_impl, doc=(
     "``x`` with a new ``shape`` (static keyword; one entry may be -1), as ``numpy.reshape``."))
 _reshape.def_vjp(lambda g, ans, x, shape: _reshape(g, shape=shape_of(x)))
+_reshape.def_jvp(lambda t, ans, x, shape: _reshape(t, shape=shape))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -166,6 +168,7 @@ def _inverse_perm(axes: tuple) -> tuple:
 _transpose = Primitive("transpose", _transpose_impl, doc=(
     "``x`` with its axes permuted by ``axes`` (a static full permutation), as ``numpy.transpose``."))
 _transpose.def_vjp(lambda g, ans, x, axes: _transpose(g, axes=_inverse_perm(axes)))
+_transpose.def_jvp(lambda t, ans, x, axes: _transpose(t, axes=axes))
 
 
 def reshape(a: ArrayLike, shape: int | Shape | None = None, order: str = "C", *, newshape=None,
@@ -358,6 +361,17 @@ def _concatenate_vjp(i, g, ans, *xs, axis):
 _concatenate.def_vjp_variadic(_concatenate_vjp)
 
 
+def _concatenate_jvp(tangents, ans, *xs, axis):
+    # Linear, but zeros must stand in for untraced arguments, which may be plain nested lists (not arrays).
+    v = getval(ans)
+    xp = namespace(v)
+    return _concatenate(*[xp.zeros(x.shape if hasattr(x, "shape") else _onp.shape(x), dtype=v.dtype) if t is None
+                          else t for t, x in zip(tangents, xs)], axis=axis)
+
+
+_concatenate.def_jvp_joint(_concatenate_jvp)
+
+
 @functools.lru_cache(maxsize=1024)
 def _crop_index(starts: tuple, stops: tuple) -> tuple:
     return tuple(slice(a, b) for a, b in zip(starts, stops))
@@ -375,6 +389,7 @@ def _crop_widths(xshape: tuple, starts: tuple, stops: tuple) -> tuple:
 
 crop.def_vjp(lambda g, ans, x, starts, stops: pad_p(g, pad_width=_crop_widths(shape_of(x), starts, stops),
                                                       constant_values=0))
+crop.def_jvp(lambda t, ans, x, starts, stops: crop(t, starts=starts, stops=stops))
 
 
 def _pad_impl(x, pad_width, constant_values):
@@ -400,6 +415,8 @@ def _pad_vjp(g, ans, x, pad_width, constant_values):
 
 
 pad_p.def_vjp(_pad_vjp)
+# the static constant_values is a constant offset (affine, not linear): the padding carries no tangent
+pad_p.def_jvp(lambda t, ans, x, pad_width, constant_values: pad_p(t, pad_width=pad_width, constant_values=0))
 
 
 def _check_arrays(arrays, op: str) -> list:
@@ -447,7 +464,7 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0, out=None, *, dtype=None) -
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"funcgrad.stack: all arrays must have the same shape, got shapes {shapes}")
     ax = _axis(axis, len(shapes[0]) + 1, "stack")
-    out = pack(*arrays)
+    out = pack(*[_asarray(a) if type(a) is list or type(a) is tuple else a for a in arrays])
     if ax:
         out = moveaxis(out, 0, ax)
     return out if dtype is None else cast(out, dtype=dtype)
@@ -679,6 +696,7 @@ def _tile_vjp(g, ans, x, reps):
 
 
 _tile.def_vjp(_tile_vjp)
+_tile.def_jvp(lambda t, ans, x, reps: _tile(t, reps=reps))
 
 
 def tile(A: ArrayLike, reps: int | Sequence[int]) -> ArrayLike:
@@ -731,6 +749,8 @@ repeat_sum = Primitive("repeat_sum", _repeat_sum_impl, doc=(
 # repeats=0 leaves nothing of x in the output: its cotangent is zero (and repeat_sum could not recover x's length)
 _repeat.def_vjp(lambda g, ans, x, repeats, axis: repeat_sum(g, repeats=repeats, axis=axis) if repeats != 0 else None)
 repeat_sum.def_vjp(lambda g, ans, x, repeats, axis: _repeat(g, repeats=repeats, axis=axis))
+_repeat.def_jvp(lambda t, ans, x, repeats, axis: _repeat(t, repeats=repeats, axis=axis))
+repeat_sum.def_jvp(lambda t, ans, x, repeats, axis: repeat_sum(t, repeats=repeats, axis=axis))
 
 
 def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> ArrayLike:
@@ -761,6 +781,7 @@ def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) 
 _flip = Primitive("flip", lambda x, axis: namespace(x).flip(x, axis=axis), doc=(
     "``x`` reversed along the axes in ``axis`` (static tuple), as ``numpy.flip``."))
 _flip.def_vjp(lambda g, ans, x, axis: _flip(g, axis=axis))
+_flip.def_jvp(lambda t, ans, x, axis: _flip(t, axis=axis))
 
 
 def flip(m: ArrayLike, axis: int | Sequence[int] | None = None) -> ArrayLike:
@@ -809,6 +830,7 @@ _roll = Primitive("roll", lambda x, shift, axis: namespace(x).roll(x, shift, axi
     "``x`` rolled by ``shift`` along ``axis`` (both static; axis None rolls the flattened array), as "
     "``numpy.roll``."))
 _roll.def_vjp(lambda g, ans, x, shift, axis: _roll(g, shift=_negate(shift), axis=axis))
+_roll.def_jvp(lambda t, ans, x, shift, axis: _roll(t, shift=shift, axis=axis))
 
 
 def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> ArrayLike:
@@ -841,6 +863,8 @@ _tril = Primitive("tril", lambda x, k: namespace(x).tril(x, k), doc=(
     "``x`` with the elements above the ``k``-th diagonal zeroed (last two axes), as ``numpy.tril``."))
 _triu.def_vjp(lambda g, ans, x, k: _triu(g, k=k))
 _tril.def_vjp(lambda g, ans, x, k: _tril(g, k=k))
+_triu.def_jvp(lambda t, ans, x, k: _triu(t, k=k))
+_tril.def_jvp(lambda t, ans, x, k: _tril(t, k=k))
 
 
 def _triangle(prim, m, k, op):
@@ -896,6 +920,9 @@ _diagonal.def_vjp(lambda g, ans, x, offset, axis1, axis2: diag_embed(g, offset=o
                                                                       shape=shape_of(x)))
 diag_embed.def_vjp(lambda g, ans, x, offset, axis1, axis2, shape: _diagonal(g, offset=offset, axis1=axis1,
                                                                              axis2=axis2))
+_diagonal.def_jvp(lambda t, ans, x, offset, axis1, axis2: _diagonal(t, offset=offset, axis1=axis1, axis2=axis2))
+diag_embed.def_jvp(lambda t, ans, x, offset, axis1, axis2, shape: diag_embed(t, offset=offset, axis1=axis1,
+                                                                              axis2=axis2, shape=shape))
 
 
 def _diag_axes(a, axis1, axis2, op):

@@ -1,0 +1,23 @@
+"""Control of differentiation itself: ``stop_gradient``."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import tree
+from ..core import Primitive
+
+__all__: list = []  # not NumPy names: exported at the top level as funcgrad.stop_gradient
+LINALG: list = []
+
+_stop = Primitive("stop_gradient", lambda x: x, doc=(
+    "The value of ``x`` with no derivative under any transform (a primitive without rules)."))
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` (a pytree) treated as a constant by every transform: its derivative is zero, at every order.
+
+    >>> import funcgrad as fg
+    >>> float(fg.grad(lambda x: x * fg.stop_gradient(x))(3.0))
+    3.0
+    """
+    return tree.map(_stop, x)

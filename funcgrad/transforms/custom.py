@@ -1,0 +1,251 @@
+"""Derivative rules given by the user: JAX's ``custom_vjp``/``custom_jvp``, HIPS autograd's ``primitive``/
+``defvjp``/``defjvp``, and ``checkpoint`` (a custom VJP that recomputes instead of storing).
+
+Which orders work:
+
+* ``custom_vjp``: reverse mode at every order, as long as ``bwd`` is written with funcgrad operations (outer
+  transforms then differentiate ``fwd`` and ``bwd`` themselves). Forward mode (``jvp``, ``jacfwd``, ``hvp``)
+  has no rule to use, so it differentiates the undecorated function instead.
+* ``custom_jvp``: forward mode uses the rule; reverse mode transposes it (the tangent output is linear in the
+  tangents, so pulling a cotangent back through the rule gives the VJP), so one JVP rule serves both.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+from .. import tree
+from ..core import Box, Primitive, getval, zeros_for
+from ..core.primitive import JointVJP, broadcast_to, cast
+from ..backend import dtype_of, shape_of
+from .reverse import _fname, vjp
+
+__all__ = ["custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "checkpoint"]
+
+
+def _split(args: tuple, nondiff: tuple) -> tuple[list, list]:
+    static = [tree.map(getval, args[i]) for i in nondiff]  # never traced: no leak through nondiff arguments
+    diff = [a for i, a in enumerate(args) if i not in nondiff]
+    return static, diff
+
+
+def _merge(static: list, diff: list, nondiff: tuple, n: int) -> list:
+    s, d = iter(static), iter(diff)
+    return [next(s) if i in nondiff else next(d) for i in range(n)]
+
+
+def _innermost(leaves: list):
+    top = None
+    for x in leaves:
+        if type(x) is Box and (top is None or x._trace.level > top.level):
+            top = x._trace
+    return top
+
+
+def _flat_cts(cts: Any, diff: list, who: str) -> list:
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(diff):
+        raise TypeError(f"{who}: the backward rule must return a tuple with one cotangent per differentiated "
+                        f"argument ({len(diff)}), got {type(cts).__name__}"
+                        f"{' of length ' + str(len(cts)) if isinstance(cts, (tuple, list)) else ''}")
+    flat = []
+    for c, a in zip(cts, diff):
+        n = len(tree.leaves(a))
+        flat.extend([None] * n if c is None else tree.leaves(c))
+    return flat
+
+
+def _record(top, name: str, rule: Callable, leaves: list, out: Any):
+    """Record one node on ``top`` whose joint VJP is ``rule(g_leaves) -> cotangent leaves``."""
+    vals, argnums, parents = [], [], []
+    for i, x in enumerate(leaves):
+        if type(x) is Box and x._trace is top:
+            vals.append(x.value)
+            argnums.append(i)
+            parents.append(x.node)
+        else:
+            vals.append(x)
+    out_leaves, out_def = tree.flatten(out)
+    prim = Primitive(name, None, multiple_results=True, register=False)
+    prim.def_vjp_joint(lambda g, ans, *xs: rule(list(g)))
+    boxes = top.process(prim, tuple(out_leaves), tuple(vals), {}, tuple(argnums), tuple(parents))
+    return tree.unflatten(out_def, list(boxes))
+
+
+class custom_vjp:  # noqa: N801 - JAX's name
+    """A function whose reverse-mode derivative is given by ``defvjp(fwd, bwd)`` (JAX's API).
+
+    ``fwd(*args) -> (out, residuals)``; ``bwd(*nondiff_args, residuals, g) -> tuple`` with one cotangent per
+    differentiated argument (``None`` for zero). Arguments in ``nondiff_argnums`` are passed to ``bwd`` first and
+    are never differentiated (their traced values are unwrapped, so nothing leaks).
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> @fg.custom_vjp
+    ... def clip_grad_sin(x):
+    ...     return fnp.sin(x)
+    >>> clip_grad_sin.defvjp(lambda x: (fnp.sin(x), x), lambda x, g: (fnp.clip(g * fnp.cos(x), -0.1, 0.1),))
+    >>> float(fg.grad(clip_grad_sin)(0.0))
+    0.1
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        """Set the forward function (returning output and residuals) and the backward rule."""
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args: Any) -> Any:
+        name = f"custom_vjp({_fname(self.fun)})"
+        if self.fwd is None:
+            raise TypeError(f"{name}: call .defvjp(fwd, bwd) before using the function")
+        static, diff = _split(args, self.nondiff_argnums)
+        leaves, d_def = tree.flatten(diff)
+        top = _innermost(leaves)
+        if top is None or not top.reverse:
+            # plain values, or forward mode (no JVP rule was given): the function itself
+            return self.fun(*_merge(static, diff, self.nondiff_argnums, len(args)))
+        vals = [x.value if type(x) is Box and x._trace is top else x for x in leaves]
+        out, res = self.fwd(*_merge(static, tree.unflatten(d_def, vals), self.nondiff_argnums, len(args)))
+        out_def = tree.structure(out)
+        bwd = self.bwd
+
+        def rule(g_leaves: list) -> list:
+            return _flat_cts(bwd(*static, res, tree.unflatten(out_def, g_leaves)), diff, name)
+
+        return _record(top, name, rule, leaves, out)
+
+
+class custom_jvp:  # noqa: N801 - JAX's name
+    """A function whose forward-mode derivative is given by ``defjvp(rule)`` (JAX's API); reverse mode
+    transposes the same rule.
+
+    ``rule(primals, tangents) -> (primal_out, tangent_out)``, both arguments tuples over the differentiated
+    arguments (``nondiff_argnums`` come first, as plain values: ``rule(*nondiff, primals, tangents)``).
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> @fg.custom_jvp
+    ... def softplus(x):
+    ...     return fnp.logaddexp(x, 0.0)
+    >>> softplus.defjvp(lambda p, t: (softplus(p[0]), t[0] / (1.0 + fnp.exp(-p[0]))))
+    >>> float(fg.grad(softplus)(0.0)), float(fg.jvp(softplus, (0.0,), (2.0,))[1])
+    (0.5, 1.0)
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.rule: Callable | None = None
+
+    def defjvp(self, rule: Callable) -> Callable:
+        """Set the rule ``rule(primals, tangents) -> (primal_out, tangent_out)``."""
+        self.rule = rule
+        return rule
+
+    def __call__(self, *args: Any) -> Any:
+        name = f"custom_jvp({_fname(self.fun)})"
+        if self.rule is None:
+            raise TypeError(f"{name}: call .defjvp(rule) before using the function")
+        static, diff = _split(args, self.nondiff_argnums)
+        leaves, d_def = tree.flatten(diff)
+        top = _innermost(leaves)
+        if top is None:
+            return self.fun(*_merge(static, diff, self.nondiff_argnums, len(args)))
+        vals = [x.value if type(x) is Box and x._trace is top else x for x in leaves]
+        primals = tuple(tree.unflatten(d_def, vals))
+        rule = self.rule
+        if not top.reverse:
+            tans = [x.node if type(x) is Box and x._trace is top else zeros_for(x) for x in leaves]
+            out, t_out = rule(*static, primals, tuple(tree.unflatten(d_def, tans)))
+            o_leaves, o_def = tree.flatten(out)
+            boxed = [Box(o, _fit(t, o), top) for o, t in zip(o_leaves, tree.leaves(t_out))]
+            return tree.unflatten(o_def, boxed)
+        zero_tans = tuple(tree.unflatten(d_def, [zeros_for(v) for v in vals]))
+        out, _ = rule(*static, primals, zero_tans)
+        out_def = tree.structure(out)
+
+        def transpose(g_leaves: list) -> list:
+            def tangent_map(*ts):
+                return rule(*static, primals, ts)[1]
+
+            cts = vjp(tangent_map, *zero_tans)[1](tree.unflatten(out_def, g_leaves))
+            return _flat_cts(cts, diff, name)
+
+        return _record(top, name, transpose, leaves, out)
+
+
+def _fit(t: Any, o: Any) -> Any:
+    if shape_of(t) != shape_of(o):
+        t = broadcast_to(t, shape=shape_of(o))
+    if dtype_of(t) != dtype_of(o):
+        t = cast(t, dtype=dtype_of(o))
+    return t
+
+
+def primitive(fun: Callable) -> Primitive:
+    """Wrap a function on plain arrays as a new primitive, HIPS autograd style; give it rules with
+    :func:`defvjp` / :func:`defjvp`. Without rules it is non-differentiable (the gradient stops).
+
+    >>> import numpy as np, funcgrad as fg
+    >>> @fg.primitive
+    ... def cube(x):
+    ...     return x ** 3
+    >>> fg.defvjp(cube, lambda ans, x: lambda g: g * 3 * x ** 2)
+    >>> float(fg.grad(cube)(2.0))
+    12.0
+    """
+    return Primitive(getattr(fun, "__name__", "primitive"), fun, register=False, doc=fun.__doc__)
+
+
+def defvjp(prim: Primitive, *makers: Callable | None) -> None:
+    """HIPS autograd's ``defvjp``: one maker per argument, ``maker(ans, *args, **kwargs) -> (g -> cotangent)``
+    (``None``: no gradient for that argument). Rules written for autograd port by changing the import."""
+    def rule(maker):
+        if maker is None:
+            return None
+        return lambda g, ans, *args, **kw: maker(ans, *args, **kw)(g)
+
+    prim.def_vjp(*[rule(m) for m in makers])
+
+
+def defjvp(prim: Primitive, *rules: Callable | None) -> None:
+    """HIPS autograd's ``defjvp``: one rule per argument, ``rule(g, ans, *args, **kwargs)`` with ``g`` that
+    argument's tangent, returning its contribution to the output tangent."""
+    prim.def_jvp(*rules)
+
+
+def checkpoint(f: Callable, static_argnums: Sequence[int] = ()) -> Callable:
+    """``f`` whose intermediates are not stored for the reverse pass: its inputs are kept and ``f`` is run again,
+    under a fresh ``vjp``, when the gradient reaches it. Memory for time; gradients are identical.
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> layer = fg.checkpoint(lambda x: fnp.tanh(x) * 2.0)
+    >>> float(fg.grad(lambda x: layer(x))(0.0))
+    2.0
+    """
+    static_argnums = tuple(static_argnums)
+
+    def rematerialize(*args):
+        return f(*args)
+
+    cf = custom_vjp(rematerialize, nondiff_argnums=static_argnums)
+
+    def fwd(*args):
+        return f(*args), [a for i, a in enumerate(args) if i not in static_argnums]
+
+    def bwd(*rest):
+        static, (diff, g) = rest[:len(static_argnums)], rest[len(static_argnums):]
+
+        def g_of_diff(*d):
+            return f(*_merge(list(static), list(d), static_argnums, len(static) + len(d)))
+
+        return vjp(g_of_diff, *diff)[1](g)
+
+    cf.defvjp(fwd, bwd)
+    functools.update_wrapper(cf, f)
+    cf.__name__ = f"checkpoint({_fname(f)})"
+    return cf

@@ -1,0 +1,201 @@
+"""Forward mode, Jacobians and Hessians, custom rules, stop_gradient and checkpoint: transform semantics and
+composition. Derivatives are compared with hand derivations or finite differences (check_grads)."""
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+from funcgrad.testing import check_grads
+
+X = np.array([0.3, -1.2, 2.0])
+
+
+def f_vec(x):  # R^3 -> R^2
+    return fnp.stack([fnp.sin(x[0]) * x[1], x[2] ** 2 + x[0]])
+
+
+def jac_vec(x):
+    return np.array([[np.cos(x[0]) * x[1], np.sin(x[0]), 0.0], [1.0, 0.0, 2 * x[2]]])
+
+
+def test_jvp_matches_the_hand_derivative_and_keeps_structure():
+    t = np.array([1.0, 2.0, -1.0])
+    out, t_out = fg.jvp(f_vec, (X,), (t,))
+    np.testing.assert_allclose(out, [np.sin(X[0]) * X[1], X[2] ** 2 + X[0]])
+    np.testing.assert_allclose(t_out, jac_vec(X) @ t)
+    out, t_out, aux = fg.jvp(lambda p: ({"y": p["a"] * p["b"]}, p["a"] + 1.0), ({"a": 2.0, "b": 3.0},),
+                             ({"a": 1.0, "b": 0.5},), has_aux=True)
+    assert np.isclose(t_out["y"], 3.0 + 2.0 * 0.5) and np.isclose(aux, 3.0)
+
+
+def test_jvp_rejects_mismatched_tangents():
+    with pytest.raises(ValueError, match="shape"):
+        fg.jvp(fnp.sin, (np.ones(3),), (np.ones(2),))
+    with pytest.raises(ValueError, match="structure"):
+        fg.jvp(lambda a, b: a * b, (1.0, 2.0), (1.0,))
+
+
+def test_linearize_evaluates_once_and_matches_jvp():
+    out, f_jvp = fg.linearize(f_vec, X)
+    for t in (np.array([1.0, 0.0, 0.0]), np.array([0.5, -2.0, 3.0])):
+        np.testing.assert_allclose(f_jvp(t), jac_vec(X) @ t)
+    np.testing.assert_allclose(out, f_vec(X))
+
+
+@pytest.mark.parametrize("jac", [fg.jacrev, fg.jacfwd, fg.jacobian])
+def test_jacobians_match_the_hand_derivation(jac):
+    np.testing.assert_allclose(jac(f_vec)(X), jac_vec(X))
+
+
+@pytest.mark.parametrize("jac", [fg.jacrev, fg.jacfwd])
+def test_jacobian_shapes_follow_output_then_input_and_pytrees(jac):
+    def f(a, b):
+        return {"m": a[:, None] * b[None, :], "s": fnp.sum(a) * b[0]}
+
+    a, b = np.ones(2), np.arange(1.0, 4.0)
+    ja, jb = jac(f, argnums=(0, 1))(a, b)
+    assert ja["m"].shape == (2, 3, 2) and jb["m"].shape == (2, 3, 3)
+    assert ja["s"].shape == (2,) and jb["s"].shape == (3,)
+    np.testing.assert_allclose(ja["s"], [1.0, 1.0])
+    np.testing.assert_allclose(jb["s"], [2.0, 0.0, 0.0])
+    np.testing.assert_allclose(jb["m"][1], np.eye(3))
+
+
+def test_hessian_and_hvp():
+    def f(x):
+        return fnp.sum(fnp.sin(x) * x[::-1]) + x[0] ** 3
+
+    def hess(x):  # f = sin(x0) x2 + sin(x1) x1 + sin(x2) x0 + x0^3
+        h = np.zeros((3, 3))
+        h[0, 0] = -np.sin(x[0]) * x[2] + 6 * x[0]
+        h[0, 2] = h[2, 0] = np.cos(x[0]) + np.cos(x[2])
+        h[1, 1] = -np.sin(x[1]) * x[1] + 2 * np.cos(x[1])
+        h[2, 2] = -np.sin(x[2]) * x[0]
+        return h
+
+    np.testing.assert_allclose(fg.hessian(f)(X), hess(X), atol=1e-12)
+    v = np.array([1.0, -1.0, 0.5])
+    hv = fg.hvp(f, X, v)
+    assert hv.shape == X.shape
+    np.testing.assert_allclose(hv, hess(X) @ v, atol=1e-12)
+
+
+def test_grad_of_jvp_and_jvp_of_grad():
+    # d/dx [d/dt (x t)^3 at t=1 along 1] = d/dx 3x^3 = 9x^2
+    assert np.isclose(fg.grad(lambda x: fg.jvp(lambda t: (x * t) ** 3, (1.0,), (1.0,))[1])(2.0), 36.0)
+    # jvp of grad of x^4 along 1 = 12x^2
+    assert np.isclose(fg.jvp(fg.grad(lambda x: x ** 4), (2.0,), (1.0,))[1], 48.0)
+    check_grads(lambda x: fg.grad(lambda y: fnp.sum(fnp.tanh(y) ** 2))(x), (X,), order=2, modes=("fwd", "rev"))
+
+
+def test_custom_vjp_uses_the_rule_and_nests():
+    @fg.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    f.defvjp(lambda x: (fnp.sin(x), x), lambda x, g: (g * 10.0 * fnp.cos(x),))  # deliberately 10x
+    assert np.isclose(fg.grad(f)(0.5), 10.0 * np.cos(0.5))
+    np.testing.assert_allclose(f(X), np.sin(X))  # plain call
+    # second order: grad of the rule's output -> d/dx 10 cos(x) = -10 sin(x)
+    assert np.isclose(fg.grad(fg.grad(f))(0.5), -10.0 * np.sin(0.5))
+    # forward mode has no rule: it differentiates the function itself
+    assert np.isclose(fg.jvp(f, (0.5,), (1.0,))[1], np.cos(0.5))
+
+
+def test_custom_vjp_with_nondiff_argnums_and_pytrees():
+    @fg.custom_vjp
+    def scaled(p, k):
+        return p["a"] * k + p["b"]
+
+    scaled.nondiff_argnums = ()
+    scaled.defvjp(lambda p, k: (scaled.fun(p, k), k), lambda k, g: ({"a": g * k, "b": g}, None))
+    g = fg.grad(lambda p: fnp.sum(scaled(p, 3.0)))({"a": np.ones(2), "b": np.zeros(2)})
+    np.testing.assert_allclose(g["a"], [3.0, 3.0])
+    np.testing.assert_allclose(g["b"], [1.0, 1.0])
+
+    def power_rule(n, res, g):
+        return (g * n * res ** (n - 1),)
+
+    pw = fg.custom_vjp(lambda n, x: x ** n, nondiff_argnums=(0,))
+    pw.defvjp(lambda n, x: (x ** n, x), power_rule)
+    assert np.isclose(fg.grad(lambda x: pw(3, x))(2.0), 12.0)
+    # a traced value passed as a non-differentiated argument is unwrapped, never leaked
+    assert np.isclose(fg.grad(lambda x: pw(x * 0.0 + 2.0, 3.0) * x)(1.0), 9.0)
+
+
+def test_hessian_of_a_function_with_a_custom_vjp_inside():
+    @fg.custom_vjp
+    def softplus(x):
+        return fnp.logaddexp(x, 0.0)
+
+    softplus.defvjp(lambda x: (softplus.fun(x), x), lambda x, g: (g / (1.0 + fnp.exp(-x)),))
+    h = fg.hessian(lambda x: fnp.sum(softplus(x) * x))(X)
+    s = 1 / (1 + np.exp(-X))
+    np.testing.assert_allclose(h, np.diag(2 * s + X * s * (1 - s)), atol=1e-12)
+
+
+def test_custom_jvp_serves_forward_and_reverse():
+    @fg.custom_jvp
+    def f(x):
+        return fnp.exp(x)
+
+    f.defjvp(lambda p, t: (fnp.exp(p[0]), 2.0 * fnp.exp(p[0]) * t[0]))  # deliberately 2x
+    assert np.isclose(fg.jvp(f, (1.0,), (1.0,))[1], 2 * np.e)
+    assert np.isclose(fg.grad(f)(1.0), 2 * np.e)
+    np.testing.assert_allclose(fg.jacrev(f)(np.array([0.0, 1.0])), np.diag(2 * np.exp([0.0, 1.0])))
+
+
+def test_hips_style_primitive_with_staged_rules():
+    @fg.primitive
+    def logsumexp(x):
+        m = np.max(x)
+        return m + np.log(np.sum(np.exp(x - m)))
+
+    fg.defvjp(logsumexp, lambda ans, x: lambda g: g * fnp.exp(x - ans))
+    fg.defjvp(logsumexp, lambda g, ans, x: fnp.sum(g * fnp.exp(x - ans)))
+    p = np.exp(X) / np.exp(X).sum()
+    np.testing.assert_allclose(fg.grad(logsumexp)(X), p)
+    np.testing.assert_allclose(fg.jvp(logsumexp, (X,), (np.ones(3),))[1], 1.0)
+    check_grads(logsumexp, (X,), order=2, modes=("fwd", "rev"))
+
+
+def test_stop_gradient_at_every_order():
+    f = lambda x: x ** 2 * fg.stop_gradient(x)  # noqa: E731
+    assert fg.grad(f)(3.0) == 2 * 3.0 * 3.0
+    assert fg.grad(fg.grad(f))(3.0) == 2 * 3.0
+    assert fg.jvp(f, (3.0,), (1.0,))[1] == 18.0
+    tree_in = {"a": 1.0, "b": (2.0,)}
+    assert fg.stop_gradient(tree_in) == tree_in
+
+
+def _residual_mlp(params, x, layer):
+    for w in params:
+        x = layer(w, x)
+    return fnp.sum(x ** 2)
+
+
+def _layer(w, x):  # a residual block: x + tanh(x W1) W2 / 10
+    return x + (fnp.tanh(x @ w[0]) @ w[1]) * 0.1
+
+
+def _peak(fn):
+    gc.collect()
+    tracemalloc.start()
+    out = fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return out, peak
+
+
+def test_checkpoint_gives_identical_gradients_and_cuts_peak_memory_3x():
+    rng = np.random.default_rng(0)
+    params = [(rng.standard_normal((64, 64)) / 8, rng.standard_normal((64, 64)) / 8) for _ in range(50)]
+    x = rng.standard_normal((640, 64))  # activations, not parameters, dominate memory: what checkpointing saves
+    plain, peak_plain = _peak(lambda: fg.grad(_residual_mlp)(params, x, _layer))
+    ckpt, peak_ckpt = _peak(lambda: fg.grad(_residual_mlp)(params, x, fg.checkpoint(_layer)))
+    for a, b in zip(fg.tree.leaves(plain), fg.tree.leaves(ckpt)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert peak_plain >= 3 * peak_ckpt, (peak_plain, peak_ckpt)
