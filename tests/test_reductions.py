@@ -98,10 +98,25 @@ def test_max_ties_split_the_gradient_evenly():
     np.testing.assert_allclose(g, torch_grad(lambda t: torch.amin(t, dim=0, keepdim=True).sum(), m))
 
 
+def test_forward_mode_max_ties_average_the_tangents():
+    x = np.array([1.0, 3.0, 3.0, 2.0])
+    assert fg.jvp(fnp.max, (x,), (np.array([10.0, 1.0, 2.0, 20.0]),))[1] == 1.5
+    assert fg.jvp(fnp.min, (np.ones(3),), (np.array([3.0, 6.0, 9.0]),))[1] == 6.0
+    m = np.array([[2.0, 2.0, 0.0], [5.0, 1.0, 5.0], [0.0, 0.0, 7.0]])
+    t = np.arange(9.0).reshape(3, 3)
+    np.testing.assert_allclose(fg.jvp(lambda a: fnp.max(a, axis=1), (m,), (t,))[1], [0.5, 4.0, 8.0])
+    np.testing.assert_allclose(fg.jvp(lambda a: fnp.min(a, axis=1, keepdims=True), (m,), (t,))[1],
+                               [[2.0], [4.0], [6.5]])
+    # at ties finite differences cannot referee, but JVP and VJP must still be each other's transposes
+    u = np.array([1.0, -2.0, 0.5])
+    for f in [lambda a: fnp.max(a, axis=1), lambda a: fnp.min(a, axis=0)]:
+        np.testing.assert_allclose(u @ fg.jvp(f, (m,), (t,))[1], np.sum(fg.vjp(f, m)[1](u)[0] * t))
+
+
 def test_max_gradient_is_locally_constant():
     x = RNG.permutation(np.arange(12.0)).reshape(3, 4)
-    check_grads(lambda a: fnp.max(a, axis=0) * fnp.min(a, axis=1, keepdims=True), (x,), order=2)
-    check_grads(lambda a: a.max() ** 2, (x,), order=2)
+    check_grads(lambda a: fnp.max(a, axis=0) * fnp.min(a, axis=1, keepdims=True), (x,), order=2, modes=("fwd", "rev"))
+    check_grads(lambda a: a.max() ** 2, (x,), order=2, modes=("fwd", "rev"))
 
 
 @needs_torch
@@ -109,10 +124,12 @@ def test_max_gradient_is_locally_constant():
 def test_prod_with_zeros(zeros):
     x = np.array([1.5, -2.0, 0.7, 1.2, -0.9])
     x[zeros] = 0.0
-    check_grads(fnp.prod, (x,), order=2 if len(zeros) == 1 else 1)
+    check_grads(fnp.prod, (x,), order=2 if len(zeros) == 1 else 1, modes=("fwd", "rev"))
     want = np.array([np.prod(np.delete(x, i)) for i in range(x.size)])  # product of the others
     np.testing.assert_allclose(fg.grad(fnp.prod)(x), want)
     np.testing.assert_allclose(fg.grad(fnp.prod)(x), torch_grad(torch.prod, x))
+    t = RNG.standard_normal(x.size)
+    np.testing.assert_allclose(fg.jvp(fnp.prod, (x,), (t,))[1], want @ t, atol=1e-15)
 
 
 @needs_torch
@@ -121,35 +138,48 @@ def test_prod_with_zeros_along_an_axis():
     x[0, 1] = 0.0               # one zero in row 0
     x[1, [0, 2]] = 0.0          # two zeros in row 1
     for axis, keepdims in [(1, False), (0, True), (None, False), ((0, 1), True)]:
-        check_grads(lambda a: fnp.prod(a, axis=axis, keepdims=keepdims), (x,), order=1)
+        check_grads(lambda a: fnp.prod(a, axis=axis, keepdims=keepdims), (x,), order=1, modes=("fwd", "rev"))
     g = fg.grad(lambda a: fnp.sum(fnp.prod(a, axis=1)))(x)
     np.testing.assert_allclose(g, torch_grad(lambda t: torch.prod(t, dim=1).sum(), x))
+    t = RNG.standard_normal(x.shape)
+    want = [sum(t[r, i] * np.prod(np.delete(x[r], i)) for i in range(4)) for r in range(3)]
+    np.testing.assert_allclose(fg.jvp(lambda a: fnp.prod(a, axis=1), (x,), (t,))[1], want, atol=1e-15)
     # second order is exact for slices with at most one zero
-    check_grads(lambda a: fnp.prod(a, axis=1), (x[[0, 2]],), order=2)
+    check_grads(lambda a: fnp.prod(a, axis=1), (x[[0, 2]],), order=2, modes=("fwd", "rev"))
 
 
 @needs_torch
 def test_cumprod_gradients():
     x = RNG.uniform(0.5, 1.5, (3, 4)) * np.sign(RNG.standard_normal((3, 4)))
     for axis in [None, 0, 1, -1]:
-        check_grads(lambda a: fnp.cumprod(a, axis=axis), (x,), order=2)
+        check_grads(lambda a: fnp.cumprod(a, axis=axis), (x,), order=2, modes=("fwd", "rev"))
     # with zeros, the first derivative is exact (the first zero of a slice gets the products around it)
     z = x.copy()
     z[0, 1] = 0.0
     z[1, [0, 2]] = 0.0
     z[2, 3] = 0.0
     for axis in [None, 0, 1]:
-        check_grads(lambda a: fnp.cumprod(a, axis=axis), (z,), order=1)
+        check_grads(lambda a: fnp.cumprod(a, axis=axis), (z,), order=1, modes=("fwd", "rev"))
     u = RNG.standard_normal(z.shape)
     g = fg.grad(lambda a: fnp.sum(fnp.cumprod(a, axis=1) * u))(z)
     np.testing.assert_allclose(g, torch_grad(lambda t: (torch.cumprod(t, dim=1) * torch.tensor(u)).sum(), z))
+    # forward mode: tangent_k = sum_{i <= k} t_i prod_{j <= k, j != i} x_j, written out
+    want = [[sum(u[r, i] * np.prod(np.delete(z[r, :k + 1], i)) for i in range(k + 1)) for k in range(4)]
+            for r in range(3)]
+    np.testing.assert_allclose(fg.jvp(lambda a: fnp.cumprod(a, axis=1), (z,), (u,))[1], want, atol=1e-15)
+    flat = fg.jvp(lambda a: fnp.cumprod(a), (z,), (u,))[1]
+    zf, uf = z.ravel(), u.ravel()
+    np.testing.assert_allclose(flat, [sum(uf[i] * np.prod(np.delete(zf[:k + 1], i)) for i in range(k + 1))
+                                      for k in range(zf.size)], atol=1e-15)
+    # forward mode's second derivative is exact with one zero per slice as well
+    check_grads(lambda a: fnp.cumprod(a, axis=1), (z[[0, 2]],), order=2, modes=("fwd",))
 
 
 def test_cumsum_gradient_is_a_reverse_cumsum():
     w = np.arange(1.0, 6.0)
     g = fg.grad(lambda a: fnp.sum(fnp.cumsum(a) * w))(np.zeros(5))
     np.testing.assert_allclose(g, np.cumsum(w[::-1])[::-1])
-    check_grads(lambda a: fnp.cumsum(a, axis=None), (X,), order=2)
+    check_grads(lambda a: fnp.cumsum(a, axis=None), (X,), order=2, modes=("fwd", "rev"))
 
 
 def test_nondifferentiable_reductions_stop_the_gradient():
@@ -171,6 +201,11 @@ def test_empty_reductions():
     with np.errstate(invalid="ignore"):
         assert np.isnan(fnp.mean(e))
         assert fg.grad(lambda a: fnp.mean(a))(e).shape == (3, 0)
+        assert fg.jvp(fnp.mean, (e,), (e,))[1] == 0.0  # nothing to depend on: a zero tangent, not nan
+    for f in [lambda a: fnp.sum(a, axis=1), lambda a: fnp.prod(a, axis=1), lambda a: fnp.max(a, axis=0),
+              lambda a: fnp.cumsum(a), lambda a: fnp.cumprod(a, axis=1)]:
+        out, t = fg.jvp(f, (e,), (e,))
+        assert t.shape == out.shape and not np.any(t)
     assert float(logsumexp(e)) == -np.inf
     with pytest.raises(ValueError, match="funcgrad.max.*float64\\[3, 0\\]"):
         fnp.max(e, axis=1)
@@ -182,6 +217,9 @@ def test_zero_d_inputs():
     assert fg.grad(fnp.max)(2.0) == 1.0
     np.testing.assert_array_equal(fg.grad(lambda a: fnp.sum(fnp.cumsum(a)))(2.0), 1.0)
     assert fg.grad(lambda a: logsumexp(a))(2.0) == 1.0
+    x, t = np.float64(2.0), np.float64(3.0)
+    for f, want in [(fnp.sum, 3.0), (fnp.mean, 3.0), (fnp.prod, 3.0), (fnp.max, 3.0), (fnp.cumprod, [3.0])]:
+        np.testing.assert_array_equal(fg.jvp(f, (x,), (t,))[1], want)
 
 
 # --- methods of traced values ----------------------------------------------------------------------------------
@@ -190,7 +228,7 @@ def test_box_methods():
         return (a.sum(axis=0).mean() + a.max(1).sum() + a.min() + a.prod(axis=(0, 1)).sum() + a.var(ddof=1)
                 + a.std(axis=-1).sum() + a.cumsum(axis=1).sum() + a.cumprod(0).sum())
     x = RNG.uniform(0.5, 1.5, (3, 4))
-    check_grads(f, (x,), order=1)
+    check_grads(f, (x,), order=1, modes=("fwd", "rev"))
     assert np.isclose(fg.value_and_grad(f)(x)[0], f(x))
 
 
@@ -203,7 +241,7 @@ def test_var_std(axis, ddof, keepdims):
         f = getattr(fnp, name)
         np.testing.assert_allclose(f(X, axis=axis, ddof=ddof, keepdims=keepdims),
                                    getattr(np, name)(X, axis=axis, ddof=ddof, keepdims=keepdims))
-        check_grads(lambda a: f(a, axis=axis, ddof=ddof, keepdims=keepdims), (X,), order=2)
+        check_grads(lambda a: f(a, axis=axis, ddof=ddof, keepdims=keepdims), (X,), order=2, modes=("fwd", "rev"))
 
 
 def test_var_gradient_derivation():
@@ -223,8 +261,8 @@ def test_average():
         np.testing.assert_allclose(got, want)
     for got, want in zip(fnp.average(X, axis=0, returned=True), np.average(X, axis=0, returned=True)):
         np.testing.assert_allclose(got, want)
-    check_grads(lambda a, b: fnp.average(a, axis=1, weights=b, keepdims=True), (X, w1), order=2)
-    check_grads(lambda a, b: fnp.average(a, weights=b), (X, w), order=2)
+    check_grads(lambda a, b: fnp.average(a, axis=1, weights=b, keepdims=True), (X, w1), order=2, modes=("fwd", "rev"))
+    check_grads(lambda a, b: fnp.average(a, weights=b), (X, w), order=2, modes=("fwd", "rev"))
     with pytest.raises(ValueError, match="length 3 do not match axis 1 of length 4"):
         fnp.average(X, axis=1, weights=np.ones(3))
 
@@ -238,7 +276,8 @@ def test_vector_norms(ord, axis, keepdims):
     x = RNG.standard_normal(6) if axis is None else X
     got = fnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
     np.testing.assert_allclose(got, np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims))
-    check_grads(lambda a: fnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims), (x,), order=2)
+    check_grads(lambda a: fnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims), (x,), order=2,
+                modes=("fwd", "rev"))
 
 
 @pytest.mark.parametrize("ord", [None, "fro", 1, -1, np.inf, -np.inf])
@@ -247,7 +286,8 @@ def test_matrix_norms(ord, axis, keepdims):
     x = RNG.standard_normal((4, 3)) if axis is None else X
     got = fnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
     np.testing.assert_allclose(got, np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims))
-    check_grads(lambda a: fnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims), (x,), order=2)
+    check_grads(lambda a: fnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims), (x,), order=2,
+                modes=("fwd", "rev"))
 
 
 def test_norm_special_cases():
@@ -289,7 +329,8 @@ def test_logsumexp_gradient_is_softmax():
     # Hessian diag(p) - p p^T, derived by hand, row by row
     for i in range(5):
         np.testing.assert_allclose(fg.grad(lambda a: fg.grad(logsumexp)(a)[i])(x), p[i] * (np.eye(5)[i] - p))
-    check_grads(lambda a, w: logsumexp(a, axis=0, b=w), (X, RNG.uniform(0.5, 2.0, (4, 5))), order=2)
+    check_grads(lambda a, w: logsumexp(a, axis=0, b=w), (X, RNG.uniform(0.5, 2.0, (4, 5))), order=2,
+                modes=("fwd", "rev"))
 
 
 @needs_scipy
@@ -297,8 +338,8 @@ def test_logsumexp_gradient_is_softmax():
 def test_softmax_and_log_softmax(axis):
     np.testing.assert_allclose(softmax(X, axis=axis), ss.softmax(X, axis=axis))
     np.testing.assert_allclose(log_softmax(X, axis=axis), ss.log_softmax(X, axis=axis))
-    check_grads(lambda a: softmax(a, axis=axis), (X,), order=2)
-    check_grads(lambda a: log_softmax(a, axis=axis), (X,), order=2)
+    check_grads(lambda a: softmax(a, axis=axis), (X,), order=2, modes=("fwd", "rev"))
+    check_grads(lambda a: log_softmax(a, axis=axis), (X,), order=2, modes=("fwd", "rev"))
 
 
 @needs_scipy
@@ -321,6 +362,7 @@ def test_huge_inputs_stay_finite():
                   lambda a: fnp.sum(log_softmax(a, axis=1) * np.arange(3.0)), lambda a: logsumexp(a)]:
             g = fg.grad(f)(x)
             assert np.all(np.isfinite(g))
+            assert np.all(np.isfinite(fg.jvp(f, (x,), (np.ones_like(x),))[1]))
     np.testing.assert_allclose(fg.grad(lambda a: logsumexp(a, axis=1)[0])(x)[0], [0.5, 0.5, 0.0])
 
 
@@ -333,6 +375,10 @@ def test_logsumexp_negative_weights_need_return_sign():
     # d log|b0 e^x0 + b1 e^x1| / dx = b e^x / s
     np.testing.assert_allclose(fg.grad(lambda a: logsumexp(a, b=np.array([1.0, -2.0]), return_sign=True)[0])(x),
                                [-1.0, 2.0])
+    # forward mode, along a's and b's tangents together: (b . ta + tb . 1) * e^x / s with e^x = 1, s = -1
+    _, t = fg.jvp(lambda a, w: logsumexp(a, b=w, return_sign=True)[0], (x, np.array([1.0, -2.0])),
+                  (np.array([1.0, 0.5]), np.array([0.25, 0.5])))
+    assert t == pytest.approx(-((1.0 * 1.0 - 2.0 * 0.5) + (0.25 + 0.5)))
 
 
 # --- errors -----------------------------------------------------------------------------------------------------
@@ -365,7 +411,7 @@ def test_compositions_property(data):
     x = data.draw(fst.arrays(shape))
     axis = data.draw(fst.axes(len(shape)).filter(lambda a: a != ()))
     keepdims = data.draw(st.booleans())
-    check_grads(lambda a: fnp.var(a, axis=axis, ddof=1, keepdims=keepdims), (x,), order=2)
+    check_grads(lambda a: fnp.var(a, axis=axis, ddof=1, keepdims=keepdims), (x,), order=2, modes=("fwd", "rev"))
     check_grads(lambda a: softmax(a, axis=axis), (x,), order=2)
     check_grads(lambda a: log_softmax(a, axis=axis), (x,), order=1)
     np.testing.assert_allclose(fnp.var(x, axis=axis, ddof=1, keepdims=keepdims),

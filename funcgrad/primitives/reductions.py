@@ -7,7 +7,9 @@ non-differentiable: they accept traced values and return plain arrays, so the gr
 Conventions at kinks: a tie for the maximum (or minimum) of a slice splits the gradient evenly among the tied
 entries (HIPS autograd's and PyTorch's convention). ``prod``'s gradient is exact with zeros in the reduced slice
 (one zero: only that entry gets a gradient; two or more: none does). ``cumprod``'s first derivative is exact with
-zeros too; its higher derivatives are exact only where the input has no zeros.
+zeros too; its higher derivatives are exact only where the input has no zeros (forward mode's second derivative
+also with one zero per slice). Forward mode follows the same conventions: the JVP rules are the VJP rules'
+transposes (tied extrema average their tangents; ``prod`` and ``cumprod`` use the same products of the others).
 
 Every reduction's VJP re-expands the cotangent along the reduced axes with :func:`expand_reduced`, whose own VJP
 is ``sum`` again: the pair are each other's transposes, so derivatives of any order stay inside this module.
@@ -97,6 +99,7 @@ expand_reduced = Primitive("expand_reduced", _expand_reduced_impl, doc=(
     ">>> import numpy as np\n>>> expand_reduced(np.array([1.0, 2.0]), shape=(2, 3), axis=1, keepdims=False)\n"
     "array([[1., 1., 1.],\n       [2., 2., 2.]])\n"))
 expand_reduced.def_vjp(lambda g, ans, x, shape, axis, keepdims: _sum(g, axis=axis, keepdims=keepdims))
+expand_reduced.def_jvp_linear()
 
 
 def _expand(g, x, axis, keepdims):
@@ -110,6 +113,7 @@ def _sum_impl(x, axis=None, keepdims=False, dtype=None):
 
 _sum = Primitive("sum", _sum_impl, doc="``numpy.sum`` (primitive form; see :func:`sum`).")
 _sum.def_vjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None: _expand(g, x, axis, keepdims))
+_sum.def_jvp_linear()
 
 
 def _mean_impl(x, axis=None, keepdims=False, dtype=None):
@@ -130,8 +134,16 @@ def _mean_vjp(g, ans, x, axis=None, keepdims=False, dtype=None):
     return _expand(divide(g, n), x, axis, keepdims)
 
 
+def _mean_jvp(t, ans, x, axis=None, keepdims=False, dtype=None):
+    # Linear, except that the mean of nothing depends on nothing: zero tangent rather than nan (as the VJP).
+    if _reduced(shape_of(x), axis)[2] == 0:
+        return None
+    return _mean(t, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
 _mean = Primitive("mean", _mean_impl, doc="``numpy.mean`` (primitive form; see :func:`mean`).")
 _mean.def_vjp(_mean_vjp)
+_mean.def_jvp(_mean_jvp)
 
 
 def sum(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):  # noqa: A001
@@ -163,13 +175,10 @@ def _prod_impl(x, axis=None, keepdims=False, dtype=None):
     return _arr(x).prod(axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-def _prod_vjp(g, ans, x, axis=None, keepdims=False, dtype=None):
-    # d prod / d x_i is the product of the other entries. Without zeros that is ans / x_i (exact to any order).
-    # With zeros: p = the product of the nonzero entries; one zero at m gives p to x_m and p / x_i * x_m (zero,
-    # but with the right derivative in x_m) to the others; two or more zeros give nothing to anyone.
-    z = equal(x, 0.0)
-    if not _any(z):
-        return divide(_expand(multiply(g, ans), x, axis, keepdims), x)
+def _prod_of_others(z, x, axis, keepdims):
+    # d prod / d x_i, the product of the other entries, for x with zeros (z marks them), shaped like x.
+    # p = the product of the nonzero entries; one zero at m gives p to x_m and p / x_i * x_m (zero, but with the
+    # right derivative in x_m) to the others; two or more zeros give nothing to anyone.
     nz = _expand(_sum(z, axis=axis, keepdims=keepdims), x, axis, keepdims)
     x_safe = where(z, 1.0, x)
     p = _expand(_prod(x_safe, axis=axis, keepdims=keepdims), x, axis, keepdims)
@@ -177,11 +186,28 @@ def _prod_vjp(g, ans, x, axis=None, keepdims=False, dtype=None):
     one_zero = where(z, p, multiply(divide(p, x_safe), zsum))
     no_zero = divide(p, x_safe)
     others = where(equal(nz, 1), one_zero, 0.0)
-    return multiply(_expand(g, x, axis, keepdims), where(equal(nz, 0), no_zero, others))
+    return where(equal(nz, 0), no_zero, others)
+
+
+def _prod_vjp(g, ans, x, axis=None, keepdims=False, dtype=None):
+    # Without zeros the product of the others is ans / x_i (exact to any order).
+    z = equal(x, 0.0)
+    if not _any(z):
+        return divide(_expand(multiply(g, ans), x, axis, keepdims), x)
+    return multiply(_expand(g, x, axis, keepdims), _prod_of_others(z, x, axis, keepdims))
+
+
+def _prod_jvp(t, ans, x, axis=None, keepdims=False, dtype=None):
+    # sum_i t_i * (product of the others); without zeros that is ans * sum_i t_i / x_i.
+    z = equal(x, 0.0)
+    if not _any(z):
+        return multiply(ans, _sum(divide(t, x), axis=axis, keepdims=keepdims))
+    return _sum(multiply(t, _prod_of_others(z, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
 
 _prod = Primitive("prod", _prod_impl, doc="``numpy.prod`` (primitive form; see :func:`prod`).")
 _prod.def_vjp(_prod_vjp)
+_prod.def_jvp(_prod_jvp)
 
 
 def prod(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):
@@ -205,12 +231,21 @@ def _extremum_vjp(g, ans, x, axis=None, keepdims=False):
     return multiply(_expand(divide(g, count), x, axis, keepdims), winners)
 
 
+def _extremum_jvp(t, ans, x, axis=None, keepdims=False):
+    # The transpose of the VJP: the tied winners' tangents, averaged.
+    winners = equal(x, _expand(ans, x, axis, keepdims))
+    count = _sum(winners, axis=axis, keepdims=keepdims)
+    return divide(_sum(multiply(t, winners), axis=axis, keepdims=keepdims), count)
+
+
 _max = Primitive("max", lambda x, axis=None, keepdims=False: _arr(x).max(axis=axis, keepdims=keepdims),
                  doc="``numpy.max`` (primitive form; see :func:`max`).")
 _min = Primitive("min", lambda x, axis=None, keepdims=False: _arr(x).min(axis=axis, keepdims=keepdims),
                  doc="``numpy.min`` (primitive form; see :func:`min`).")
 _max.def_vjp(_extremum_vjp)
 _min.def_vjp(_extremum_vjp)
+_max.def_jvp(_extremum_jvp)
+_min.def_jvp(_extremum_jvp)
 
 
 def max(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A001
@@ -263,6 +298,7 @@ _cumsum = Primitive("cumsum", _cumsum_impl, doc=(
     "``numpy.cumsum``; ``reverse=True`` accumulates from the end (its transpose). Primitive form of "
     ":func:`cumsum`."))
 _cumsum.def_vjp(_cumsum_vjp)
+_cumsum.def_jvp_linear()
 
 
 def _cumprod_impl(x, axis=None, dtype=None):
@@ -289,8 +325,27 @@ def _cumprod_vjp(g, ans, x, axis=None, dtype=None):
     return _reshape(grad, shape=shape) if shape_of(grad) != shape else grad
 
 
+def _cumprod_jvp(t, ans, x, axis=None, dtype=None):
+    # tangent_k = sum_{i <= k} t_i prod_{j <= k, j != i} x_j, which is ans_k * cumsum(t / x)_k for nonzero x.
+    if axis is None:
+        flat = (math.prod(shape_of(x)),)  # ans is already flat
+        x, t = _reshape(x, shape=flat), _reshape(t, shape=flat)
+        axis = 0
+    z = equal(x, 0.0)
+    if not _any(z):
+        return multiply(ans, _cumsum(divide(t, x), axis=axis))
+    # From the first zero m of a slice on, ans_k is 0 and only t_m counts, times the products with x_m read as 1
+    # (themselves 0 past a second zero); before it, the formula above holds. Masking t at the zeros keeps the
+    # first term's derivative in x_m right too.
+    first = logical_and(z, equal(_cumsum(z, axis=axis), 1))
+    around_first = _cumprod(where(first, 1.0, x), axis=axis)
+    before = multiply(ans, _cumsum(divide(where(z, 0.0, t), where(z, 1.0, x)), axis=axis))
+    return before + multiply(around_first, _cumsum(multiply(t, first), axis=axis))
+
+
 _cumprod = Primitive("cumprod", _cumprod_impl, doc="``numpy.cumprod`` (primitive form; see :func:`cumprod`).")
 _cumprod.def_vjp(_cumprod_vjp)
+_cumprod.def_jvp(_cumprod_jvp)
 
 
 def cumsum(a, axis: int | None = None, dtype=None, out=None):
