@@ -40,3 +40,36 @@ def test_max_and_min_reductions_split_ties_evenly():
 def test_prod_gradient_with_zeros_is_the_product_of_the_others():
     np.testing.assert_array_equal(fg.grad(fnp.prod)(np.array([0.0, 2.0, 3.0])), [6.0, 0.0, 0.0])
     np.testing.assert_array_equal(fg.grad(fnp.prod)(np.array([0.0, 0.0, 3.0])), [0.0, 0.0, 0.0])
+
+
+# --- forward mode follows the same conventions ------------------------------------------------------------------
+def test_forward_mode_abs_has_zero_derivative_at_zero():
+    _, t = fg.jvp(fnp.abs, (np.array([0.0, -2.0, 3.0]),), (np.array([5.0, 1.0, 1.0]),))
+    np.testing.assert_array_equal(t, [0.0, -1.0, 1.0])
+
+
+def test_forward_mode_maximum_and_minimum_average_the_tangents_at_ties():
+    x, y = np.array([1.0, 3.0, 0.0]), np.array([1.0, 1.0, 2.0])
+    tx, ty = np.array([2.0, 2.0, 2.0]), np.array([6.0, 6.0, 6.0])
+    np.testing.assert_array_equal(fg.jvp(fnp.maximum, (x, y), (tx, ty))[1], [4.0, 2.0, 6.0])
+    np.testing.assert_array_equal(fg.jvp(fnp.minimum, (x, y), (tx, ty))[1], [4.0, 6.0, 2.0])
+
+
+def test_forward_mode_clip_passes_x_tangent_at_the_boundary_and_bound_tangents_where_clipped():
+    x = np.array([-2.0, 0.0, 1.0, 3.0])
+    _, t = fg.jvp(lambda a, lo, hi: fnp.clip(a, lo, hi), (x, 0.0, 1.0), (np.ones(4), 10.0, 100.0))
+    np.testing.assert_array_equal(t, [10.0, 1.0, 1.0, 100.0])  # x == lo and x == hi: x's tangent
+
+
+def test_forward_mode_where_selects_tangents_like_values():
+    c = np.array([True, False, True])
+    _, t = fg.jvp(lambda a, b: fnp.where(c, a, b), (np.zeros(3), np.ones(3)), (np.full(3, 2.0), np.full(3, 7.0)))
+    np.testing.assert_array_equal(t, [2.0, 7.0, 2.0])
+
+
+def test_forward_mode_power_at_zero_base():
+    # d(x**y) = y x**(y-1) tx + x**y log(x) ty; at x == 0 (y > 0) the log term is taken as 0, as in reverse mode
+    _, t = fg.jvp(fnp.power, (np.array([0.0, 2.0]), np.array([2.0, 3.0])), (np.ones(2), np.ones(2)))
+    np.testing.assert_allclose(t, [0.0, 3.0 * 4.0 + 8.0 * np.log(2.0)])
+    assert fg.jvp(lambda a: a ** 2, (0.0,), (1.0,))[1] == 0.0
+    assert fg.jvp(lambda a: a ** 0, (0.0,), (1.0,))[1] == 0.0

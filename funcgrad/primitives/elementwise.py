@@ -1,9 +1,9 @@
-"""Elementwise primitives: ufuncs, comparisons, ``where`` and ``clip``, each beside its VJP rules.
+"""Elementwise primitives: ufuncs, comparisons, ``where`` and ``clip``, each beside its VJP and JVP rules.
 
-Kinks and ties follow one convention (HIPS autograd's and PyTorch's where they agree): ``abs'(0) = 0``,
-``sign'`` is zero, and a tie in ``maximum``/``minimum`` sends half of the gradient to each side. ``floor``,
-``ceil``, ``round``, ``rint``, ``trunc``, ``sign``, comparisons and logical ops are non-differentiable: they
-accept traced values and return plain arrays, so the gradient stops there.
+Kinks and ties follow one convention (HIPS autograd's and PyTorch's where they agree), in both modes:
+``abs'(0) = 0``, ``sign'`` is zero, and a tie in ``maximum``/``minimum`` sends half of the gradient (half of each
+tangent) to each side. ``floor``, ``ceil``, ``round``, ``rint``, ``trunc``, ``sign``, comparisons and logical ops
+are non-differentiable: they accept traced values and return plain arrays, so the gradient stops there.
 """
 from __future__ import annotations
 
@@ -98,32 +98,47 @@ isnan = _unary("isnan", "Elementwise test for NaN (boolean)")
 isinf = _unary("isinf", "Elementwise test for infinities (boolean)")
 logical_not = _unary("logical_not", "Elementwise logical not (boolean)")
 
-# Rules use operators where they can: on plain arrays (first-order backward) they are NumPy's own operators, the
-# cheapest route; on traced values (higher orders) they are funcgrad primitives, so the rules differentiate again.
-negative.def_vjp(lambda g, ans, x: -g)
-absolute.def_vjp(lambda g, ans, x: g * sign(x))
-exp.def_vjp(lambda g, ans, x: g * ans)
-expm1.def_vjp(lambda g, ans, x: g * (ans + 1.0))
-log.def_vjp(lambda g, ans, x: g / x)
-log1p.def_vjp(lambda g, ans, x: g / (x + 1.0))
-log2.def_vjp(lambda g, ans, x: g / (x * math.log(2.0)))
-log10.def_vjp(lambda g, ans, x: g / (x * math.log(10.0)))
-sqrt.def_vjp(lambda g, ans, x: g / (ans * 2.0))
-cbrt.def_vjp(lambda g, ans, x: g / (ans * ans * 3.0))
-square.def_vjp(lambda g, ans, x: g * (x * 2.0))
-reciprocal.def_vjp(lambda g, ans, x: -(g * (ans * ans)))
-sin.def_vjp(lambda g, ans, x: g * cos(x))
-cos.def_vjp(lambda g, ans, x: -(g * sin(x)))
-tan.def_vjp(lambda g, ans, x: g * (ans * ans + 1.0))
-arcsin.def_vjp(lambda g, ans, x: g / sqrt(1.0 - x * x))
-arccos.def_vjp(lambda g, ans, x: -(g / sqrt(1.0 - x * x)))
-arctan.def_vjp(lambda g, ans, x: g / (x * x + 1.0))
-sinh.def_vjp(lambda g, ans, x: g * cosh(x))
-cosh.def_vjp(lambda g, ans, x: g * sinh(x))
-tanh.def_vjp(lambda g, ans, x: g * (1.0 - ans * ans))
-arcsinh.def_vjp(lambda g, ans, x: g / sqrt(x * x + 1.0))
-arccosh.def_vjp(lambda g, ans, x: g / sqrt(x * x - 1.0))
-arctanh.def_vjp(lambda g, ans, x: g / (1.0 - x * x))
+
+
+def _rules(prim: Primitive, *rules) -> None:
+    """Set ``rules`` as both the VJP and the JVP rules of ``prim``.
+
+    An elementwise op's Jacobian with respect to each argument is diagonal (after broadcasting), so the rule
+    ``s * df/darg`` maps a cotangent (reverse mode) and a tangent (forward mode) alike: the engine sums the
+    cotangent back to the argument's shape, and broadcasts the tangent's contribution to the output's shape. The
+    conventions at kinks and ties therefore hold in both modes by construction.
+    """
+    prim.def_vjp(*rules)
+    prim.def_jvp(*rules)
+
+
+# Rules use operators where they can: on plain arrays (first order) they are NumPy's own operators, the cheapest
+# route; on traced values (higher orders) they are funcgrad primitives, so the rules differentiate again. The first
+# argument of each rule is the cotangent in reverse mode and the argument's tangent in forward mode.
+_rules(negative, lambda g, ans, x: -g)
+_rules(absolute, lambda g, ans, x: g * sign(x))
+_rules(exp, lambda g, ans, x: g * ans)
+_rules(expm1, lambda g, ans, x: g * (ans + 1.0))
+_rules(log, lambda g, ans, x: g / x)
+_rules(log1p, lambda g, ans, x: g / (x + 1.0))
+_rules(log2, lambda g, ans, x: g / (x * math.log(2.0)))
+_rules(log10, lambda g, ans, x: g / (x * math.log(10.0)))
+_rules(sqrt, lambda g, ans, x: g / (ans * 2.0))
+_rules(cbrt, lambda g, ans, x: g / (ans * ans * 3.0))
+_rules(square, lambda g, ans, x: g * (x * 2.0))
+_rules(reciprocal, lambda g, ans, x: -(g * (ans * ans)))
+_rules(sin, lambda g, ans, x: g * cos(x))
+_rules(cos, lambda g, ans, x: -(g * sin(x)))
+_rules(tan, lambda g, ans, x: g * (ans * ans + 1.0))
+_rules(arcsin, lambda g, ans, x: g / sqrt(1.0 - x * x))
+_rules(arccos, lambda g, ans, x: -(g / sqrt(1.0 - x * x)))
+_rules(arctan, lambda g, ans, x: g / (x * x + 1.0))
+_rules(sinh, lambda g, ans, x: g * cosh(x))
+_rules(cosh, lambda g, ans, x: g * sinh(x))
+_rules(tanh, lambda g, ans, x: g * (1.0 - ans * ans))
+_rules(arcsinh, lambda g, ans, x: g / sqrt(x * x + 1.0))
+_rules(arccosh, lambda g, ans, x: g / sqrt(x * x - 1.0))
+_rules(arctanh, lambda g, ans, x: g / (1.0 - x * x))
 
 # --- binary -----------------------------------------------------------------------------------------------------
 add = _binary("add", "Elementwise sum")
@@ -148,10 +163,10 @@ logical_and = _binary("logical_and", "Elementwise logical and (boolean)")
 logical_or = _binary("logical_or", "Elementwise logical or (boolean)")
 logical_xor = _binary("logical_xor", "Elementwise logical xor (boolean)")
 
-add.def_vjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
-subtract.def_vjp(lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
-multiply.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
-divide.def_vjp(lambda g, ans, x, y: divide(g, y), lambda g, ans, x, y: -(g * ans / y))
+_rules(add, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
+_rules(subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
+_rules(multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+_rules(divide, lambda g, ans, x, y: divide(g, y), lambda g, ans, x, y: -(g * ans / y))
 
 
 def _power_dx(g, ans, x, y):
@@ -171,7 +186,7 @@ def _power_dy(g, ans, x, y):
     return multiply(g, multiply(ans, log(safe_x)))
 
 
-power.def_vjp(_power_dx, _power_dy)
+_rules(power, _power_dx, _power_dy)
 
 
 def _tie_share(first, second):
@@ -179,11 +194,11 @@ def _tie_share(first, second):
     return add(greater(first, second), multiply(equal(first, second), 0.5))
 
 
-maximum.def_vjp(lambda g, ans, x, y: multiply(g, _tie_share(x, y)),
+_rules(maximum, lambda g, ans, x, y: multiply(g, _tie_share(x, y)),
                 lambda g, ans, x, y: multiply(g, _tie_share(y, x)))
-minimum.def_vjp(lambda g, ans, x, y: multiply(g, _tie_share(y, x)),
+_rules(minimum, lambda g, ans, x, y: multiply(g, _tie_share(y, x)),
                 lambda g, ans, x, y: multiply(g, _tie_share(x, y)))
-logaddexp.def_vjp(lambda g, ans, x, y: multiply(g, exp(subtract(x, ans))),
+_rules(logaddexp, lambda g, ans, x, y: multiply(g, exp(subtract(x, ans))),
                   lambda g, ans, x, y: multiply(g, exp(subtract(y, ans))))
 
 
@@ -191,10 +206,10 @@ def _atan2_den(y, x):
     return add(square(x), square(y))
 
 
-arctan2.def_vjp(lambda g, ans, y, x: divide(multiply(g, x), _atan2_den(y, x)),
+_rules(arctan2, lambda g, ans, y, x: divide(multiply(g, x), _atan2_den(y, x)),
                 lambda g, ans, y, x: negative(divide(multiply(g, y), _atan2_den(y, x))))
-hypot.def_vjp(lambda g, ans, x, y: multiply(g, divide(x, ans)), lambda g, ans, x, y: multiply(g, divide(y, ans)))
-mod.def_vjp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(multiply(g, floor_divide(x, y))))
+_rules(hypot, lambda g, ans, x, y: multiply(g, divide(x, ans)), lambda g, ans, x, y: multiply(g, divide(y, ans)))
+_rules(mod, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(multiply(g, floor_divide(x, y))))
 
 
 # --- selection --------------------------------------------------------------------------------------------------
@@ -206,7 +221,7 @@ where = Primitive("where", _where_impl, doc=(
     "Elements of ``x`` where ``condition`` holds, else of ``y``, as ``numpy.where`` (three-argument form). "
     "The gradient flows to the chosen side only.\n\n"
     ">>> import funcgrad.numpy as fnp\n>>> fnp.where(fnp.array([True, False]), 1.0, 2.0)\narray([1., 2.])\n"))
-where.def_vjp(None, lambda g, ans, c, x, y: where(c, g, 0.0), lambda g, ans, c, x, y: where(c, 0.0, g))
+_rules(where, None, lambda g, ans, c, x, y: where(c, g, 0.0), lambda g, ans, c, x, y: where(c, 0.0, g))
 
 
 def _clip_impl(x, a_min, a_max):
@@ -229,7 +244,7 @@ def _clip_dx(g, ans, x, lo, hi):
     return multiply(g, inside)
 
 
-clip.def_vjp(_clip_dx, lambda g, ans, x, lo, hi: multiply(g, less(x, lo)),
+_rules(clip, _clip_dx, lambda g, ans, x, lo, hi: multiply(g, less(x, lo)),
              lambda g, ans, x, lo, hi: multiply(g, greater(x, hi)))
 
 

@@ -2,7 +2,8 @@
 
 All three subtract the maximum before exponentiating, so large inputs (1000.0) give finite values. The shift is
 not differentiated through: ``logsumexp`` is a primitive whose VJP is ``g * exp(a - ans)`` re-expanded along the
-reduced axes, which does not depend on the shift; ``softmax`` and ``log_softmax`` are built on it.
+reduced axes, which does not depend on the shift (its JVP is the same weights summed against the tangents);
+``softmax`` and ``log_softmax`` are built on it.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as _onp
 
 from ..backend import namespace, namespace_of, shape_of
 from ..core import Primitive
-from .elementwise import exp, multiply, sign, subtract
+from .elementwise import add, exp, multiply, sign, subtract
 from .reductions import _reduced, _sum, expand_reduced
 
 __all__ = ["logsumexp", "softmax", "log_softmax"]
@@ -86,8 +87,24 @@ def _lse_db(g, ans, a, b=None, axis=None, keepdims=False, return_sign=False):
     return multiply(_lse_scaled_g(g, w, a, b, axis, keepdims, return_sign), w)
 
 
+def _lse_jvp(tangents, ans, a, b=None, axis=None, keepdims=False, return_sign=False):
+    # d log|s| = sign(s) * sum((b * ta + tb) * exp(a)) / |s|, and exp(a) / |s| is the weight w: one joint rule
+    # computes w and the sum once, however many of a and b carry tangents.
+    ta = tangents[0]
+    tb = tangents[1] if len(tangents) > 1 else None
+    w = _lse_weights(ans, a, b, axis, keepdims)
+    if b is not None and ta is not None:
+        ta = multiply(b, ta)
+    dt = ta if tb is None else tb if ta is None else add(ta, tb)
+    out = _sum(multiply(dt, w), axis=axis, keepdims=keepdims)
+    if return_sign and b is not None:
+        out = multiply(out, sign(_sum(multiply(b, w), axis=axis, keepdims=keepdims)))
+    return out
+
+
 _logsumexp = Primitive("logsumexp", _lse_impl, doc="``scipy.special.logsumexp`` (primitive form).")
 _logsumexp.def_vjp(_lse_da, _lse_db)
+_logsumexp.def_jvp_joint(_lse_jvp)
 
 
 def _lse_sign_impl(a, b=None, axis=None, keepdims=False):

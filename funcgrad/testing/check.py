@@ -54,7 +54,7 @@ def _mismatch(f, what: str, a: float, b: float, atol: float, rtol: float) -> Non
                              f"(difference {abs(a - b):.3g})")
 
 
-def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, modes: Sequence[str] = ("rev",),
+def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, modes: Sequence[str] = ("fwd", "rev"),
                 eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0) -> None:
     """Check the derivatives of ``f`` at ``args`` against central finite differences, up to ``order``.
 
@@ -66,7 +66,7 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, modes: Sequ
     AssertionError on a mismatch.
 
     >>> import numpy as np, funcgrad.numpy as fnp
-    >>> check_grads(lambda x: fnp.sin(x) * x, (np.linspace(-1.0, 1.0, 5),), order=2, modes=("rev",))
+    >>> check_grads(lambda x: fnp.sin(x) * x, (np.linspace(-1.0, 1.0, 5),), order=2)
     """
     args = tuple(args)
     modes = tuple(modes)

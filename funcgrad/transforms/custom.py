@@ -130,7 +130,7 @@ class custom_jvp:  # noqa: N801 - JAX's name
     >>> @fg.custom_jvp
     ... def softplus(x):
     ...     return fnp.logaddexp(x, 0.0)
-    >>> softplus.defjvp(lambda p, t: (softplus(p[0]), t[0] / (1.0 + fnp.exp(-p[0]))))
+    >>> _ = softplus.defjvp(lambda p, t: (softplus(p[0]), t[0] / (1.0 + fnp.exp(-p[0]))))
     >>> float(fg.grad(softplus)(0.0)), float(fg.jvp(softplus, (0.0,), (2.0,))[1])
     (0.5, 1.0)
     """
