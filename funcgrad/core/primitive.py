@@ -332,8 +332,13 @@ broadcast_to.def_vjp(lambda g, ans, x, shape: g)  # the engine sums g back to x'
 
 @primitive("cast")
 def cast(x, dtype):
-    """``x.astype(dtype)``; the engine casts cotangents back to each input's dtype with it."""
-    return namespace(x).asarray(x).astype(dtype)
+    """``x.astype(dtype)``; the engine casts cotangents back to each input's dtype with it. A complex value cast
+    to a real dtype keeps its real part (the transpose of embedding the reals in the complex plane)."""
+    xp = namespace(x)
+    x = xp.asarray(x)
+    if x.dtype.kind == "c" and xp.dtype(dtype).kind != "c":
+        x = x.real
+    return x.astype(dtype)
 
 
 cast.def_vjp(lambda g, ans, x, dtype: g)  # the engine casts g back to x's dtype

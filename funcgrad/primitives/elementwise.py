@@ -11,7 +11,7 @@ import math
 
 import numpy as _onp
 
-from ..backend import NUMPY_TYPES, namespace, namespace_of
+from ..backend import NUMPY_TYPES, dtype_of, namespace, namespace_of
 from ..core import Primitive, getval
 from ..core.primitive import cast
 
@@ -21,7 +21,8 @@ __all__ = [
     "arctanh", "sign", "floor", "ceil", "rint", "trunc", "round", "around", "isfinite", "isnan", "isinf",
     "logical_not", "add", "subtract", "multiply", "divide", "true_divide", "power", "pow", "maximum", "minimum",
     "logaddexp", "arctan2", "hypot", "mod", "remainder", "floor_divide", "equal", "not_equal", "less", "less_equal",
-    "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "where", "clip", "astype",
+    "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "where", "clip", "astype", "real",
+    "imag", "conj", "conjugate", "angle",
 ]
 LINALG: list = []
 
@@ -116,7 +117,23 @@ def _rules(prim: Primitive, *rules) -> None:
 # route; on traced values (higher orders) they are funcgrad primitives, so the rules differentiate again. The first
 # argument of each rule is the cotangent in reverse mode and the argument's tangent in forward mode.
 _rules(negative, lambda g, ans, x: -g)
-_rules(absolute, lambda g, ans, x: g * sign(x))
+def _abs_vjp(g, ans, x):
+    if dtype_of(x).kind == "c":
+        # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|, whose transpose is g * conj(z) / |z| (0 at 0)
+        safe = where(equal(ans, 0.0), 1.0, ans)
+        return g * where(equal(ans, 0.0), 0.0, conj(x) / safe)
+    return g * sign(x)
+
+
+def _abs_jvp(t, ans, x):
+    if dtype_of(x).kind == "c":
+        safe = where(equal(ans, 0.0), 1.0, ans)
+        return where(equal(ans, 0.0), 0.0, real(conj(x) * t) / safe)
+    return t * sign(x)
+
+
+absolute.def_vjp(_abs_vjp)
+absolute.def_jvp(_abs_jvp)
 _rules(exp, lambda g, ans, x: g * ans)
 _rules(expm1, lambda g, ans, x: g * (ans + 1.0))
 _rules(log, lambda g, ans, x: g / x)
@@ -269,3 +286,40 @@ def astype(x, dtype, copy: bool = True):
     if _onp.dtype(dtype).kind not in "fc":
         x = getval(x)
     return cast(x, dtype=dtype)
+
+
+# --- complex numbers ---------------------------------------------------------------------------------------------
+# funcgrad follows JAX's and HIPS autograd's convention: VJPs are transposes under the bilinear pairing
+# Re(sum(a * b)), so holomorphic rules carry no conjugation, conj's VJP is conj, and grad of a real-valued function
+# of complex inputs is the conjugate of the Wirtinger derivative d/dz-bar times 2 (grad(abs(z)**2) == 2 conj(z)).
+real = _unary("real", "Real part", example="[0.5, 1.5]")
+imag = _unary("imag", "Imaginary part", example="[0.5, 1.5]")
+conj = _unary("conj", "Complex conjugate", example="[0.5, 1.5]")
+conjugate = conj
+
+
+def _angle(z, deg: bool = False):
+    out = namespace(z).angle(z)
+    return out * (180.0 / math.pi) if deg else out
+
+
+angle = Primitive("angle", _angle, doc=(
+    "Argument (phase) of complex values, as ``numpy.angle``.\n\n"
+    ">>> import funcgrad.numpy as fnp\n>>> float(fnp.angle(1j))\n1.5707963267948966\n"))
+
+# real(z) = (z + conj z) / 2 and imag(z) = (z - conj z) / 2i: their transposes map a real g to g and to -i g
+real.def_vjp(lambda g, ans, x: g)  # the engine casts to x's dtype (complex g, or its real part for real x)
+real.def_jvp(lambda t, ans, x: real(t))
+imag.def_vjp(lambda g, ans, x: g * -1j if dtype_of(x).kind == "c" else None)
+imag.def_jvp(lambda t, ans, x: imag(t))
+conj.def_vjp(lambda g, ans, x: conj(g))
+conj.def_jvp(lambda t, ans, x: conj(t))
+
+
+def _angle_scale(deg):
+    return (180.0 / math.pi) if deg else 1.0
+
+
+# angle(z) = imag(log z): d angle = Im(dz / z), transpose g -> -i g / z (for real x: 0 a.e.)
+angle.def_vjp(lambda g, ans, x, deg=False: (g * _angle_scale(deg)) * (-1j) / x if dtype_of(x).kind == "c" else None)
+angle.def_jvp(lambda t, ans, x, deg=False: imag(t / x) * _angle_scale(deg) if dtype_of(x).kind == "c" else None)

@@ -20,13 +20,18 @@ def _to_host(x: Any) -> np.ndarray:
 
 
 def _vdot(a: list, b: list) -> float:
-    return float(sum(np.vdot(_to_host(x).ravel(), _to_host(y).ravel()).real for x, y in zip(a, b)))
+    """The real bilinear pairing Re(sum(a * b)) under which VJPs are transposes of JVPs (no conjugation, the
+    convention of JAX and HIPS autograd for complex values; for real values the ordinary dot product)."""
+    return float(sum(np.sum(_to_host(x) * _to_host(y)).real for x, y in zip(a, b)))
 
 
 def _randn_like(rng: np.random.Generator, leaves: list) -> list:
     out = []
     for x in leaves:
-        host = rng.standard_normal(np.shape(_to_host(x)))
+        shape = np.shape(_to_host(x))
+        host = rng.standard_normal(shape)
+        if np.iscomplexobj(_to_host(x)):
+            host = host + 1j * rng.standard_normal(shape)
         xp = namespace(x)
         out.append(xp.asarray(host, dtype=getattr(x, "dtype", np.float64)) if xp is not np else
                    np.asarray(host, dtype=getattr(x, "dtype", np.float64)))

@@ -66,7 +66,18 @@ def _assemble(blocks: list, out_def, in_def, nargs: int, single: bool):
     return per_arg[0] if single else tuple(per_arg)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def _check_holomorphic(name: str, leaves: list, what: str, holomorphic: bool) -> None:
+    for x in leaves:
+        kind = getval(x).dtype.kind if hasattr(getval(x), "dtype") else "f"
+        if holomorphic and kind != "c":
+            raise TypeError(f"{name} with holomorphic=True needs complex {what}, got {getval(x).dtype}")
+        if not holomorphic and kind == "c" and what == "outputs":
+            raise TypeError(f"{name}: complex outputs need holomorphic=True (a holomorphic function); for a "
+                            f"non-holomorphic one, differentiate its real and imaginary parts separately")
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
     """Jacobian of ``f`` by reverse mode: one forward pass, then one VJP per output element (efficient for
     few outputs). The block for output leaf ``o`` and input leaf ``x`` has shape ``o.shape + x.shape``.
 
@@ -81,6 +92,9 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         res = vjp(g, *diff, has_aux=has_aux)
         out_leaves, out_def = tree.flatten(res[0])
         in_leaves, in_def = tree.flatten(diff)
+        _check_holomorphic("jacrev", out_leaves, "outputs", holomorphic)
+        if holomorphic:
+            _check_holomorphic("jacrev", in_leaves, "inputs", holomorphic)
         total = sum(_size(o) for o in out_leaves)
         rows = [tree.leaves(res[1](tree.unflatten(out_def, _basis(out_leaves, k)))) for k in range(total)]
         blocks, start = [], 0
@@ -96,7 +110,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     return jac_f
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
     """Jacobian of ``f`` by forward mode: one JVP per input element (efficient for few inputs, many outputs).
 
     >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
@@ -107,6 +122,8 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         nums, single = _norm_argnums(argnums, len(args), "jacfwd")
         g, diff = _wrap_args(f, args, nums)
         in_leaves, in_def = tree.flatten(diff)
+        if holomorphic:
+            _check_holomorphic("jacfwd", in_leaves, "inputs", holomorphic)
         total = sum(_size(x) for x in in_leaves)
         cols, res = [], None
         for k in range(max(total, 1)):  # with no input elements, one pass still gives the output structure
@@ -114,6 +131,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
             if k < total:
                 cols.append(tree.leaves(res[1]))
         out_leaves, out_def = tree.flatten(res[0])
+        _check_holomorphic("jacfwd", out_leaves, "outputs", holomorphic)
         blocks = []
         for oi, o in enumerate(out_leaves):
             row, start = [], 0

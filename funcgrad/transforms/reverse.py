@@ -163,7 +163,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     return (out_tree, vjp_fn, aux) if has_aux else (out_tree, vjp_fn)
 
 
-def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_aux: bool, transform: str):
+def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_aux: bool, transform: str,
+                         holomorphic: bool = False):
     nums, single = _norm_argnums(argnums, len(args), transform)
     trace = Trace(f"{transform}({_fname(f)})", _where(f))
     try:
@@ -185,9 +186,20 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
         raise TypeError(f"{trace.transform}: the function must return a scalar (an array of shape ()), got "
                         f"{what}. For a vector output use vjp(f, x) and pull back a cotangent, or compute a "
                         f"Jacobian; to differentiate a sum, return fnp.sum(...).")
-    if dtype_of(out).kind not in "fc":
+    kind = dtype_of(out).kind
+    if kind not in "fc":
         raise TypeError(f"{trace.transform}: the function returned dtype {dtype_of(out)}; only floating-point "
                         f"outputs can be differentiated")
+    if kind == "c" and not holomorphic:
+        raise TypeError(f"{trace.transform}: the function returned a complex value ({dtype_of(out)}); grad needs a "
+                        f"real output (e.g. fnp.abs(z) ** 2 or fnp.real(...)), or holomorphic=True for a "
+                        f"holomorphic function of complex inputs")
+    if holomorphic:
+        for i in nums:
+            for leaf in tree.leaves(args[i]):
+                if dtype_of(leaf).kind != "c":
+                    raise TypeError(f"{trace.transform} with holomorphic=True: argument {i} has dtype "
+                                    f"{dtype_of(leaf)}; holomorphic differentiation needs complex inputs")
     if type(out) is Box and out._trace is trace:
         value = out.value
         roots = [out.node]
@@ -203,7 +215,8 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
     return value, g, aux
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable:
     """A function returning ``(f(*args), grad(f)(*args))``; with ``has_aux``, ``((value, aux), grad)``.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
@@ -213,18 +226,21 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     """
     def value_and_grad_f(*args, **kwargs):
         call = (lambda *a: f(*a, **kwargs)) if kwargs else f
-        value, g, aux = _value_and_grad_call(f, call, args, argnums, has_aux, "value_and_grad")
+        value, g, aux = _value_and_grad_call(f, call, args, argnums, has_aux, "value_and_grad", holomorphic)
         return ((value, aux), g) if has_aux else (value, g)
 
     _wraps(value_and_grad_f, f, "value_and_grad")
     return value_and_grad_f
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable:
     """The gradient of a scalar function, in the structure and dtype of the arguments in ``argnums``.
 
     ``grad(f, argnums=(0, 1))`` returns a tuple; with ``has_aux`` the result is ``(grad, aux)``. Transforms nest:
-    ``grad(grad(f))`` is the second derivative.
+    ``grad(grad(f))`` is the second derivative. For a real-valued function of complex inputs the gradient follows
+    JAX's and HIPS autograd's convention, ``df/dx - i df/dy`` (``grad(abs(z) ** 2) == 2 * conj(z)``); with
+    ``holomorphic=True`` a complex-valued holomorphic ``f`` gets its complex derivative ``f'(z)``.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> float(fg.grad(fg.grad(fnp.sin))(1.0)) == float(-fnp.sin(1.0))
@@ -232,7 +248,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
     """
     def grad_f(*args, **kwargs):
         call = (lambda *a: f(*a, **kwargs)) if kwargs else f
-        _, g, aux = _value_and_grad_call(f, call, args, argnums, has_aux, "grad")
+        _, g, aux = _value_and_grad_call(f, call, args, argnums, has_aux, "grad", holomorphic)
         return (g, aux) if has_aux else g
 
     _wraps(grad_f, f, "grad")

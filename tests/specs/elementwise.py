@@ -1,5 +1,7 @@
 """Specs for the elementwise family: domains keep finite differences on one smooth piece of each function."""
-from . import binary, fnp, np, nondiff, unary
+from hypothesis.extra import numpy as _hnp
+
+from . import binary, custom, fnp, fst, np, nondiff, st, unary
 
 _pos = (0.1, 3.0)
 _unit = (-0.95, 0.95)
@@ -31,3 +33,16 @@ SPECS = [
     nondiff("logical_and", fnp.logical_and, np.logical_and, 2), nondiff("logical_or", fnp.logical_or, np.logical_or, 2),
     nondiff("logical_xor", fnp.logical_xor, np.logical_xor, 2),
 ]
+
+# complex-valued primitives: drawn complex inputs (away from 0 and from angle's branch cut)
+
+
+def _complex_arrays():
+    part = st.floats(-1.5, 1.5, allow_nan=False)
+    ok = lambda z: abs(z) > 0.1 and not (z.real < 0 and abs(z.imag) < 0.1)  # noqa: E731
+    return fst.shapes().flatmap(lambda s: _hnp.arrays(np.complex128, s, elements=st.builds(complex, part, part)
+                                                     .filter(ok)))
+
+
+SPECS += [custom(name, _complex_arrays().map(lambda z, f=getattr(fnp, name): (f, (z,))), rtol=1e-4)
+          for name in ("real", "imag", "conj", "angle")]
