@@ -13,10 +13,10 @@ from . import scipy  # noqa: F401
 from .core import NonFiniteError, config, debug_nans
 from .primitives.control import stop_gradient
 from .transforms import (checkpoint, custom_jvp, custom_vjp, defjvp, defvjp, grad, hessian, hvp, jacfwd, jacobian,
-                         jacrev, jvp, linearize, primitive, value_and_grad, vjp)
+                         jacrev, jvp, linearize, primitive, value_and_grad, vjp, vmap)
 from . import testing  # noqa: F401
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
-           "custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "checkpoint", "stop_gradient", "debug_nans",
+           "custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "checkpoint", "stop_gradient", "vmap", "debug_nans",
            "config", "NonFiniteError", "numpy", "scipy", "tree", "testing"]

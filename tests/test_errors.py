@@ -122,3 +122,15 @@ def test_debug_nans_config_flag_and_forward_mode():
             fg.jvp(fnp.sqrt, (0.0,), (1.0,))
     finally:
         fg.config.debug_nans = False
+
+
+def test_debug_nans_in_the_backward_pass_names_the_forward_line():
+    def model(x):
+        y = x * 2.0
+        return fnp.sqrt(y)  # the culprit: d sqrt at 0 is inf
+
+    with fg.debug_nans():
+        with pytest.raises(fg.NonFiniteError) as info:
+            fg.grad(model)(0.0)
+    line = model.__code__.co_firstlineno + 2
+    assert f"{__file__}:{line}" in str(info.value)

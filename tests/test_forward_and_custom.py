@@ -199,3 +199,20 @@ def test_checkpoint_gives_identical_gradients_and_cuts_peak_memory_3x():
     for a, b in zip(fg.tree.leaves(plain), fg.tree.leaves(ckpt)):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     assert peak_plain >= 3 * peak_ckpt, (peak_plain, peak_ckpt)
+
+
+@pytest.mark.parametrize("chunk_size, passes", [(None, 1), (2, 1), (1, 2)])  # 2 outputs
+def test_jacrev_is_one_batched_backward_pass_or_chunked(monkeypatch, chunk_size, passes):
+    import funcgrad.transforms.reverse as rev
+
+    calls = []
+    real_backward = rev.backward
+    monkeypatch.setattr(rev, "backward", lambda *a, **k: (calls.append(1), real_backward(*a, **k))[1])
+    jac = fg.jacrev(f_vec, chunk_size=chunk_size)(X)  # 2 outputs
+    np.testing.assert_allclose(jac, jac_vec(X))
+    assert len(calls) == passes
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 2])
+def test_jacfwd_chunks_agree(chunk_size):
+    np.testing.assert_allclose(fg.jacfwd(f_vec, chunk_size=chunk_size)(X), jac_vec(X))

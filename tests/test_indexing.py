@@ -412,3 +412,139 @@ def test_mask_computed_from_the_traced_value():
     # x.at[mask].multiply(x[mask]) squares the positive entries: d/dx x**2 = 2x there, 1 elsewhere
     np.testing.assert_array_equal(fg.grad(lambda x: fnp.sum(x.at[x > 0].multiply(x[x > 0])))(x),
                                   [1.0, 4.0, 6.0, 1.0])
+
+
+# --- vmap: batching rules ----------------------------------------------------------------------------------------
+import contextlib  # noqa: E402
+from unittest import mock  # noqa: E402
+
+from funcgrad.core import registry  # noqa: E402
+
+# every index whose advanced parts NumPy moves to the front (separated by a slice, None or Ellipsis), and some that
+# it keeps in place; for arrays of shape (3, 4, 5)
+MOVED_OR_NOT = [
+    (0, slice(None), np.array([1, 2])),                      # an integer is advanced when an array is present
+    (np.array([0, 2]), Ellipsis, np.array([1, 1])),
+    (np.array([0, 2]), None, np.array([[1], [3]])),
+    (slice(None), np.array([[0, 3]]), Ellipsis, np.array([4])),
+    (np.array([True, False, True]), slice(1, None), np.array([0, 4])),
+    (True, slice(None), np.array([1, 2, 2])),                 # a scalar mask is an advanced index too
+    (np.array(1), slice(None), np.array([4, 0])),             # a 0-d integer array acts as an integer
+    (slice(None), np.array([0, 3]), np.array([1, 1])),        # adjacent: kept in place
+    (np.array([[True] * 4, [False] * 4, [True, False] * 2]), np.array([0])),
+    (Ellipsis, np.array([4, 4]), None),
+    (slice(None, None, -1), 1, None, slice(4, 0, -2)),        # basic only
+]
+
+
+@contextlib.contextmanager
+def _no_fallback():
+    """Fail if a rule of this family falls back to the loop over the batch."""
+    def boom(prim, *a, **k):
+        raise AssertionError(f"{prim.name} fell back to the loop")
+    with mock.patch.object(ix, "loop_rule", boom):
+        yield
+
+
+def _loop(f, *xs, batched):
+    n = next(len(x) for x, b in zip(xs, batched) if b)
+    return np.stack([f(*[x[i] if b else x for x, b in zip(xs, batched)]) for i in range(n)])
+
+
+def test_every_primitive_of_the_family_has_a_batching_rule():
+    # nonzero, argwhere and flatnonzero have one too: it raises (their output shapes depend on the values)
+    for name in ["getitem", "scatter_add", "index_set", "index_add", "index_mul", "argsort", "nonzero",
+                 "argwhere", "flatnonzero"]:
+        assert registry[name].batch is not None, name
+
+
+@given(fst.shapes().flatmap(lambda s: st.tuples(st.just(s), indices(s))))
+def test_batched_layout_matches_numpy(shape_idx):
+    shape, idx = shape_idx
+    bidx, sel_nd, front = ix._batched_layout(idx, len(shape))
+    per = np.empty(shape)[idx]
+    assert per.ndim == sel_nd
+    whole = np.empty((2,) + shape)[bidx]
+    expected = per.shape[:front] + (2,) + per.shape[front:]
+    assert whole.shape == expected
+
+
+@pytest.mark.parametrize("idx", MOVED_OR_NOT + MIXED, ids=repr)
+def test_vmap_of_getitem_scatter_and_updates_matches_a_loop(idx):
+    xb = rng.standard_normal((2, 3, 4, 5))
+    sel = X[idx].shape
+    with _no_fallback():
+        np.testing.assert_array_equal(fg.vmap(lambda a: fnp.getitem(a, idx))(xb),
+                                      _loop(lambda a: a[idx], xb, batched=[True]))
+        gb = rng.standard_normal((2,) + sel)
+        np.testing.assert_allclose(fg.vmap(lambda g: ix.scatter_add(g, idx=idx, shape=X.shape))(gb),
+                                   _loop(lambda g: ix.scatter_add(g, idx=idx, shape=X.shape), gb, batched=[True]))
+        for method in ["set", "add", "multiply"]:
+            upd = lambda a, v: getattr(fnp.at(a)[idx], method)(v)  # noqa: E731
+            for vshape in {sel, sel[1:], sel[-1:], ()}:
+                v = rng.standard_normal(vshape)
+                vb = rng.standard_normal((2,) + vshape)
+                for xs, vs, batched in [(xb, vb, [True, True]), (xb, v, [True, False]), (X, vb, [False, True])]:
+                    in_axes = tuple(0 if b else None for b in batched)
+                    np.testing.assert_allclose(fg.vmap(upd, in_axes=in_axes)(xs, vs),
+                                               _loop(upd, xs, vs, batched=batched), err_msg=f"{method} {vshape}")
+
+
+def test_vmap_of_updates_with_repeats_and_extra_leading_value_axes():
+    idx = (np.array([1, 1, 0]), slice(None), np.array([2, 2, 2]))  # repeated positions, moved to the front
+    xb = rng.standard_normal((2, 3, 4, 5))
+    vb = rng.standard_normal((2, 1, 1, 3, 4))  # extra leading size-1 axes per example
+    with _no_fallback():
+        for method in ["set", "add"]:
+            upd = lambda a, v: getattr(fnp.at(a)[idx], method)(v)  # noqa: E731
+            np.testing.assert_allclose(fg.vmap(upd)(xb, vb), _loop(upd, xb, vb, batched=[True, True]))
+
+
+def test_vmap_composes_with_grad_for_indexing():
+    idx = (0, slice(None), np.array([1, 1, 4]))
+    def f(a):
+        sel = fnp.getitem(a, idx)
+        return fnp.sum(fnp.sin(sel) ** 2) + fnp.sum(fnp.at(a)[idx].add(sel * a[1, :, 1]) ** 2)
+    xb = rng.standard_normal((2, 3, 4, 5))
+    per_example = np.stack([fg.grad(f)(x) for x in xb])
+    with _no_fallback():
+        np.testing.assert_allclose(fg.vmap(fg.grad(f))(xb), per_example)
+        np.testing.assert_allclose(fg.grad(lambda m: fnp.sum(fg.vmap(f)(m)))(xb), per_example)
+        # second order through the batched rules: the Hessian-vector product of each example
+        t = rng.standard_normal((3, 4, 5))
+        hvp = lambda x: fg.grad(lambda y: fnp.sum(fg.grad(f)(y) * t))(x)  # noqa: E731
+        np.testing.assert_allclose(fg.vmap(hvp)(xb), np.stack([hvp(x) for x in xb]))
+
+
+@pytest.mark.parametrize("axis", [None, 0, -1, 1])
+def test_vmap_of_argsort_and_sort(axis):
+    xb = rng.standard_normal((3, 4, 5))
+    with _no_fallback():
+        np.testing.assert_array_equal(fg.vmap(lambda a: fnp.argsort(a, axis=axis))(xb),
+                                      np.stack([np.argsort(x, axis=axis) for x in xb]))
+        np.testing.assert_array_equal(fg.vmap(fnp.argsort)(np.arange(3.0)), np.zeros((3, 1), dtype=int))
+
+
+def test_indices_computed_from_batched_values_are_refused_not_misused():
+    # Indices are static parameters, so a per-example index cannot be batched yet; unwrapping it would index every
+    # example with the whole batch's indices (a silently wrong result), so it is refused with a way out.
+    xb = rng.standard_normal((3, 4))
+    table = rng.standard_normal((5, 2))
+    cases = [(lambda x: x[fnp.argmax(x)], xb, "getitem"), (lambda x: fnp.sort(x), xb, "sort"),
+             (lambda i: fnp.take(table, i, axis=0), np.array([0, 4, 4]), "take"),
+             (lambda x: fnp.take_along_axis(x, fnp.argsort(x), -1), xb, "take_along_axis"),
+             (lambda x: fnp.at(x)[fnp.argmin(x)].set(0.0), xb, "getitem"),
+             (lambda x: fnp.compress(x > 0, x), xb, "compress")]
+    for f, arg, op in cases:
+        with pytest.raises(NotImplementedError, match=rf"funcgrad\.{op}: the index is computed from values batched "
+                                                      rf"by vmap.*fnp\.where"):
+            fg.vmap(f)(arg)
+    # the same index for every example (unbatched) is fine
+    i = np.array([1, 1, 3])
+    np.testing.assert_allclose(fg.vmap(lambda x, i: fnp.take(x, i), in_axes=(0, None))(xb, i), xb[:, i])
+
+
+@pytest.mark.parametrize("name", ["nonzero", "argwhere", "flatnonzero"])
+def test_vmap_of_value_dependent_shapes_says_why_and_what_to_do(name):
+    with pytest.raises(NotImplementedError, match=rf"funcgrad\.{name} cannot be batched.*fnp\.where"):
+        fg.vmap(getattr(fnp, name))(np.eye(3))

@@ -329,3 +329,144 @@ def test_unsupported_gradients_say_what_to_do():
         fnp.dot(np.eye(2), np.eye(2), out=np.zeros((2, 2)))
     with pytest.raises(TypeError, match="int"):
         LA.matrix_power(np.eye(2), 1.5)
+
+
+# --- vmap: batching rules ---------------------------------------------------------------------------------------------
+LINALG_PRIMITIVES = ["matmul", "matrix_transpose", "inv", "solve", "det", "slogdet", "solve_triangular", "cholesky",
+                     "eigh", "svd", "svdvals", "pinv", "qr", "einsum"]
+LEFT_TO_THE_LOOP: dict = {}  # name -> why its batching is left to the generic loop (none so far)
+
+
+def test_every_linalg_primitive_has_a_batching_rule():
+    from funcgrad.core.primitive import registry
+
+    missing = [n for n in LINALG_PRIMITIVES if registry[n].batch is None and n not in LEFT_TO_THE_LOOP]
+    assert not missing, f"no batching rule for {missing}"
+
+
+def _loop(f, *args, in_axes):
+    n = next(np.shape(a)[0] for a, ax in zip(args, in_axes) if ax == 0)
+    return np.stack([np.asarray(f(*[a[i] if ax == 0 else a for a, ax in zip(args, in_axes)])) for i in range(n)])
+
+
+@pytest.fixture
+def no_loop(monkeypatch):
+    """Fails if a linalg/einsum batching rule falls back to the per-example loop."""
+    import funcgrad.primitives.linalg as L
+
+    def refuse(prim, *a, **k):
+        raise AssertionError(f"{prim.name} fell back to the loop")
+
+    monkeypatch.setattr(L, "loop_rule", refuse)
+
+
+# Per-example shapes, covering every 1-D/2-D/N-D combination and batch axes of different ranks.
+MATMUL_SHAPES = [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
+                 ((2, 3), (5, 3, 4)), ((3,), (5, 3, 4)), ((5, 2, 3), (3,)), ((5, 1, 2, 3), (4, 3, 2)),
+                 ((2, 0), (0, 3)), ((1, 2, 3), (5, 3, 4))]
+
+
+@pytest.mark.parametrize("sa, sb", MATMUL_SHAPES)
+@pytest.mark.parametrize("in_axes", [(0, 0), (0, None), (None, 0)])
+def test_vmap_matmul_every_rank_combination(sa, sb, in_axes, no_loop):
+    a = randn(*((4,) + sa if in_axes[0] == 0 else sa))
+    b = randn(*((4,) + sb if in_axes[1] == 0 else sb))
+    got = fg.vmap(fnp.matmul, in_axes=in_axes)(a, b)
+    np.testing.assert_allclose(got, _loop(np.matmul, a, b, in_axes=in_axes), atol=1e-12)
+
+
+@pytest.mark.parametrize("in_axes", [(0, 0), (0, None), (None, 0)])
+@pytest.mark.parametrize("sa, sb", [((3, 3), (3, 2)), ((2, 3, 3), (3, 2)), ((3, 3), (2, 3, 1)), ((3, 3), (3,))])
+def test_vmap_solves(sa, sb, in_axes, no_loop):
+    a = well_conditioned(*((4,) + sa if in_axes[0] == 0 else sa))
+    b = randn(*((4,) + sb if in_axes[1] == 0 else sb))
+    np.testing.assert_allclose(fg.vmap(LA.solve, in_axes=in_axes)(a, b),
+                               _loop(np.linalg.solve, a, b, in_axes=in_axes), atol=1e-12)
+    if len(sb) >= 2:
+        from funcgrad.primitives.linalg import solve_triangular
+
+        for lower, tri in ((True, np.tril), (False, np.triu)):
+            got = fg.vmap(lambda x, y: solve_triangular(x, y, lower=lower), in_axes=in_axes)(a, b)
+            want = _loop(lambda x, y: np.linalg.solve(tri(x), y), a, b, in_axes=in_axes)
+            np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def _decompositions():
+    sym = lambda x: x + np.swapaxes(x, -1, -2) + np.diag([0.0, 10.0, 20.0])  # noqa: E731
+    return [
+        (LA.inv, np.linalg.inv, well_conditioned), (LA.det, np.linalg.det, well_conditioned),
+        (lambda x: tuple(LA.slogdet(x)), lambda x: tuple(np.linalg.slogdet(x)), well_conditioned),
+        (LA.cholesky, np.linalg.cholesky, spd), (LA.matrix_transpose, np.matrix_transpose, randn),
+        (lambda x: LA.eigh(x)[0], lambda x: np.linalg.eigh(x)[0], lambda *s: sym(randn(*s))),
+        (lambda x: LA.eigh(x)[1] ** 2, lambda x: np.linalg.eigh(x)[1] ** 2, lambda *s: sym(randn(*s))),
+        (lambda x: tuple(v ** 2 for v in LA.svd(x, full_matrices=False)),
+         lambda x: tuple(v ** 2 for v in np.linalg.svd(x, full_matrices=False)), randn),
+        (LA.svdvals, lambda x: np.linalg.svd(x, compute_uv=False), randn),
+        (LA.pinv, np.linalg.pinv, randn),
+        (lambda x: tuple(v ** 2 for v in LA.qr(x)), lambda x: tuple(v ** 2 for v in np.linalg.qr(x)), randn),
+    ]
+
+
+@pytest.mark.parametrize("k", range(11))
+@pytest.mark.parametrize("per", [(3, 3), (2, 3, 3)])
+def test_vmap_decompositions_match_numpy(k, per, no_loop):
+    ours, theirs, make = _decompositions()[k]
+    x = make(4, *per)
+    got = fg.vmap(ours)(x)
+    want = [theirs(xi) for xi in x]
+    if isinstance(got, tuple):
+        for j, g in enumerate(got):
+            np.testing.assert_allclose(g, np.stack([w[j] for w in want]), atol=1e-10)
+    else:
+        np.testing.assert_allclose(got, np.stack(want), atol=1e-10)
+    empty = fg.vmap(ours)(x[:0])  # an empty batch: only a batching rule can do it (the loop refuses)
+    assert all(np.shape(e)[0] == 0 for e in (empty if isinstance(empty, tuple) else (empty,)))
+
+
+@pytest.mark.parametrize("subs, shapes, in_axes", [
+    ("ij,jk->ik", [(2, 3), (3, 4)], (0, 0)), ("ij,jk->ik", [(2, 3), (3, 4)], (None, 0)),
+    ("ii", [(3, 3)], (0,)), ("ii->i", [(3, 3)], (0,)), ("i,j", [(2,), (3,)], (0, None)),
+    ("...ij,...jk->...ik", [(5, 1, 2, 3), (4, 3, 2)], (0, None)), ("...ij,...jk->...ik", [(2, 3), (4, 3, 2)], (0, 0)),
+    ("...i,...i", [(3, 1, 4), (5, 4)], (None, 0)), ("ab,bc,cd->ad", [(2, 3), (3, 4), (4, 5)], (None, 0, None)),
+    ("i...,i->...", [(3, 2, 2), (3,)], (0, 0)), (",i->i", [(), (3,)], (0, None)), ("ij,ij->", [(0, 3), (0, 3)], (0, 0)),
+    ("ij,jk", [(2, 1), (3, 4)], (0, None)),
+])
+def test_vmap_einsum_matches_numpy(subs, shapes, in_axes, no_loop):
+    ops = [randn(*((4,) + s if ax == 0 else s)) for s, ax in zip(shapes, in_axes)]
+    got = fg.vmap(lambda *xs: fnp.einsum(subs, *xs), in_axes=in_axes)(*ops)
+    np.testing.assert_allclose(got, _loop(lambda *xs: np.einsum(subs, *xs), *ops, in_axes=in_axes), atol=1e-12)
+
+
+def test_vmap_bad_per_example_shapes_give_per_example_errors():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 5\)|\(4, 5\).*\(2, 3\)"):
+        fg.vmap(fnp.matmul)(np.ones((3, 2, 3)), np.ones((3, 4, 5)))
+    with pytest.raises(ValueError, match="inv.*square"):
+        fg.vmap(LA.inv)(np.ones((3, 2, 3)))
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        fg.vmap(LA.matrix_transpose)(np.ones((3, 3)))
+
+
+def test_vmap_composes_with_derivatives(no_loop):
+    a = well_conditioned(3, 3, 3)
+    w = randn(3, 2)
+
+    def f(x):  # one example: a scalar from a chain of linalg primitives
+        y = LA.solve(x, w) + fnp.einsum("ij,jk->ik", LA.inv(x), w)
+        return fnp.einsum("ij,ij->", y, y) + LA.slogdet(x)[1] + fnp.sum(x @ w[:, 0])
+
+    per_example = np.stack([fg.grad(f)(x) for x in a])
+    np.testing.assert_allclose(fg.vmap(fg.grad(f))(a), per_example, rtol=1e-10)
+    np.testing.assert_allclose(fg.grad(lambda m: fnp.sum(fg.vmap(f)(m)))(a), per_example, rtol=1e-10)
+    # second order through vmap: the per-example Hessian-vector product
+    t = randn(3, 3)
+    hvp = [fg.jvp(fg.grad(f), (x,), (t,))[1] for x in a]
+    np.testing.assert_allclose(fg.vmap(lambda x: fg.jvp(fg.grad(f), (x,), (t,))[1])(a), np.stack(hvp), rtol=1e-9)
+    # Jacobians are built with vmap
+    jac = fg.jacobian(lambda x: LA.solve(x, w))(a[0])
+    check = np.stack([fg.grad(lambda x: LA.solve(x, w)[i, j])(a[0]) for i in range(3) for j in range(2)])
+    np.testing.assert_allclose(np.reshape(jac, (6, 3, 3)), check, rtol=1e-10)
+    # vmap of vmap: the inner batch axis goes behind the outer one
+    b = well_conditioned(2, 3, 3, 3)
+    np.testing.assert_allclose(fg.vmap(fg.vmap(LA.inv))(b), np.linalg.inv(b), rtol=1e-10)
+    np.testing.assert_allclose(fg.vmap(fg.vmap(fnp.matmul, in_axes=(0, None)), in_axes=(None, 0))(b[0], b[1]),
+                               [[b[0][i] @ b[1][j] for i in range(3)] for j in range(3)], rtol=1e-10)

@@ -293,3 +293,86 @@ def test_concatenate_with_mismatched_shapes_names_them():
 def test_bad_input_gets_a_clear_error(call, err, pattern):
     with pytest.raises(err, match=pattern):
         call()
+
+
+# --- vmap: batching rules ----------------------------------------------------------------------------------------
+from unittest import mock  # noqa: E402
+
+import funcgrad.primitives.shape as S  # noqa: E402
+from funcgrad.core import registry  # noqa: E402
+
+FAMILY = ["reshape", "transpose", "concatenate", "crop", "pad", "tile", "repeat", "repeat_sum", "flip", "roll",
+          "triu", "tril", "diagonal", "diag_embed"]
+
+# (function of one example, batch of examples): cases the registry-driven vmap test may draw rarely
+BATCHED_CASES = [
+    (lambda a: fnp.reshape(a, (-1, 2)), r(3, 2, 2)),
+    (lambda a: fnp.tile(a, (2, 1, 3)), r(3, 4)),             # more reps than axes: the example gains axes
+    (lambda a: fnp.tile(a, 2), r(3, 2, 2)),                  # fewer reps than axes
+    (lambda a: fnp.tile(a, (2, 2)), r(3)),                   # 0-d examples
+    (lambda a: fnp.repeat(a, [1, 0, 2, 1]), r(3, 2, 2)),     # axis None: over each flattened example
+    (lambda a: fnp.repeat(a, 2, axis=-1), r(3, 2, 3)),
+    (lambda a: S.repeat_sum(a, repeats=(2, 0, 1), axis=1), r(3, 2, 3)),
+    (lambda a: fnp.roll(a, 2), r(3, 2, 3)),                  # axis None: each example rolled as a flat array
+    (lambda a: fnp.roll(a, (1, -1), axis=(-1, 0)), r(3, 2, 3)),
+    (lambda a: fnp.flip(a), r(3, 2, 3)),
+    (lambda a: fnp.triu(a, 1), r(3, 4)),                     # a vector example is read as the rows of a matrix
+    (lambda a: fnp.tril(a, -1), r(3, 2, 4, 4)),
+    (lambda a: fnp.diagonal(a, 1, -1, 0), r(3, 3, 4, 2)),
+    (lambda a: fnp.diag(a, -1), r(3, 4)),
+    (lambda a: fnp.trace(a, axis1=1, axis2=2), r(3, 2, 3, 3)),
+    (lambda a: fnp.pad(a, ((1, 0), (0, 2))), r(3, 2, 2)),
+    (lambda a: fnp.concatenate([a, np.ones((2, 2)), [[5.0, 6.0]]], axis=-2), r(3, 1, 2)),  # shared pieces
+    (lambda a: fnp.stack([a, a * 2], axis=-1), r(3, 2)),
+    (lambda a: fnp.split(a, [1, 3], axis=1)[1], r(3, 2, 4)),
+    (lambda a: fnp.moveaxis(a, 0, -1), r(3, 2, 3, 4)),
+]
+
+
+def _no_fallback():
+    def boom(prim, *a, **k):
+        raise AssertionError(f"{prim.name} fell back to the loop")
+    return mock.patch.object(S, "loop_rule", boom)
+
+
+def test_every_primitive_of_the_family_has_a_batching_rule():
+    for name in FAMILY:
+        assert registry[name].batch is not None, name
+
+
+@pytest.mark.parametrize("k", range(len(BATCHED_CASES)))
+def test_vmap_matches_a_loop(k):
+    f, xb = BATCHED_CASES[k]
+    with _no_fallback():
+        np.testing.assert_allclose(fg.vmap(f)(xb), np.stack([f(x) for x in xb]))
+        # an empty batch: the rules run once, where a loop would have nothing to stack
+        out = fg.vmap(f)(xb[:0])
+    assert out.shape == (0,) + np.shape(f(xb[0]))
+
+
+def test_vmap_of_concatenate_with_only_the_shared_piece_batched():
+    xb, y = r(3, 2), r(4)
+    with _no_fallback():
+        got = fg.vmap(lambda y, x: fnp.concatenate([y, x]), in_axes=(None, 0))(y, xb)
+    np.testing.assert_allclose(got, np.concatenate([np.broadcast_to(y, (3, 4)), xb], axis=1))
+
+
+def test_vmap_composes_with_grad_for_shape_ops():
+    def f(a):
+        t = fnp.tile(fnp.triu(fnp.roll(a, 1, axis=0)), (1, 2))
+        d = fnp.tile(fnp.diagonal(a), 2)[None, :]
+        return fnp.sum(fnp.sin(fnp.concatenate([t, d], axis=0) ** 2)) * fnp.trace(a)
+
+    xb = r(2, 3, 3)
+    per_example = np.stack([fg.grad(f)(x) for x in xb])
+    with _no_fallback():
+        np.testing.assert_allclose(fg.vmap(fg.grad(f))(xb), per_example)
+        np.testing.assert_allclose(fg.grad(lambda m: fnp.sum(fg.vmap(f)(m)))(xb), per_example)
+        t = r(3, 3)
+        hvp = lambda x: fg.grad(lambda y: fnp.sum(fg.grad(f)(y) * t))(x)  # noqa: E731
+        np.testing.assert_allclose(fg.vmap(hvp)(xb), np.stack([hvp(x) for x in xb]))
+        # Jacobians are built with vmap: one batched pass in each mode
+        flat_flip = lambda a: fnp.reshape(fnp.flip(a, 0), (-1,))  # noqa: E731
+        perm = np.arange(9).reshape(3, 3)[::-1].ravel()
+        for jac in (fg.jacrev, fg.jacfwd):
+            np.testing.assert_allclose(jac(flat_flip)(xb[0]), np.eye(9)[perm].reshape(9, 3, 3))

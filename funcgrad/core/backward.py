@@ -134,7 +134,8 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
             if pg is None:
                 continue
             if FLAGS.nans:  # operators in rules bypass the primitives' own checks
-                check_output(prim.name, getval(pg), args, f"backward pass (the VJP for argument {argnum})")
+                check_output(prim.name, getval(pg), args, f"backward pass (the VJP for argument {argnum})",
+                             getattr(node, "where", None))
             if type(pg) is not tuple:
                 arg = args[argnum]
                 try:

@@ -40,14 +40,17 @@ def _bad(x: Any) -> str | None:
     return "nan" if bool(xp.any(xp.isnan(x))) else "inf"
 
 
-def check_output(name: str, out: Any, args: tuple, phase: str = "forward pass") -> None:
+def check_output(name: str, out: Any, args: tuple, phase: str = "forward pass", where: str | None = None) -> None:
+    """Raise NonFiniteError if ``out`` holds a NaN or an Inf; ``where`` is the user's line that called the
+    operation (for derivative passes, recorded when the forward pass ran), else the current caller."""
     outs = out if isinstance(out, tuple) else (out,)
     for o in outs:
         kind = _bad(o)
         if kind is not None:
+            at = f"called at {where}" if where else f"at {user_location()}"
             raise NonFiniteError(
                 f"funcgrad.{name} produced {kind} in the {phase} from inputs "
-                f"({', '.join(describe(a) for a in args)}) (at {user_location()}). {_HINT}")
+                f"({', '.join(describe(a) for a in args)}) ({at}). {_HINT}")
 
 
 def _wrap(prim) -> None:

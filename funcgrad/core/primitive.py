@@ -40,7 +40,8 @@ def zeros_for(x: Any) -> Any:
     v = getval(x)
     if not hasattr(v, "shape"):
         v = namespace_of(*_flat_items(v)).asarray(v) if isinstance(v, (list, tuple)) else namespace(v).asarray(v)
-    return namespace(v).zeros(v.shape, dtype=v.dtype)
+    # a traced x reports its own shape (per example under vmap): zeros do not depend on any trace
+    return namespace(v).zeros(x.shape if type(x) is Box else v.shape, dtype=v.dtype)
 
 
 def _flat_items(v) -> list:
@@ -124,6 +125,7 @@ class Primitive:
         self.impl = impl
         self.vjps: Any = ()
         self.jvps: Any = ()  # forward-mode rules, filled by the forward-mode layer
+        self.batch: Callable | None = None  # vmap rule; None: the generic loop over the batch (core/batching.py)
         self.multiple_results = multiple_results
         self.__doc__ = doc or impl.__doc__
         self.__wrapped__ = impl
@@ -150,6 +152,12 @@ class Primitive:
         """Set one rule ``rule(g, ans, *args, **params)`` returning a tuple with every argument's cotangent
         (``None`` for zero), for rules that compute them together (custom VJPs)."""
         self.vjps = JointVJP(rule)
+
+    def def_batch(self, rule: Callable) -> None:
+        """Set the vmap rule ``rule(args, batched, **params) -> out``: ``args`` are this trace level's values,
+        those with ``batched[i]`` true carry the batch as their leading axis; ``out`` (each output, for
+        multiple results) must carry it as its leading axis too. Without a rule, vmap loops over the batch."""
+        self.batch = rule
 
     def def_jvp(self, *rules: Callable | None) -> None:
         """Set one JVP rule per positional argument: ``rule(t, ans, *args, **params)`` is that argument's
@@ -225,13 +233,16 @@ class Primitive:
                 f"funcgrad.{self.name} received a value traced by {top.transform}{top.where}, which has already "
                 f"returned (at {user_location()}). A traced value must not escape the function being "
                 f"transformed: return it (or pass it through has_aux=True) instead of storing it.")
+        if top.batching:
+            return top.apply(self, args, kw)
         rules = self.vjps if top.reverse else self.jvps
         if not rules:
             if self.vjps or self.jvps:
                 raise NotImplementedError(
                     f"funcgrad.{self.name} has no {'VJP' if top.reverse else 'JVP'} rule, so "
                     f"{top.transform} cannot differentiate it (at {user_location()})")
-            return self(*[getval(a) for a in args], **kw)
+            # no derivative: drop this trace's level only, so that outer traces (vmap's batching) still see it
+            return self(*[a.value if type(a) is Box and a._trace is top else a for a in args], **kw)
         nrules = len(rules)
         argvals = list(args)
         argnums = []

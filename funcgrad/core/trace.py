@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from .debug import FLAGS
 from .errors import TracedConversionError, user_location
 
 __all__ = ["Box", "Node", "Trace", "getval", "is_traced"]
@@ -29,7 +30,8 @@ class Node:
     A leaf (an input of a transform) has ``prim`` None and no parents.
     """
 
-    __slots__ = ("prim", "args", "kw", "ans", "argnums", "parents", "seq", "__weakref__")
+    # ``where`` (the user's line) is only filled while debug_nans is on
+    __slots__ = ("prim", "args", "kw", "ans", "argnums", "parents", "seq", "where", "__weakref__")
 
     def __init__(self, prim, args, kw, ans, argnums, parents):
         # Creation order: a node is always numbered after its parents, which gives backward its schedule.
@@ -53,6 +55,7 @@ class Trace:
 
     __slots__ = ("level", "active", "transform", "where")
     reverse = True  # which rules a primitive applies under this trace: VJPs (reverse) or JVPs (forward)
+    batching = False  # vmap's trace: primitives are applied through their batching rules instead
 
     def __init__(self, transform: str, where: str = ""):
         self.level = next(_levels)
@@ -67,6 +70,8 @@ class Trace:
     def process(self, prim, ans, argvals, kw, argnums, parents):
         """Record ``prim`` applied to ``argvals`` (unwrapped at this trace's level) and box its result."""
         node = Node(prim, argvals, kw, ans, argnums, parents)
+        if FLAGS.nans:
+            node.where = user_location()
         if prim.multiple_results:
             from .primitive import select_output
 
@@ -126,16 +131,30 @@ class Box:
         self.node = node
         self._trace = trace
 
-    shape = property(lambda self: self.value.shape)
+    # Under vmap the value carries the batch as its leading axis; a traced value shows the per-example shape.
+    @property
+    def shape(self) -> tuple:
+        s = self.value.shape
+        return s[1:] if self._trace.batching else s
+
     dtype = property(lambda self: self.value.dtype)
-    ndim = property(lambda self: self.value.ndim)
-    size = property(lambda self: self.value.size)
+    ndim = property(lambda self: len(self.shape))
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
 
     def __len__(self) -> int:
-        return len(self.value)
+        s = self.shape
+        if not s:
+            raise TypeError("len() of a 0-d traced value")
+        return s[0]
 
     def __iter__(self):
-        for i in range(len(self.value)):
+        for i in range(len(self)):
             yield self[i]
 
     def __hash__(self) -> int:
@@ -143,7 +162,16 @@ class Box:
 
     def __bool__(self) -> bool:
         # Control flow on a traced value is fine: the branch taken is recorded, the test itself has no gradient.
-        return bool(getval(self.value))
+        # Under vmap there is one branch per example, so a single Python branch cannot stand for them all.
+        x = self
+        while type(x) is Box:
+            if x._trace.batching:
+                raise TracedConversionError(
+                    f"A Python branch (if/while/bool()) on a value batched by {x._trace.transform} would have to "
+                    f"take one branch for every example at once (at {user_location()}). Select per example with "
+                    f"fnp.where(condition, a, b) instead, or move the branch outside the vmapped function.")
+            x = x.value
+        return bool(x)
 
     def __repr__(self) -> str:
         return f"Traced<{self._trace.transform}>({getval(self.value)!r})"

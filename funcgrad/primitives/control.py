@@ -11,6 +11,8 @@ LINALG: list = []
 
 _stop = Primitive("stop_gradient", lambda x: x, doc=(
     "The value of ``x`` with no derivative under any transform (a primitive without rules)."))
+# vmap: the identity on the batch; still a stop, so that a grad around the vmap sees no derivative either
+_stop.def_batch(lambda args, batched: _stop(args[0]))
 
 
 def stop_gradient(x: Any) -> Any:

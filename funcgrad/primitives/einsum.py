@@ -209,6 +209,24 @@ def _einsum_jvp(tangents, ans, *operands, subscripts, optimize):
 _einsum.def_jvp_joint(_einsum_jvp)
 
 
+@functools.lru_cache(maxsize=4096)
+def _batched_subscripts(subscripts: str, batched: tuple) -> str:
+    """``subscripts`` (explicit, no ``...``) with a fresh index for the batch on the batched operands and first in
+    the output; unbatched operands do not have it, so einsum broadcasts them along the batch."""
+    lhs, out = subscripts.split("->")
+    b = next(_fresh_symbols(set(subscripts)))
+    terms = [b + t if bt else t for t, bt in zip(lhs.split(","), batched)]
+    return ",".join(terms) + "->" + b + out
+
+
+def _einsum_batch(args, batched, subscripts, optimize):
+    # An explicit contraction path names operands by position, so it stays valid with the extra index.
+    return _einsum(*args, subscripts=_batched_subscripts(subscripts, tuple(batched)), optimize=optimize)
+
+
+_einsum.def_batch(_einsum_batch)
+
+
 def _sublist_to_subscripts(args: tuple) -> tuple[str, tuple]:
     """numpy's interleaved form ``einsum(op0, [0, 1], op1, [1, 2], [0, 2])`` as a subscripts string."""
     letters = string.ascii_letters

@@ -1,5 +1,8 @@
 """Elementwise primitives: ufuncs, comparisons, ``where`` and ``clip``, each beside its VJP and JVP rules.
 
+Their vmap rules are all one rule (set by the constructors, and beside ``where``, ``clip`` and ``angle``): align
+the ranks of the batched arguments so that broadcasting pairs examples with examples, then call the op once.
+
 Kinks and ties follow one convention (HIPS autograd's and PyTorch's where they agree), in both modes:
 ``abs'(0) = 0``, ``sign'`` is zero, and a tie in ``maximum``/``minimum`` sends half of the gradient (half of each
 tangent) to each side. ``floor``, ``ceil``, ``round``, ``rint``, ``trunc``, ``sign``, comparisons and logical ops
@@ -11,7 +14,7 @@ import math
 
 import numpy as _onp
 
-from ..backend import NUMPY_TYPES, dtype_of, namespace, namespace_of
+from ..backend import NUMPY_TYPES, dtype_of, namespace, namespace_of, shape_of
 from ..core import Primitive, getval
 from ..core.primitive import cast
 
@@ -33,6 +36,49 @@ def _doc(name: str, what: str, example_args: str = "[0.5, 1.5]") -> str:
             f">>> fnp.{name}(fnp.array({example_args})).shape\n(2,)\n")
 
 
+# --- batching (vmap) ----------------------------------------------------------------------------------------------
+def _rank(a) -> int:
+    """Rank of an argument as NumPy sees it (plain nested lists included; traced lists were packed by the core)."""
+    s = getattr(a, "shape", None)
+    if s is not None:
+        return len(s)
+    return _onp.ndim(a) if type(a) is list or type(a) is tuple else 0
+
+
+def _align(args, batched) -> tuple[list, int]:
+    """``(args, R)``: elementwise arguments made to broadcast per example, and R, the largest per-example rank.
+
+    A batched argument of per-example rank r < R becomes ``(B,) + (1,) * (R - r) + its shape``, so that its batch
+    axis meets the others'; unbatched arguments need nothing, as broadcasting aligns them on the right.
+    """
+    ranks = [_rank(a) - b for a, b in zip(args, batched)]
+    top = max(ranks)
+    if all(r == top for r, b in zip(ranks, batched) if b):
+        return args, top
+    from .shape import _reshape  # shape.py imports this module, so resolve it at call time
+
+    out = list(args)
+    for i, (a, b, r) in enumerate(zip(args, batched, ranks)):
+        if b and r < top:
+            s = shape_of(a)
+            out[i] = _reshape(a, shape=s[:1] + (1,) * (top - r) + s[1:])
+    return out, top
+
+
+def _batch_unary(prim: Primitive):
+    """vmap rule of a one-argument elementwise op: the batch is just one more axis."""
+    def rule(args, batched, **kw):
+        return prim(args[0], **kw)
+    return rule
+
+
+def _batch_nary(prim: Primitive):
+    """vmap rule of an n-ary elementwise op (broadcasting): align the ranks, then one call on the whole batch."""
+    def rule(args, batched, **kw):
+        return prim(*_align(args, batched)[0], **kw)
+    return rule
+
+
 def _unary(name: str, what: str, np_name: str | None = None, example: str = "[0.5, 0.25]") -> Primitive:
     np_name = np_name or name
     np_fn = getattr(_onp, np_name)
@@ -44,7 +90,9 @@ def _unary(name: str, what: str, np_name: str | None = None, example: str = "[0.
         return getattr(namespace(x), np_name)(x, **kw)
 
     impl.__name__ = name
-    return Primitive(name, impl, doc=_doc(name, what, example))
+    prim = Primitive(name, impl, doc=_doc(name, what, example))
+    prim.def_batch(_batch_unary(prim))
+    return prim
 
 
 def _binary(name: str, what: str, np_name: str | None = None) -> Primitive:
@@ -57,9 +105,11 @@ def _binary(name: str, what: str, np_name: str | None = None) -> Primitive:
         return getattr(namespace_of(x, y), np_name)(x, y)
 
     impl.__name__ = name
-    return Primitive(name, impl, doc=(f"{what}, as ``numpy.{name}`` (broadcasting).\n\n"
+    prim = Primitive(name, impl, doc=(f"{what}, as ``numpy.{name}`` (broadcasting).\n\n"
                                       f">>> import funcgrad.numpy as fnp\n"
                                       f">>> fnp.{name}(fnp.array([0.5, 1.5]), 2.0).shape\n(2,)\n"))
+    prim.def_batch(_batch_nary(prim))
+    return prim
 
 
 # --- unary ------------------------------------------------------------------------------------------------------
@@ -93,7 +143,7 @@ floor = _unary("floor", "Elementwise floor (non-differentiable)")
 ceil = _unary("ceil", "Elementwise ceiling (non-differentiable)")
 rint = _unary("rint", "Elementwise round to nearest integer (non-differentiable)")
 trunc = _unary("trunc", "Elementwise truncation toward zero (non-differentiable)")
-round = _unary("round", "Elementwise rounding to ``decimals`` (non-differentiable)")  # noqa: A001
+_round = _unary("round", "Elementwise rounding to ``decimals`` (non-differentiable)")
 isfinite = _unary("isfinite", "Elementwise test for finite values (boolean)")
 isnan = _unary("isnan", "Elementwise test for NaN (boolean)")
 isinf = _unary("isinf", "Elementwise test for infinities (boolean)")
@@ -239,6 +289,7 @@ where = Primitive("where", _where_impl, doc=(
     "The gradient flows to the chosen side only.\n\n"
     ">>> import funcgrad.numpy as fnp\n>>> fnp.where(fnp.array([True, False]), 1.0, 2.0)\narray([1., 2.])\n"))
 _rules(where, None, lambda g, ans, c, x, y: where(c, g, 0.0), lambda g, ans, c, x, y: where(c, 0.0, g))
+where.def_batch(_batch_nary(where))
 
 
 def _clip_impl(x, a_min, a_max):
@@ -263,10 +314,26 @@ def _clip_dx(g, ans, x, lo, hi):
 
 _rules(clip, _clip_dx, lambda g, ans, x, lo, hi: multiply(g, less(x, lo)),
              lambda g, ans, x, lo, hi: multiply(g, greater(x, hi)))
+clip.def_batch(_batch_nary(clip))  # a None bound is an unbatched 0-d argument to the alignment
 
 
 # --- aliases and casting ------------------------------------------------------------------------------------------
 abs = absolute  # noqa: A001
+
+
+def round(a, decimals: int = 0, out=None):  # noqa: A001
+    """``a`` rounded to ``decimals`` places (halves to even), as ``numpy.round``; non-differentiable.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.round(fnp.array([0.125, 2.5]), 2)
+    array([0.12, 2.5 ])
+    """
+    if out is not None:
+        raise TypeError("funcgrad.numpy.round: out= is not supported, funcgrad arrays are immutable; use the "
+                        "returned array instead")
+    return _round(a, decimals=decimals) if decimals else _round(a)
+
+
 around = round
 true_divide = divide
 pow = power  # noqa: A001
@@ -323,3 +390,4 @@ def _angle_scale(deg):
 # angle(z) = imag(log z): d angle = Im(dz / z), transpose g -> -i g / z (for real x: 0 a.e.)
 angle.def_vjp(lambda g, ans, x, deg=False: (g * _angle_scale(deg)) * (-1j) / x if dtype_of(x).kind == "c" else None)
 angle.def_jvp(lambda t, ans, x, deg=False: imag(t / x) * _angle_scale(deg) if dtype_of(x).kind == "c" else None)
+angle.def_batch(_batch_unary(angle))

@@ -15,9 +15,13 @@ traced values) are unwrapped. Four facts drive the rules:
   on the tangents (the same write wins for repeated ``set`` positions); ``multiply`` takes the product rule.
 * ``take``, ``take_along_axis``, ``sort``, ``compress`` and ``extract`` are compositions of ``getitem`` with
   static index arrays, so they need no rules of their own.
+* under vmap the static index is the same for every example: the batched call puts it behind a full slice (and
+  moves the batch axis back where NumPy's advanced indexing would put it first). An index computed from batched
+  values differs per example, which a static index cannot say: it is refused with an error, never misused.
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from typing import Any
@@ -27,8 +31,10 @@ import numpy as _onp
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Box, Primitive, getval
 from ..core.backward import zeros_for
+from ..core.batching import loop_rule
 from ..core.primitive import broadcast_to
 from .elementwise import divide, maximum, minimum, multiply
+from .shape import _reshape, _transpose
 
 __all__ = ["getitem", "take", "take_along_axis", "at", "sort", "argsort", "nonzero", "argwhere", "flatnonzero",
            "compress", "extract"]
@@ -38,6 +44,20 @@ ArrayLike = Any
 
 
 # --- index normalization (static data, never differentiated) --------------------------------------------------
+def _index_value(i: Any, op: str = "getitem") -> Any:
+    """The plain value of a traced index. An index traced by vmap differs from one example to the next, which a
+    static index cannot express: unwrapping it would silently index every example with the whole batch's indices."""
+    while type(i) is Box:
+        if i._trace.batching:
+            raise NotImplementedError(
+                f"funcgrad.{op}: the index is computed from values batched by {i._trace.transform}, so it differs "
+                f"from one example to the next; funcgrad's indices are static parameters, which cannot vary across "
+                f"a vmap batch. Select with a mask or one-hot instead (e.g. fnp.sum(fnp.where(fnp.arange(n) == i, "
+                f"x, 0))), or compute the index outside vmap and pass it in unbatched (in_axes=None)")
+        i = i.value
+    return i
+
+
 def _plain_slice(i: slice) -> bool:
     return type(i.start) is not Box and type(i.stop) is not Box and type(i.step) is not Box
 
@@ -48,9 +68,9 @@ def _static_item(i: Any, x: Any) -> Any:
     if t is int or i is None or i is Ellipsis or (t is slice and _plain_slice(i)):
         return i
     if t is Box:
-        return getval(i)
+        return _index_value(i)
     if t is slice:
-        return slice(getval(i.start), getval(i.stop), getval(i.step))
+        return slice(_index_value(i.start), _index_value(i.stop), _index_value(i.step))
     if t is list or t is tuple:
         xp = namespace(getval(x))
         vals = _unwrap_nested(i)
@@ -61,7 +81,7 @@ def _static_item(i: Any, x: Any) -> Any:
 
 
 def _unwrap_nested(seq):
-    return [_unwrap_nested(e) if type(e) is list or type(e) is tuple else getval(e) for e in seq]
+    return [_unwrap_nested(e) if type(e) is list or type(e) is tuple else _index_value(e) for e in seq]
 
 
 _SIMPLE = {int, bool, type(None), type(Ellipsis), _onp.ndarray, _onp.int64, _onp.int32, _onp.intp, _onp.bool_}
@@ -220,9 +240,102 @@ def _ufunc_at(ufunc, out, idx, v) -> None:
     if v.ndim > 0:
         # A zero-strided boolean stand-in for ``out`` gives the selection's shape without reading ``out``.
         sel = xp.broadcast_to(xp.zeros((), dtype=bool), out.shape)[idx].shape
+        extra = v.ndim - len(sel)
+        if extra > 0 and all(d == 1 for d in v.shape[:extra]):  # assignment accepts extra leading 1s: so do we
+            v = xp.reshape(v, v.shape[extra:])
         if tuple(v.shape) != tuple(sel):
             v = xp.broadcast_to(v, sel)
     ufunc.at(out, idx, v)
+
+
+# --- batching: the same index applied to every example --------------------------------------------------------
+_INT, _BASIC, _ADV = 0, 1, 2
+
+
+def _batched_layout(idx: Any, nd: int):
+    """How ``idx`` (for examples of ``nd`` dimensions) applies to a batch with the batch as its leading axis.
+
+    Returns ``(batched_idx, sel_nd, front)`` or None for an index this analysis does not cover. ``batched_idx`` is
+    ``idx`` behind a full slice; ``sel_nd`` is the per-example selection's number of dimensions; ``front`` is the
+    number of leading selection dimensions that NumPy puts before the batch axis (0 unless the advanced indices are
+    separated by a slice, None or Ellipsis: NumPy then moves their dimensions to the front, so that the batched
+    selection is laid out as (advanced..., B, rest...)).
+    """
+    items = idx if type(idx) is tuple else (idx,)
+    kinds = []
+    consumed = basic_dims = adv_nd = 0
+    has_adv = False
+    for i in items:
+        t = type(i)
+        if t is slice:
+            kinds.append(_BASIC)
+            consumed += 1
+            basic_dims += 1
+        elif i is None:
+            kinds.append(_BASIC)
+            basic_dims += 1
+        elif i is Ellipsis:
+            kinds.append(_BASIC)
+        elif t is bool or t is _onp.bool_:  # a scalar mask: an advanced index of length 1 (or 0) on no axis
+            kinds.append(_ADV)
+            has_adv = True
+            adv_nd = max(adv_nd, 1)
+        elif t is int or isinstance(i, _onp.integer):
+            kinds.append(_INT)
+            consumed += 1
+        else:
+            dt = getattr(i, "dtype", None)
+            if dt is None or dt.kind not in "biu":
+                return None
+            k = i.ndim
+            if dt.kind == "b":  # a k-d mask: k axes, one selection dimension (its nonzero positions)
+                consumed += k
+                adv_nd = max(adv_nd, 1)
+                kinds.append(_ADV)
+                has_adv = True
+            elif k == 0:  # NumPy treats a 0-d integer array as an integer
+                kinds.append(_INT)
+                consumed += 1
+            else:
+                consumed += 1
+                adv_nd = max(adv_nd, k)
+                kinds.append(_ADV)
+                has_adv = True
+    basic_dims += max(nd - consumed, 0)  # what Ellipsis (or the implicit trailing slices) keeps
+    bidx = (slice(None),) + items
+    if not has_adv:
+        return bidx, basic_dims, 0
+    # With an advanced index present, integers are advanced too; NumPy keeps the advanced dimensions in place
+    # only when the advanced indices are next to each other in the index.
+    pos = [k for k, c in enumerate(kinds) if c != _BASIC]
+    front = adv_nd if pos[-1] - pos[0] + 1 != len(pos) else 0
+    return bidx, basic_dims + adv_nd, front
+
+
+@functools.lru_cache(maxsize=256)
+def _move_perm(src: int, dst: int, n: int) -> tuple:
+    order = [k for k in range(n) if k != src]
+    order.insert(dst, src)
+    return tuple(order)
+
+
+def _batched_value(v, is_batched: bool, sel_nd: int, front: int):
+    """A value to write through a batched index: it broadcasts against the batched selection, per example."""
+    s = shape_of(v)
+    vs = s[1:] if is_batched else s
+    if not is_batched and not vs:
+        return v  # a scalar broadcasts anywhere
+    if len(vs) > sel_nd:  # NumPy also accepts extra leading size-1 axes: drop them
+        vs = vs[len(vs) - sel_nd:]
+    elif not is_batched and not front:
+        return v  # right-aligned broadcasting already matches the examples' axes
+    lead = s[:1] if is_batched else (1,)
+    new = lead + (1,) * (sel_nd - len(vs)) + vs
+    if new != s:
+        v = _reshape(v, shape=new)
+    if front:  # the batch axis sits after the advanced dimensions
+        v = _transpose(v, axes=_move_perm(0, front, sel_nd + 1))
+    return v
 
 
 # --- getitem and its transpose -----------------------------------------------------------------------------------
@@ -259,6 +372,29 @@ _getitem_p.def_vjp(lambda g, ans, x, idx: scatter_add(g, idx=idx, shape=shape_of
 scatter_add.def_vjp(lambda g, ans, x, idx, shape: _getitem_p(g, idx=idx))
 _getitem_p.def_jvp_linear()
 scatter_add.def_jvp_linear()
+
+
+def _getitem_batch(args, batched, idx):
+    x = args[0]
+    lay = _batched_layout(idx, len(shape_of(x)) - 1)
+    if lay is None:
+        return loop_rule(_getitem_p, args, batched, shape_of(x)[0], {"idx": idx})
+    bidx, sel_nd, front = lay
+    out = _getitem_p(x, idx=bidx)
+    return _transpose(out, axes=_move_perm(front, 0, sel_nd + 1)) if front else out
+
+
+def _scatter_add_batch(args, batched, idx, shape):
+    g = args[0]
+    lay = _batched_layout(idx, len(shape))
+    if lay is None:
+        return loop_rule(scatter_add, args, batched, shape_of(g)[0], {"idx": idx, "shape": shape})
+    bidx, sel_nd, front = lay
+    return scatter_add(_batched_value(g, True, sel_nd, front), idx=bidx, shape=shape_of(g)[:1] + tuple(shape))
+
+
+_getitem_p.def_batch(_getitem_batch)
+scatter_add.def_batch(_scatter_add_batch)
 
 
 def getitem(x: ArrayLike, idx: Any) -> Any:
@@ -387,6 +523,29 @@ index_mul.def_vjp(lambda g, ans, x, v, idx: index_mul(g, v, idx=idx),
 index_mul.def_jvp_joint(_index_mul_jvp)
 
 
+def _update_batch(prim):
+    def rule(args, batched, idx):
+        x, v = args
+        bx, bv = batched
+        if type(v) is list or type(v) is tuple:  # a plain nested list of values
+            v = namespace(getval(x)).asarray(v)
+        size = shape_of(x if bx else v)[0]
+        xs = shape_of(x)[1:] if bx else shape_of(x)
+        lay = _batched_layout(idx, len(xs))
+        if lay is None:
+            return loop_rule(prim, args, batched, size, {"idx": idx})
+        bidx, sel_nd, front = lay
+        if not bx:  # every example updates its own copy of the shared x
+            x = broadcast_to(x, shape=(size,) + xs)
+        return prim(x, _batched_value(v, bv, sel_nd, front), idx=bidx)
+    return rule
+
+
+index_set.def_batch(_update_batch(index_set))
+index_add.def_batch(_update_batch(index_add))
+index_mul.def_batch(_update_batch(index_mul))
+
+
 class _AtIndex:
     """``x.at[idx]``: the update methods for one index. Each returns a new array; ``x`` is never modified."""
 
@@ -497,8 +656,8 @@ def _check_bounds(name: str, ind, n: int, axis, shape: tuple) -> None:
                          f"(array of shape {tuple(shape)})")
 
 
-def _as_index_array(indices, xp):
-    ind = getval(indices)
+def _as_index_array(indices, xp, op: str = "take"):
+    ind = _index_value(indices, op)
     if type(ind) is int:
         return ind
     ind = xp.asarray(ind)
@@ -570,7 +729,7 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1) -
         arr = _onp.asarray(arr)
     xp = namespace(getval(arr))
     shape = shape_of(arr)
-    ind = _as_index_array(indices, xp)
+    ind = _as_index_array(indices, xp, "take_along_axis")
     if type(ind) is int:
         ind = xp.asarray(ind)
     if axis is None:
@@ -599,7 +758,8 @@ def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out=No
     array([[3., 4.]])
     """
     _no_out("compress", out)
-    cond = _onp.asarray(getval(condition)) if not hasattr(getval(condition), "shape") else getval(condition)
+    cond = _index_value(condition, "compress")
+    cond = cond if hasattr(cond, "shape") else _onp.asarray(cond)
     if cond.ndim != 1:
         raise ValueError(f"funcgrad.compress: condition must be 1-D, got shape {tuple(cond.shape)}")
     return take(a, nonzero(cond)[0], axis=axis)
@@ -625,6 +785,22 @@ def _argsort_impl(a, axis=-1, kind=None, stable=None):
 
 
 _argsort_p = Primitive("argsort", _argsort_impl, doc="Indices that sort ``a`` along ``axis`` (non-differentiable).")
+
+
+def _argsort_batch(args, batched, axis=-1, kind=None, stable=None):
+    a = args[0]
+    s = shape_of(a)
+    nd = len(s) - 1
+    if axis is None or nd == 0:  # numpy sorts the flattened array (a 0-d one as one element)
+        a, axis = _reshape(a, shape=(s[0], math.prod(s[1:]))), 1
+    elif -nd <= axis < nd:
+        axis = axis % nd + 1
+    else:  # out of range: let the per-example call report it
+        return loop_rule(_argsort_p, args, batched, s[0], {"axis": axis, "kind": kind, "stable": stable})
+    return _argsort_p(a, axis=axis, kind=kind, stable=stable)
+
+
+_argsort_p.def_batch(_argsort_batch)
 
 
 def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *,
@@ -653,7 +829,7 @@ def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=Non
     """
     if type(a) is not Box and not hasattr(a, "shape"):
         a = _onp.asarray(a)
-    ind = argsort(a, axis=axis, kind=kind, order=order, stable=stable)
+    ind = _index_value(argsort(a, axis=axis, kind=kind, order=order, stable=stable), "sort")
     if axis is None:
         return take(a, ind)
     return take_along_axis(a, ind, axis=axis)
@@ -670,3 +846,19 @@ flatnonzero = Primitive("flatnonzero", lambda a: namespace(a).flatnonzero(a), do
     "Indices of the nonzero elements of the flattened array, as ``numpy.flatnonzero`` (no gradient).\n\n"
     ">>> import numpy as np, funcgrad.numpy as fnp\n>>> fnp.flatnonzero(np.array([[0.0, 2.0], [3.0, 0.0]]))\n"
     "array([1, 2])\n"))
+
+
+def _value_dependent_batch(name: str):
+    def rule(args, batched, **params):
+        raise NotImplementedError(
+            f"funcgrad.{name} cannot be batched by vmap: the length of its output depends on the values (the "
+            f"number of nonzero elements differs from one example to the next), so the examples' results do not "
+            f"stack into one array. Use a mask-based formulation with a fixed shape instead, e.g. "
+            f"fnp.where(cond, x, 0) or fnp.sum(fnp.where(cond, x, 0)) instead of selecting x[fnp.nonzero(cond)]; or "
+            f"call {name} outside vmap")
+    return rule
+
+
+for _p in (nonzero, argwhere, flatnonzero):
+    _p.def_batch(_value_dependent_batch(_p.name))
+del _p

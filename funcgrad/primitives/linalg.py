@@ -20,9 +20,10 @@ import numpy as _onp  # only for its LinAlgError class, which CuPy raises as wel
 
 from ..backend import namespace, namespace_of, shape_of
 from ..core import Primitive, getval
+from ..core.batching import loop_rule
 from ..core.errors import PrimitiveError, user_location
 from .einsum import einsum
-from .shape import _reshape
+from .shape import _reshape, _transpose
 from .elementwise import add, divide, equal, multiply, negative, reciprocal, square, subtract, where
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "matrix_transpose"]
@@ -46,6 +47,32 @@ def _immutable(name: str):
                      f"returned value instead")
 
 
+# --- batching helpers -----------------------------------------------------------------------------------------------
+def _per_example(x, b: bool) -> tuple:
+    s = shape_of(x)
+    return s[1:] if b else s
+
+
+def _lift(x, per: tuple, rank: int):
+    """Batched ``x`` with unit axes between the batch and its per-example axes, up to per-example rank ``rank``:
+    otherwise the batch axis would line up with a batch axis of a higher-rank unbatched operand."""
+    if len(per) >= rank:
+        return x
+    return _reshape(x, shape=shape_of(x)[:1] + (1,) * (rank - len(per)) + per)
+
+
+def _batch_matrix_unary(prim) -> None:
+    """numpy.linalg treats leading axes as a stack, so the batch passes straight through; per-example inputs
+    that are not matrices go to the loop, which raises the per-example error."""
+    def rule(args, batched, **kw):
+        s = shape_of(args[0])
+        if len(s) < 3:
+            return loop_rule(prim, args, batched, s[0], kw)
+        return prim(args[0], **kw)
+
+    prim.def_batch(rule)
+
+
 # --- private helpers: transpose of the last two axes and reshape --------------------------------------------------
 def _mT_impl(x):
     if len(shape_of(x)) < 2:
@@ -59,6 +86,7 @@ matrix_transpose = Primitive("matrix_transpose", _mT_impl, doc=(
     "(5, 3, 2)\n"))
 matrix_transpose.def_vjp(lambda g, ans, x: matrix_transpose(g))
 matrix_transpose.def_jvp(lambda t, ans, x: matrix_transpose(t))
+_batch_matrix_unary(matrix_transpose)
 _mT = matrix_transpose
 
 
@@ -163,6 +191,38 @@ matmul.def_vjp(_matmul_da, _matmul_db)
 # Bilinear: each tangent has its operand's shape, so the product with the other operand follows the same 1-D
 # promotion and batch broadcasting as the forward product.
 matmul.def_jvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
+
+
+def _matmul_batch(args, batched):
+    ba, bb = batched
+    a = args[0] if ba else _arr(args[0])
+    b = args[1] if bb else _arr(args[1])
+    pa, pb = _per_example(a, ba), _per_example(b, bb)
+    size = shape_of(a if ba else b)[0]
+    if not pa or not pb or pa[-1] != pb[-2 if len(pb) > 1 else -1]:
+        return loop_rule(matmul, [a, b], batched, size, {})  # the per-example error message
+    if not bb and len(pb) <= 2:
+        # (B, ..., k) @ (k,), (B, k) @ (k, n) and (B, ..., m, k) @ (k, n) mean the same per example (numpy
+        # broadcasts the one matrix along the stack without copying it)
+        return matmul(a, b)
+    if not ba and len(pb) == 1 and len(pa) <= 2:  # one vector or matrix times a batch of vectors: B rows
+        return matmul(b, a if len(pa) == 1 else _mT(a))
+    # General case: per-example vectors become explicit rows/columns (a batched vector must not pass for a
+    # matrix), ranks are aligned behind the batch axis, and the unit axes are dropped again at the end.
+    if len(pa) == 1:
+        a, pa = _row(a), (1,) + pa
+    if len(pb) == 1:
+        b, pb = _col(b), pb + (1,)
+    rank = max(len(pa), len(pb))
+    out = matmul(_lift(a, pa, rank) if ba else a, _lift(b, pb, rank) if bb else b)
+    drop_row, drop_col = len(_per_example(args[0], ba)) == 1, len(_per_example(args[1], bb)) == 1
+    if drop_row or drop_col:
+        so = shape_of(out)
+        out = _reshape(out, shape=so[:-2] + so[-2:-1] * (not drop_row) + so[-1:] * (not drop_col))
+    return out
+
+
+matmul.def_batch(_matmul_batch)
 
 
 # --- products built on matmul and einsum --------------------------------------------------------------------------
@@ -325,6 +385,7 @@ inv = Primitive("inv", _inv_impl, doc=(
     "array([[0.5, 0. ],\n       [0. , 0.5]])\n"))
 inv.def_vjp(lambda g, ans, a: negative(matmul(_mT(ans), matmul(g, _mT(ans)))))
 inv.def_jvp(lambda t, ans, a: negative(matmul(ans, matmul(t, ans))))
+_batch_matrix_unary(inv)
 
 
 def _solve_impl(a, b):
@@ -365,6 +426,31 @@ def _solve_jvp(tangents, ans, a, b):
 _solve.def_jvp_joint(_solve_jvp)
 
 
+def _batch_matrix_solve(prim) -> None:
+    """Batching for ``prim(a, b, **kw)`` solving ``a @ x = b`` with matrix ``b``: batch axes broadcast as in
+    matmul; one unbatched matrix with a batch of right-hand sides is a single solve with the batch laid out as
+    extra columns (one factorization instead of one per example)."""
+    def rule(args, batched, **kw):
+        ba, bb = batched
+        a = args[0] if ba else _arr(args[0])
+        b = args[1] if bb else _arr(args[1])
+        pa, pb = _per_example(a, ba), _per_example(b, bb)
+        if len(pa) < 2 or len(pb) < 2 or pa[-1] != pb[-2]:
+            return loop_rule(prim, [a, b], batched, shape_of(a if ba else b)[0], kw)
+        if not ba and len(pa) == 2 and len(pb) == 2:
+            size, m, k = shape_of(b)
+            cols = _reshape(_transpose(b, axes=(1, 0, 2)), shape=(m, size * k))
+            x = prim(a, cols, **kw)
+            return _transpose(_reshape(x, shape=(m, size, k)), axes=(1, 0, 2))
+        rank = max(len(pa), len(pb))
+        return prim(_lift(a, pa, rank) if ba else a, _lift(b, pb, rank) if bb else b, **kw)
+
+    prim.def_batch(rule)
+
+
+_batch_matrix_solve(_solve)
+
+
 def solve(a: ArrayLike, b: ArrayLike) -> Any:
     """Solution ``x`` of ``a @ x = b``, as ``numpy.linalg.solve``: ``b`` is a vector (1-D) or a stack of matrices
     ``(..., M, K)``; batch axes broadcast. A singular ``a`` raises ``LinAlgError``.
@@ -397,6 +483,7 @@ def _trace_inv_times(a, t):
 
 
 det.def_jvp(lambda t, ans, a: multiply(ans, _trace_inv_times(a, t)))
+_batch_matrix_unary(det)
 
 
 def _slogdet_impl(a):
@@ -410,6 +497,7 @@ _slogdet = Primitive("slogdet", _slogdet_impl, multiple_results=True, doc=(
 # d log|det A| = tr(A^-1 dA); the sign is piecewise constant, so its cotangent is dropped.
 _slogdet.def_vjp(lambda g, ans, a: multiply(_scalar_to_matrix(g[1]), _mT(inv(a))))
 _slogdet.def_jvp(lambda t, ans, a: (None, _trace_inv_times(a, t)))
+_batch_matrix_unary(_slogdet)
 
 
 def slogdet(a: ArrayLike) -> SlogdetResult:
@@ -478,6 +566,7 @@ def _solve_triangular_jvp(tangents, ans, a, b, lower):
 
 
 solve_triangular.def_jvp_joint(_solve_triangular_jvp)
+_batch_matrix_solve(solve_triangular)
 
 
 def _cholesky_impl(a):
@@ -521,6 +610,7 @@ def _cholesky_jvp(t, ans, a):
 
 
 _cholesky.def_jvp(_cholesky_jvp)
+_batch_matrix_unary(_cholesky)
 
 
 def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Any:
@@ -576,6 +666,7 @@ def _eigh_jvp(t, ans, a, UPLO):
 
 
 _eigh.def_jvp(_eigh_jvp)
+_batch_matrix_unary(_eigh)
 
 
 def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
@@ -674,6 +765,7 @@ def _svd_jvp(t, ans, a, full_matrices):
 
 
 _svd.def_jvp(_svd_jvp)
+_batch_matrix_unary(_svd)
 
 
 def _svdvals_impl(a):
@@ -698,6 +790,7 @@ def _svdvals_jvp(t, ans, a):
 
 
 _svdvals.def_jvp(_svdvals_jvp)
+_batch_matrix_unary(_svdvals)
 
 
 def svdvals(x: ArrayLike, /) -> Any:
@@ -765,6 +858,7 @@ def _pinv_jvp(t, ans, a, rcond, hermitian):
 
 
 _pinv.def_jvp(_pinv_jvp)
+_batch_matrix_unary(_pinv)
 
 
 def pinv(a: ArrayLike, rcond: float | None = None, hermitian: bool = False, *, rtol: float | None = None) -> Any:
@@ -838,6 +932,7 @@ def _qr_jvp(t, ans, a, mode):
 
 
 _qr.def_jvp(_qr_jvp)
+_batch_matrix_unary(_qr)
 
 
 def qr(a: ArrayLike, mode: str = "reduced") -> Any:

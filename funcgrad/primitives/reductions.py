@@ -85,6 +85,52 @@ def _no_out(name: str, out) -> None:
                         f"returned array instead (y = fnp.{name}(x, ...))")
 
 
+# --- batching (vmap): the batch is axis 0, so per-example axes move one along ---------------------------------
+def _shift1(a, nd: int) -> int:
+    a = operator.index(a)
+    if not -nd <= a < nd:
+        raise _onp.exceptions.AxisError(a, nd)
+    return a % nd + 1
+
+
+@functools.lru_cache(maxsize=2048)
+def _shifted(axis, nd: int):
+    # Normalized against the per-example rank first: a negative axis must not count the batch axis.
+    if axis is None:
+        return tuple(range(1, nd + 1))
+    if type(axis) is tuple:
+        return tuple(_shift1(a, nd) for a in axis)
+    return _shift1(axis, nd)
+
+
+def _batch_axis(name: str, shape: tuple, axis):
+    """``axis`` of an example of ``shape`` as an axis of the batch (None: all the example's axes)."""
+    try:
+        return _shifted(_axis(axis), len(shape))
+    except (ValueError, TypeError, IndexError) as e:
+        raise type(e)(f"funcgrad.{name} under vmap (per-example shape {shape}, axis={axis!r}): {e}") from None
+
+
+def _reduce_batch(prim):
+    def rule(args, batched, axis=None, keepdims=False, dtype=None):
+        x = args[0]
+        return prim(x, axis=_batch_axis(prim.name, shape_of(x)[1:], axis), keepdims=keepdims, dtype=dtype)
+    return rule
+
+
+def _reduce_batch_no_dtype(prim):
+    def rule(args, batched, axis=None, keepdims=False):
+        x = args[0]
+        return prim(x, axis=_batch_axis(prim.name, shape_of(x)[1:], axis), keepdims=keepdims)
+    return rule
+
+
+def _flat_examples(x):
+    # (B, n): each example flattened, for the axis=None forms that work on the flattened array
+    s = shape_of(x)
+    return _reshape(x, shape=(s[0], math.prod(s[1:])))
+
+
 # --- the transpose of every reduction ---------------------------------------------------------------------------
 def _expand_reduced_impl(g, shape, axis, keepdims):
     xp = namespace(g)
@@ -100,6 +146,9 @@ expand_reduced = Primitive("expand_reduced", _expand_reduced_impl, doc=(
     "array([[1., 1., 1.],\n       [2., 2., 2.]])\n"))
 expand_reduced.def_vjp(lambda g, ans, x, shape, axis, keepdims: _sum(g, axis=axis, keepdims=keepdims))
 expand_reduced.def_jvp_linear()
+expand_reduced.def_batch(lambda args, batched, shape, axis, keepdims: expand_reduced(
+    args[0], shape=shape_of(args[0])[:1] + tuple(shape), axis=_batch_axis("expand_reduced", tuple(shape), axis),
+    keepdims=keepdims))
 
 
 def _expand(g, x, axis, keepdims):
@@ -114,6 +163,7 @@ def _sum_impl(x, axis=None, keepdims=False, dtype=None):
 _sum = Primitive("sum", _sum_impl, doc="``numpy.sum`` (primitive form; see :func:`sum`).")
 _sum.def_vjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None: _expand(g, x, axis, keepdims))
 _sum.def_jvp_linear()
+_sum.def_batch(_reduce_batch(_sum))
 
 
 def _mean_impl(x, axis=None, keepdims=False, dtype=None):
@@ -144,6 +194,7 @@ def _mean_jvp(t, ans, x, axis=None, keepdims=False, dtype=None):
 _mean = Primitive("mean", _mean_impl, doc="``numpy.mean`` (primitive form; see :func:`mean`).")
 _mean.def_vjp(_mean_vjp)
 _mean.def_jvp(_mean_jvp)
+_mean.def_batch(_reduce_batch(_mean))
 
 
 def sum(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):  # noqa: A001
@@ -175,6 +226,14 @@ def _prod_impl(x, axis=None, keepdims=False, dtype=None):
     return _arr(x).prod(axis=axis, dtype=dtype, keepdims=keepdims)
 
 
+def _has_zero(x) -> bool:
+    # Picks a formula, so it must be one Python bool: decided on the raw value under every trace level (the
+    # whole batch under vmap, where a per-example answer would be an array). The zero-safe formulas are exact
+    # for the examples without zeros too, so a batch with one zero somewhere only costs them speed.
+    v = getval(x)
+    return bool(namespace(v).any(v == 0))
+
+
 def _prod_of_others(z, x, axis, keepdims):
     # d prod / d x_i, the product of the other entries, for x with zeros (z marks them), shaped like x.
     # p = the product of the nonzero entries; one zero at m gives p to x_m and p / x_i * x_m (zero, but with the
@@ -191,23 +250,24 @@ def _prod_of_others(z, x, axis, keepdims):
 
 def _prod_vjp(g, ans, x, axis=None, keepdims=False, dtype=None):
     # Without zeros the product of the others is ans / x_i (exact to any order).
-    z = equal(x, 0.0)
-    if not _any(z):
+    if not _has_zero(x):
         return divide(_expand(multiply(g, ans), x, axis, keepdims), x)
+    z = equal(x, 0.0)
     return multiply(_expand(g, x, axis, keepdims), _prod_of_others(z, x, axis, keepdims))
 
 
 def _prod_jvp(t, ans, x, axis=None, keepdims=False, dtype=None):
     # sum_i t_i * (product of the others); without zeros that is ans * sum_i t_i / x_i.
-    z = equal(x, 0.0)
-    if not _any(z):
+    if not _has_zero(x):
         return multiply(ans, _sum(divide(t, x), axis=axis, keepdims=keepdims))
+    z = equal(x, 0.0)
     return _sum(multiply(t, _prod_of_others(z, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
 
 _prod = Primitive("prod", _prod_impl, doc="``numpy.prod`` (primitive form; see :func:`prod`).")
 _prod.def_vjp(_prod_vjp)
 _prod.def_jvp(_prod_jvp)
+_prod.def_batch(_reduce_batch(_prod))
 
 
 def prod(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):
@@ -246,6 +306,8 @@ _max.def_vjp(_extremum_vjp)
 _min.def_vjp(_extremum_vjp)
 _max.def_jvp(_extremum_jvp)
 _min.def_jvp(_extremum_jvp)
+_max.def_batch(_reduce_batch_no_dtype(_max))
+_min.def_batch(_reduce_batch_no_dtype(_min))
 
 
 def max(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A001
@@ -301,6 +363,16 @@ _cumsum.def_vjp(_cumsum_vjp)
 _cumsum.def_jvp_linear()
 
 
+def _cumsum_batch(args, batched, axis=None, dtype=None, reverse=False):
+    x = args[0]
+    if axis is None:
+        return _cumsum(_flat_examples(x), axis=1, dtype=dtype, reverse=reverse)
+    return _cumsum(x, axis=_batch_axis("cumsum", shape_of(x)[1:], axis), dtype=dtype, reverse=reverse)
+
+
+_cumsum.def_batch(_cumsum_batch)
+
+
 def _cumprod_impl(x, axis=None, dtype=None):
     return _arr(x).cumprod(axis=axis, dtype=dtype)
 
@@ -312,10 +384,10 @@ def _cumprod_vjp(g, ans, x, axis=None, dtype=None):
         axis = 0
     # grad_i = sum_{k >= i} g_k ans_k / x_i, exact (to any order) for nonzero x.
     rc = _cumsum(multiply(g, ans), axis=axis, reverse=True)
-    z = equal(x, 0.0)
-    if not _any(z):
+    if not _has_zero(x):
         grad = divide(rc, x)
     else:
+        z = equal(x, 0.0)
         # Entries after the first zero of their slice get nothing (every later product holds that zero); the
         # first zero gets sum_{k >= m} g_k prod_{j <= k, j != m} x_j: the products with x_m read as 1.
         first = logical_and(z, equal(_cumsum(z, axis=axis), 1))
@@ -331,9 +403,9 @@ def _cumprod_jvp(t, ans, x, axis=None, dtype=None):
         flat = (math.prod(shape_of(x)),)  # ans is already flat
         x, t = _reshape(x, shape=flat), _reshape(t, shape=flat)
         axis = 0
-    z = equal(x, 0.0)
-    if not _any(z):
+    if not _has_zero(x):
         return multiply(ans, _cumsum(divide(t, x), axis=axis))
+    z = equal(x, 0.0)
     # From the first zero m of a slice on, ans_k is 0 and only t_m counts, times the products with x_m read as 1
     # (themselves 0 past a second zero); before it, the formula above holds. Masking t at the zeros keeps the
     # first term's derivative in x_m right too.
@@ -346,6 +418,16 @@ def _cumprod_jvp(t, ans, x, axis=None, dtype=None):
 _cumprod = Primitive("cumprod", _cumprod_impl, doc="``numpy.cumprod`` (primitive form; see :func:`cumprod`).")
 _cumprod.def_vjp(_cumprod_vjp)
 _cumprod.def_jvp(_cumprod_jvp)
+
+
+def _cumprod_batch(args, batched, axis=None, dtype=None):
+    x = args[0]
+    if axis is None:
+        return _cumprod(_flat_examples(x), axis=1, dtype=dtype)
+    return _cumprod(x, axis=_batch_axis("cumprod", shape_of(x)[1:], axis), dtype=dtype)
+
+
+_cumprod.def_batch(_cumprod_batch)
 
 
 def cumsum(a, axis: int | None = None, dtype=None, out=None):
@@ -384,6 +466,23 @@ _all = Primitive("all", lambda x, axis=None, keepdims=False: _arr(x).all(axis=ax
                  doc="``numpy.all`` (non-differentiable; see :func:`all`).")
 _any = Primitive("any", lambda x, axis=None, keepdims=False: _arr(x).any(axis=axis, keepdims=keepdims),
                  doc="``numpy.any`` (non-differentiable; see :func:`any`).")
+_all.def_batch(_reduce_batch_no_dtype(_all))
+_any.def_batch(_reduce_batch_no_dtype(_any))
+
+
+def _arg_batch(prim):
+    def rule(args, batched, axis=None, keepdims=False):
+        x = args[0]
+        s = shape_of(x)
+        if axis is None:  # an index into each flattened example; keepdims gives it the example's rank in 1s
+            out = prim(_flat_examples(x), axis=1)
+            return _reshape(out, shape=s[:1] + (1,) * (len(s) - 1)) if keepdims else out
+        return prim(x, axis=_batch_axis(prim.name, s[1:], axis), keepdims=keepdims)
+    return rule
+
+
+_argmax.def_batch(_arg_batch(_argmax))
+_argmin.def_batch(_arg_batch(_argmin))
 
 
 def argmax(a, axis: int | None = None, out=None, *, keepdims: bool = False):

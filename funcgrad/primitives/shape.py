@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import operator
 from typing import Any, Sequence
 
@@ -20,6 +21,7 @@ import numpy as _onp
 from ..backend import namespace, namespace_of, shape_of
 from ..core import Box, Primitive, getval
 from ..core.primitive import broadcast_to as _broadcast_to
+from ..core.batching import loop_rule
 from ..core.primitive import cast, index0, pack, sum_to
 from .elementwise import add, multiply
 
@@ -138,6 +140,41 @@ def _int_tuple(v, what: str, op: str) -> tuple:
         raise TypeError(f"funcgrad.{op}: {what} must be an integer or a sequence of integers, got {v!r}") from None
 
 
+# --- batching helpers (vmap rules receive the batch as the leading axis of each batched argument) --------------
+def _batch_size(args, batched) -> int:
+    for a, b in zip(args, batched):
+        if b:
+            return shape_of(a)[0]
+    raise ValueError("no batched argument")
+
+
+@functools.lru_cache(maxsize=1024)
+def _shifted_axis(axis: int, nd: int) -> int:
+    """A per-example axis (possibly negative) as an axis of the batched array (batch first). An axis out of
+    range stays out of range, so that the batched call reports it."""
+    if -nd <= axis < nd:
+        return axis % nd + 1
+    return axis + 1 if axis >= 0 else axis - 1
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolved_shape(xshape: tuple, shape: tuple) -> tuple:
+    """``shape`` with its -1 entry filled in for an array of ``xshape`` (so that an empty batch works too)."""
+    if -1 not in shape:
+        return shape
+    known = math.prod(d for d in shape if d != -1)
+    total = math.prod(xshape)
+    if known == 0 or total % known or shape.count(-1) > 1:
+        raise ValueError(f"cannot reshape an array of shape {xshape} into shape {shape}")
+    return tuple(total // known if d == -1 else d for d in shape)
+
+
+def _flat_batch(x):
+    """A batched array as (B, n): each example flattened."""
+    s = shape_of(x)
+    return _reshape(x, shape=(s[0], math.prod(s[1:])))
+
+
 # --- reshape and transpose --------------------------------------------------------------------------------------
 def _reshape_impl(x, shape):
     if type(x) is _ndarray:  # the method skips numpy.reshape's dispatch layer
@@ -157,6 +194,14 @@ _reshape.def_vjp(lambda g, ans, x, shape: _reshape(g, shape=shape_of(x)))
 _reshape.def_jvp(lambda t, ans, x, shape: _reshape(t, shape=shape))
 
 
+def _reshape_batch(args, batched, shape):
+    s = shape_of(args[0])
+    return _reshape(args[0], shape=(s[0],) + _resolved_shape(s[1:], tuple(shape)))
+
+
+_reshape.def_batch(_reshape_batch)
+
+
 @functools.lru_cache(maxsize=1024)
 def _inverse_perm(axes: tuple) -> tuple:
     inv = [0] * len(axes)
@@ -169,6 +214,14 @@ _transpose = Primitive("transpose", _transpose_impl, doc=(
     "``x`` with its axes permuted by ``axes`` (a static full permutation), as ``numpy.transpose``."))
 _transpose.def_vjp(lambda g, ans, x, axes: _transpose(g, axes=_inverse_perm(axes)))
 _transpose.def_jvp(lambda t, ans, x, axes: _transpose(t, axes=axes))
+
+
+@functools.lru_cache(maxsize=1024)
+def _batched_perm(axes: tuple) -> tuple:
+    return (0,) + tuple(a % len(axes) + 1 for a in axes)
+
+
+_transpose.def_batch(lambda args, batched, axes: _transpose(args[0], axes=_batched_perm(tuple(axes))))
 
 
 def reshape(a: ArrayLike, shape: int | Shape | None = None, order: str = "C", *, newshape=None,
@@ -372,6 +425,26 @@ def _concatenate_jvp(tangents, ans, *xs, axis):
 _concatenate.def_jvp_joint(_concatenate_jvp)
 
 
+def _concatenate_batch(args, batched, axis):
+    size = _batch_size(args, batched)
+    xp = None
+    pieces = []
+    for a, b in zip(args, batched):
+        if not b:  # the unbatched pieces are shared by every example: broadcast them along the batch
+            if not hasattr(a, "shape"):  # a plain nested list
+                xp = xp or namespace(getval(args[batched.index(True)]))
+                a = xp.asarray(a)
+            a = _broadcast_to(a, shape=(size,) + shape_of(a))
+        pieces.append(a)
+    nd = len(shape_of(pieces[0])) - 1
+    if not -nd <= axis < nd:  # 0-d pieces or a bad axis: the per-example call reports it
+        return loop_rule(_concatenate, args, batched, size, {"axis": axis})
+    return _concatenate(*pieces, axis=axis % nd + 1)
+
+
+_concatenate.def_batch(_concatenate_batch)
+
+
 @functools.lru_cache(maxsize=1024)
 def _crop_index(starts: tuple, stops: tuple) -> tuple:
     return tuple(slice(a, b) for a, b in zip(starts, stops))
@@ -390,6 +463,8 @@ def _crop_widths(xshape: tuple, starts: tuple, stops: tuple) -> tuple:
 crop.def_vjp(lambda g, ans, x, starts, stops: pad_p(g, pad_width=_crop_widths(shape_of(x), starts, stops),
                                                       constant_values=0))
 crop.def_jvp(lambda t, ans, x, starts, stops: crop(t, starts=starts, stops=stops))
+crop.def_batch(lambda args, batched, starts, stops: crop(args[0], starts=(0,) + tuple(starts),
+                                                         stops=shape_of(args[0])[:1] + tuple(stops)))
 
 
 def _pad_impl(x, pad_width, constant_values):
@@ -417,6 +492,8 @@ def _pad_vjp(g, ans, x, pad_width, constant_values):
 pad_p.def_vjp(_pad_vjp)
 # the static constant_values is a constant offset (affine, not linear): the padding carries no tangent
 pad_p.def_jvp(lambda t, ans, x, pad_width, constant_values: pad_p(t, pad_width=pad_width, constant_values=0))
+pad_p.def_batch(lambda args, batched, pad_width, constant_values: pad_p(
+    args[0], pad_width=((0, 0),) + tuple(pad_width), constant_values=constant_values))
 
 
 def _check_arrays(arrays, op: str) -> list:
@@ -699,6 +776,20 @@ _tile.def_vjp(_tile_vjp)
 _tile.def_jvp(lambda t, ans, x, reps: _tile(t, reps=reps))
 
 
+def _tile_batch(args, batched, reps):
+    # numpy.tile pads the shorter of shape and reps with leading ones: do that per example, then keep the batch.
+    x = args[0]
+    s = shape_of(x)
+    reps = tuple(reps)
+    d = max(len(s) - 1, len(reps))
+    if len(s) - 1 < d:
+        x = _reshape(x, shape=s[:1] + (1,) * (d - len(s) + 1) + s[1:])
+    return _tile(x, reps=(1,) * (d + 1 - len(reps)) + reps)
+
+
+_tile.def_batch(_tile_batch)
+
+
 def tile(A: ArrayLike, reps: int | Sequence[int]) -> ArrayLike:
     """``A`` repeated ``reps`` times along each axis, as ``numpy.tile``.
 
@@ -753,6 +844,18 @@ _repeat.def_jvp(lambda t, ans, x, repeats, axis: _repeat(t, repeats=repeats, axi
 repeat_sum.def_jvp(lambda t, ans, x, repeats, axis: repeat_sum(t, repeats=repeats, axis=axis))
 
 
+def _repeat_batch(args, batched, repeats, axis):
+    x = args[0]
+    if axis is None:  # numpy repeats the flattened array: flatten each example
+        x, axis = _flat_batch(x), 0
+    return _repeat(x, repeats=repeats, axis=_shifted_axis(axis, len(shape_of(x)) - 1))
+
+
+_repeat.def_batch(_repeat_batch)
+repeat_sum.def_batch(lambda args, batched, repeats, axis: repeat_sum(
+    args[0], repeats=repeats, axis=_shifted_axis(axis, len(shape_of(args[0])) - 1)))
+
+
 def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> ArrayLike:
     """Each element of ``a`` repeated (along ``axis``, or over the flattened array), as ``numpy.repeat``.
 
@@ -782,6 +885,20 @@ _flip = Primitive("flip", lambda x, axis: namespace(x).flip(x, axis=axis), doc=(
     "``x`` reversed along the axes in ``axis`` (static tuple), as ``numpy.flip``."))
 _flip.def_vjp(lambda g, ans, x, axis: _flip(g, axis=axis))
 _flip.def_jvp(lambda t, ans, x, axis: _flip(t, axis=axis))
+
+
+def _flip_batch(args, batched, axis):
+    nd = len(shape_of(args[0])) - 1
+    if axis is None:
+        axes = tuple(range(1, nd + 1))
+    elif type(axis) is int:
+        axes = _shifted_axis(axis, nd)
+    else:
+        axes = tuple(_shifted_axis(a, nd) for a in axis)
+    return _flip(args[0], axis=axes)
+
+
+_flip.def_batch(_flip_batch)
 
 
 def flip(m: ArrayLike, axis: int | Sequence[int] | None = None) -> ArrayLike:
@@ -833,6 +950,19 @@ _roll.def_vjp(lambda g, ans, x, shift, axis: _roll(g, shift=_negate(shift), axis
 _roll.def_jvp(lambda t, ans, x, shift, axis: _roll(t, shift=shift, axis=axis))
 
 
+def _roll_batch(args, batched, shift, axis):
+    x = args[0]
+    s = shape_of(x)
+    if axis is None:  # each example rolled as a flat array
+        return _reshape(_roll(_flat_batch(x), shift=shift, axis=1), shape=s)
+    nd = len(s) - 1
+    axes = _shifted_axis(axis, nd) if type(axis) is int else tuple(_shifted_axis(a, nd) for a in axis)
+    return _roll(x, shift=shift, axis=axes)
+
+
+_roll.def_batch(_roll_batch)
+
+
 def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> ArrayLike:
     """``a`` with elements shifted cyclically along ``axis`` (over the flattened array by default), as
     ``numpy.roll``.
@@ -865,6 +995,22 @@ _triu.def_vjp(lambda g, ans, x, k: _triu(g, k=k))
 _tril.def_vjp(lambda g, ans, x, k: _tril(g, k=k))
 _triu.def_jvp(lambda t, ans, x, k: _triu(t, k=k))
 _tril.def_jvp(lambda t, ans, x, k: _tril(t, k=k))
+
+
+def _triangle_batch(prim):
+    def rule(args, batched, k):
+        x = args[0]
+        s = shape_of(x)
+        if len(s) == 2:  # numpy reads a vector as the rows of a square matrix; batched, it would read a matrix
+            x = _broadcast_to(_reshape(x, shape=(s[0], 1, s[1])), shape=(s[0], s[1], s[1]))
+        elif len(s) < 2:  # 0-d examples: the per-example call reports the error
+            return loop_rule(prim, args, batched, s[0], {"k": k})
+        return prim(x, k=k)  # the last two axes are the matrix's, whatever leads
+    return rule
+
+
+_triu.def_batch(_triangle_batch(_triu))
+_tril.def_batch(_triangle_batch(_tril))
 
 
 def _triangle(prim, m, k, op):
@@ -923,6 +1069,22 @@ diag_embed.def_vjp(lambda g, ans, x, offset, axis1, axis2, shape: _diagonal(g, o
 _diagonal.def_jvp(lambda t, ans, x, offset, axis1, axis2: _diagonal(t, offset=offset, axis1=axis1, axis2=axis2))
 diag_embed.def_jvp(lambda t, ans, x, offset, axis1, axis2, shape: diag_embed(t, offset=offset, axis1=axis1,
                                                                               axis2=axis2, shape=shape))
+
+
+def _diagonal_batch(args, batched, offset, axis1, axis2):
+    # The diagonal goes last and the two planes' axes go away: a leading batch axis stays first.
+    nd = len(shape_of(args[0])) - 1
+    return _diagonal(args[0], offset=offset, axis1=_shifted_axis(axis1, nd), axis2=_shifted_axis(axis2, nd))
+
+
+def _diag_embed_batch(args, batched, offset, axis1, axis2, shape):
+    nd = len(shape)
+    return diag_embed(args[0], offset=offset, axis1=_shifted_axis(axis1, nd), axis2=_shifted_axis(axis2, nd),
+                      shape=shape_of(args[0])[:1] + tuple(shape))
+
+
+_diagonal.def_batch(_diagonal_batch)
+diag_embed.def_batch(_diag_embed_batch)
 
 
 def _diag_axes(a, axis1, axis2, op):

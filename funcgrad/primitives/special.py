@@ -8,12 +8,14 @@ reduced axes, which does not depend on the shift (its JVP is the same weights su
 from __future__ import annotations
 
 import functools
+import operator
 
 import numpy as _onp
 
 from ..backend import namespace, namespace_of, shape_of
 from ..core import Primitive
-from .elementwise import add, exp, multiply, sign, subtract
+from ..core.batching import loop_rule
+from .elementwise import _align, add, exp, multiply, sign, subtract
 from .reductions import _reduced, _sum, expand_reduced
 
 __all__ = ["logsumexp", "softmax", "log_softmax"]
@@ -102,9 +104,41 @@ def _lse_jvp(tangents, ans, a, b=None, axis=None, keepdims=False, return_sign=Fa
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _batched_axis(axis, nd: int):
+    """Per-example ``axis`` (of a rank-``nd`` example) as an axis of the batch; ``False`` when it is not a valid
+    axis (the loop then raises the error a single example would)."""
+    if axis is None:
+        return tuple(range(1, nd + 1))
+    out = []
+    for a in (axis if type(axis) is tuple else (axis,)):
+        try:
+            a = operator.index(a)
+        except TypeError:
+            return False
+        if not -nd <= a < nd:
+            return False
+        out.append(a % nd + 1)
+    return tuple(out) if type(axis) is tuple else out[0]
+
+
+def _lse_batch(prim: Primitive):
+    """vmap rule of both logsumexp primitives: ``a`` and ``b`` broadcast like an elementwise op's arguments, and
+    the reduced axes move one place right, past the batch."""
+    def rule(args, batched, axis=None, **kw):
+        aligned, nd = _align(args, batched)
+        ax = _batched_axis(axis, nd)
+        if ax is False:
+            size = shape_of(args[batched.index(True)])[0]
+            return loop_rule(prim, args, batched, size, dict(kw, axis=axis))
+        return prim(*aligned, axis=ax, **kw)
+    return rule
+
+
 _logsumexp = Primitive("logsumexp", _lse_impl, doc="``scipy.special.logsumexp`` (primitive form).")
 _logsumexp.def_vjp(_lse_da, _lse_db)
 _logsumexp.def_jvp_joint(_lse_jvp)
+_logsumexp.def_batch(_lse_batch(_logsumexp))
 
 
 def _lse_sign_impl(a, b=None, axis=None, keepdims=False):
@@ -116,6 +150,7 @@ def _lse_sign_impl(a, b=None, axis=None, keepdims=False):
 _logsumexp_sign = Primitive("logsumexp_sign", _lse_sign_impl, doc=(
     "Sign of ``sum(b * exp(a))`` over ``axis``: the second output of ``logsumexp(..., return_sign=True)`` "
     "(non-differentiable)."))
+_logsumexp_sign.def_batch(_lse_batch(_logsumexp_sign))
 
 
 def _axis(axis):

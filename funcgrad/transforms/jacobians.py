@@ -1,9 +1,9 @@
 """Jacobians and Hessians: ``jacrev``, ``jacfwd`` (``jacobian`` is ``jacrev``), ``hessian``, ``hvp``.
 
 Shapes follow JAX: the Jacobian of an output leaf of shape ``O`` with respect to an input leaf of shape ``I`` has
-shape ``O + I``; pytrees nest output structure outside input structure. Rows (``jacrev``: one forward pass, then
-one VJP per output element) or columns (``jacfwd``: one JVP per input element) are computed in a Python loop; a
-single batched pass needs ``vmap``, which comes with the vmap issue.
+shape ``O + I``; pytrees nest output structure outside input structure. All rows (``jacrev``: the VJPs of every
+output basis vector) or columns (``jacfwd``: the JVPs of every input basis vector) come from one vmapped pass;
+``chunk_size`` splits it into passes of that many basis vectors to bound memory.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .. import tree
 from ..backend import namespace, shape_of
 from ..core import getval
 from .forward import jvp
+from .batching import vmap
 from .reverse import _fname, _norm_argnums, grad, vjp
 
 __all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp"]
@@ -22,31 +23,6 @@ __all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp"]
 
 def _size(x: Any) -> int:
     return int(np.prod(shape_of(x), dtype=np.int64))
-
-
-def _basis(like: list, k: int) -> list:
-    """The k-th standard basis vector of the flattened concatenation of ``like``, as plain arrays like it."""
-    out = []
-    for x in like:
-        v = getval(x)
-        xp = namespace(v)
-        n = _size(v)
-        e = xp.zeros(n, dtype=v.dtype)
-        if 0 <= k < n:
-            e[k] = 1
-        k -= n
-        out.append(xp.reshape(e, shape_of(v)))
-    return out
-
-
-def _block(parts: list, like: Any, shape: tuple, axis: int) -> Any:
-    """Stack ``parts`` along ``axis`` and reshape to ``shape`` (zeros of ``shape`` when there are none)."""
-    import funcgrad.numpy as fnp  # the numpy layer sits below transforms
-
-    if not parts:
-        v = getval(like)
-        return namespace(v).zeros(shape, dtype=v.dtype)
-    return fnp.reshape(fnp.stack(parts, axis=axis), shape)
 
 
 def _wrap_args(f: Callable, args: tuple, nums: tuple) -> tuple[Callable, tuple]:
@@ -76,16 +52,51 @@ def _check_holomorphic(name: str, leaves: list, what: str, holomorphic: bool) ->
                             f"non-holomorphic one, differentiate its real and imaginary parts separately")
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           holomorphic: bool = False) -> Callable:
-    """Jacobian of ``f`` by reverse mode: one forward pass, then one VJP per output element (efficient for
-    few outputs). The block for output leaf ``o`` and input leaf ``x`` has shape ``o.shape + x.shape``.
+def _basis_chunk(like: list, k0: int, c: int) -> list:
+    """Rows k0 .. k0+c of the identity over the flattened leaves of ``like``, one (c,) + leaf.shape block each."""
+    out, start = [], 0
+    for x in like:
+        v = getval(x)
+        xp = namespace(v)
+        n = _size(x)
+        block = xp.zeros((c, n), dtype=v.dtype)
+        for i in range(c):
+            j = k0 + i - start
+            if 0 <= j < n:
+                block[i, j] = 1
+        out.append(xp.reshape(block, (c,) + shape_of(x)))
+        start += n
+    return out
+
+
+def _rows(fn: Callable, like: list, like_def, total: int, chunk_size: int | None) -> list:
+    """``fn`` applied, batched with vmap, to every basis vector of the space of ``like``, ``chunk_size`` at a
+    time; returns the leaves of the stacked results, each with the basis index as its leading axis."""
+    import funcgrad.numpy as fnp
+
+    step = total if not chunk_size else max(1, int(chunk_size))
+    parts = []
+    for k0 in range(0, total, step):
+        c = min(step, total - k0)
+        parts.append(tree.leaves(vmap(fn)(tree.unflatten(like_def, _basis_chunk(like, k0, c)))))
+    if len(parts) == 1:
+        return parts[0]
+    return [fnp.concatenate([p[j] for p in parts], axis=0) for j in range(len(parts[0]))]
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False,
+           chunk_size: int | None = None) -> Callable:
+    """Jacobian of ``f`` by reverse mode: one forward pass, then the VJPs of all output basis vectors in one
+    batched (vmapped) backward pass, or ``chunk_size`` at a time to bound memory. Efficient for few outputs. The
+    block for output leaf ``o`` and input leaf ``x`` has shape ``o.shape + x.shape``.
 
     >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
     >>> fg.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
     """
+    import funcgrad.numpy as fnp
+
     def jac_f(*args):
         nums, single = _norm_argnums(argnums, len(args), "jacrev")
         g, diff = _wrap_args(f, args, nums)
@@ -96,12 +107,15 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
         if holomorphic:
             _check_holomorphic("jacrev", in_leaves, "inputs", holomorphic)
         total = sum(_size(o) for o in out_leaves)
-        rows = [tree.leaves(res[1](tree.unflatten(out_def, _basis(out_leaves, k)))) for k in range(total)]
+        rows = _rows(res[1], out_leaves, out_def, total, chunk_size) if total else None
         blocks, start = [], 0
         for o in out_leaves:
             n = _size(o)
-            blocks.append([_block([r[j] for r in rows[start:start + n]], x, shape_of(o) + shape_of(x), 0)
-                           for j, x in enumerate(in_leaves)])
+            row = []
+            for j, x in enumerate(in_leaves):
+                shape = shape_of(o) + shape_of(x)
+                row.append(fnp.reshape(rows[j][start:start + n], shape) if n else _zeros(x, shape))
+            blocks.append(row)
             start += n
         jac = _assemble(blocks, out_def, in_def, len(nums), single)
         return (jac, res[2]) if has_aux else jac
@@ -110,38 +124,53 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     return jac_f
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           holomorphic: bool = False) -> Callable:
-    """Jacobian of ``f`` by forward mode: one JVP per input element (efficient for few inputs, many outputs).
+def _zeros(like: Any, shape: tuple) -> Any:
+    v = getval(like)
+    return namespace(v).zeros(shape, dtype=v.dtype)
+
+
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False,
+           chunk_size: int | None = None) -> Callable:
+    """Jacobian of ``f`` by forward mode: the JVPs of all input basis vectors in one batched (vmapped) pass, or
+    ``chunk_size`` at a time. Efficient for few inputs and many outputs.
 
     >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
     >>> fg.jacfwd(lambda x: fnp.sin(x))(np.array([0.0]))
     array([[1.]])
     """
+    import funcgrad.numpy as fnp
+
     def jac_f(*args):
         nums, single = _norm_argnums(argnums, len(args), "jacfwd")
         g, diff = _wrap_args(f, args, nums)
         in_leaves, in_def = tree.flatten(diff)
         if holomorphic:
             _check_holomorphic("jacfwd", in_leaves, "inputs", holomorphic)
-        total = sum(_size(x) for x in in_leaves)
-        cols, res = [], None
-        for k in range(max(total, 1)):  # with no input elements, one pass still gives the output structure
-            res = jvp(g, diff, tree.unflatten(in_def, _basis(in_leaves, k)), has_aux=has_aux)
-            if k < total:
-                cols.append(tree.leaves(res[1]))
-        out_leaves, out_def = tree.flatten(res[0])
+        out = g(*diff)
+        aux = None
+        if has_aux:
+            out, aux = out
+        out_leaves, out_def = tree.flatten(out)
         _check_holomorphic("jacfwd", out_leaves, "outputs", holomorphic)
+        total = sum(_size(x) for x in in_leaves)
+
+        def column(t):
+            res = jvp(g, diff, t, has_aux=has_aux)
+            return res[1]
+
+        cols = _rows(column, in_leaves, in_def, total, chunk_size) if total else None
         blocks = []
         for oi, o in enumerate(out_leaves):
             row, start = [], 0
+            stacked = fnp.moveaxis(cols[oi], 0, -1) if total else None  # o.shape + (total,)
             for x in in_leaves:
                 n = _size(x)
-                row.append(_block([c[oi] for c in cols[start:start + n]], o, shape_of(o) + shape_of(x), -1))
+                shape = shape_of(o) + shape_of(x)
+                row.append(fnp.reshape(stacked[..., start:start + n], shape) if n else _zeros(o, shape))
                 start += n
             blocks.append(row)
         jac = _assemble(blocks, out_def, in_def, len(nums), single)
-        return (jac, res[2]) if has_aux else jac
+        return (jac, aux) if has_aux else jac
 
     jac_f.__name__ = f"jacfwd_{_fname(f)}"
     return jac_f

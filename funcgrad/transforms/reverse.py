@@ -204,8 +204,8 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
         value = out.value
         roots = [out.node]
         del out  # backward empties roots: intermediate values are freed as the walk passes them
-        raw = getval(value)
-        ones = namespace(raw).ones_like(raw)
+        raw = getval(value)  # the seed is a constant: shaped like one example's output, even under vmap
+        ones = namespace(raw).ones(shape_of(value), dtype=dtype_of(value))
         res = backward(roots, [ones], [n for nodes in leaf_nodes for n in nodes])
     else:
         value = out
