@@ -108,15 +108,14 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
     del pairs
     want = {t: None for t in targets}
     need = _needed(list(toposort(list(cts))), set(want)) if prune else None
+    flags, pop, push, fit = FLAGS, heappop, heappush, _fit  # locals: this loop is the backward hot path
     while heap:
-        node = heappop(heap)[1]
+        node = pop(heap)[1]
         g = cts.pop(node)
         if node in want:
             want[node] = g
         prim = node.prim
-        if prim is None:
-            continue
-        if need is not None and node not in need:
+        if prim is None or (need is not None and node not in need):
             continue
         args = node.args
         if args is None:
@@ -130,23 +129,28 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
         for argnum, parent in zip(node.argnums, node.parents):
             if need is not None and parent not in need:
                 continue
-            pg = rules[argnum](g, ans, *args, **kw) if joint is None else joint[argnum]
+            if joint is not None:
+                pg = joint[argnum]
+            elif kw:
+                pg = rules[argnum](g, ans, *args, **kw)
+            else:
+                pg = rules[argnum](g, ans, *args)
             if pg is None:
                 continue
-            if FLAGS.nans:  # operators in rules bypass the primitives' own checks
+            if flags.nans:  # operators in rules bypass the primitives' own checks
                 check_output(prim.name, getval(pg), args, f"backward pass (the VJP for argument {argnum})",
                              getattr(node, "where", None))
             if type(pg) is not tuple:
                 arg = args[argnum]
                 try:
                     if pg.shape != arg.shape or pg.dtype != arg.dtype:
-                        pg = _fit(pg, arg)
+                        pg = fit(pg, arg)
                 except AttributeError:  # a Python scalar from a rule, or an argument without shape
-                    pg = _fit(namespace(arg).asarray(pg), arg)
+                    pg = fit(namespace(arg).asarray(pg), arg)
             prev = cts.get(parent)
             if prev is None:
                 cts[parent] = pg
-                heappush(heap, (-parent.seq, parent))
+                push(heap, (-parent.seq, parent))
             else:
                 cts[parent] = _accumulate(prev, pg)
         if not retain_graph:

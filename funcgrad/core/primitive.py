@@ -248,8 +248,7 @@ class Primitive:
         argnums = []
         parents = []
         nested = False  # does any argument stay traced by an outer transform?
-        i = 0
-        for a in args:
+        for i, a in enumerate(args):
             if type(a) is Box:
                 if a._trace is top:
                     v = argvals[i] = a.value
@@ -260,7 +259,6 @@ class Primitive:
                         parents.append(a.node)
                 else:
                     nested = True
-            i += 1
         if nested:
             # The same call again, one trace level down: outer traces record it in turn.
             ans = self(*argvals, **kw)
