@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-import funcgrad as fg
 from funcgrad.core import Box, Trace, registry
 from funcgrad.testing import check_grads, primitives_used
 

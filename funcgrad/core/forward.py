@@ -14,10 +14,11 @@ from .debug import FLAGS, check_output
 from .primitive import JointJVP, add_any, broadcast_to, cast
 from .trace import Box, Trace
 
-__all__ = ["JVPTrace", "tangent_of"]
+__all__ = ["JVPTrace", "tangent_of", "fit_tangent"]
 
 
-def _fit(t: Any, ans: Any) -> Any:
+def fit_tangent(t: Any, ans: Any) -> Any:
+    """Broadcast and cast a tangent to the output's shape and dtype: the forward pass's chore."""
     shape = shape_of(ans)
     if shape_of(t) != shape:
         t = broadcast_to(t, shape=shape)
@@ -58,10 +59,10 @@ class JVPTrace(Trace):
         if prim.multiple_results:
             if out_t is None:
                 return ans
-            return tuple(a if t is None else Box(a, _fit(t, a), self) for a, t in zip(ans, out_t))
+            return tuple(a if t is None else Box(a, fit_tangent(t, a), self) for a, t in zip(ans, out_t))
         if out_t is None:  # the output does not depend on this trace's inputs
             return ans
-        return Box(ans, _fit(out_t, ans), self)
+        return Box(ans, fit_tangent(out_t, ans), self)
 
 
 def tangent_of(x: Any, trace: Trace) -> Any:

@@ -16,8 +16,7 @@ from typing import Any, Callable, Sequence
 
 from .. import tree
 from ..core import Box, Primitive, getval, zeros_for
-from ..core.primitive import JointVJP, broadcast_to, cast
-from ..backend import dtype_of, shape_of
+from ..core.forward import fit_tangent
 from .reverse import _fname, vjp
 
 __all__ = ["custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "checkpoint"]
@@ -162,7 +161,7 @@ class custom_jvp:  # noqa: N801 - JAX's name
             tans = [x.node if type(x) is Box and x._trace is top else zeros_for(x) for x in leaves]
             out, t_out = rule(*static, primals, tuple(tree.unflatten(d_def, tans)))
             o_leaves, o_def = tree.flatten(out)
-            boxed = [Box(o, _fit(t, o), top) for o, t in zip(o_leaves, tree.leaves(t_out))]
+            boxed = [Box(o, fit_tangent(t, o), top) for o, t in zip(o_leaves, tree.leaves(t_out))]
             return tree.unflatten(o_def, boxed)
         zero_tans = tuple(tree.unflatten(d_def, [zeros_for(v) for v in vals]))
         out, _ = rule(*static, primals, zero_tans)
@@ -176,14 +175,6 @@ class custom_jvp:  # noqa: N801 - JAX's name
             return _flat_cts(cts, diff, name)
 
         return _record(top, name, transpose, leaves, out)
-
-
-def _fit(t: Any, o: Any) -> Any:
-    if shape_of(t) != shape_of(o):
-        t = broadcast_to(t, shape=shape_of(o))
-    if dtype_of(t) != dtype_of(o):
-        t = cast(t, dtype=dtype_of(o))
-    return t
 
 
 def primitive(fun: Callable) -> Primitive:

@@ -8,7 +8,7 @@ from ..backend import dtype_of, namespace, shape_of
 from ..core import Box, zeros_for
 from ..core.errors import user_location
 from ..core.forward import JVPTrace
-from .reverse import _as_input, _fname, _unbox, _where, vjp
+from .reverse import _as_input, _fname, _split_aux, _unbox, _where, vjp
 
 __all__ = ["jvp", "linearize"]
 
@@ -49,11 +49,7 @@ def jvp(f: Callable, primals: tuple | list, tangents: tuple | list, has_aux: boo
             boxes.append(trace.new_input(p, _check_tangent(name, p, t, k)))
         out = f(*tree.unflatten(p_def, boxes))
         if has_aux:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"{name} with has_aux=True: the function must return a pair (output, aux), "
-                                f"got {type(out).__name__}")
-            out, aux = out
-            aux = tree.map(lambda v: _unbox(v, trace), aux)
+            out, aux = _split_aux(out, trace)
     finally:
         trace.close()
     o_leaves, o_def = tree.flatten(out)

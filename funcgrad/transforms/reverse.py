@@ -75,6 +75,14 @@ def _unbox(x: Any, trace: Trace) -> Any:
     return x.value if type(x) is Box and x._trace is trace else x
 
 
+def _split_aux(out: Any, trace: Trace) -> tuple:
+    """``(output, aux)`` from a has_aux function's result; aux comes back untraced at this trace's level."""
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{trace.transform} with has_aux=True: the function must return a pair (output, aux), "
+                        f"got {type(out).__name__}")
+    return out[0], tree.map(lambda v: _unbox(v, trace), out[1])
+
+
 def _owned(grads: list, seen: set) -> list:
     """Copy gradients that alias one another, a user's cotangent, or another array's memory."""
     out = []
@@ -127,11 +135,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         args, leaf_nodes, defs = _trace_inputs(trace, primals, tuple(range(len(primals))), f, copy=True)
         out = f(*args)
         if has_aux:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"{name} with has_aux=True: the function must return a pair (output, aux), "
-                                f"got {type(out).__name__}")
-            out, aux = out
-            aux = tree.map(lambda v: _unbox(v, trace), aux)
+            out, aux = _split_aux(out, trace)
     finally:
         trace.close()
     out_leaves, out_def = tree.flatten(out)
@@ -172,11 +176,7 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
         out = call(*targs)
         aux = None
         if has_aux:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"{trace.transform} with has_aux=True: the function must return a pair "
-                                f"(output, aux), got {type(out).__name__}")
-            out, aux = out
-            aux = tree.map(lambda v: _unbox(v, trace), aux)
+            out, aux = _split_aux(out, trace)
     finally:
         trace.close()
     del targs
