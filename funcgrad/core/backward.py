@@ -83,7 +83,8 @@ def _accumulate(prev: Any, new: Any) -> Any:
 
 
 def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[Node], *,
-             prune: bool = False, retain_graph: bool = True) -> list:
+             prune: bool = False, retain_graph: bool = True, hooks: dict | None = None,
+             create_graph: Any = None) -> list:
     """Cotangents of ``targets`` given cotangents ``root_cts`` of the ``roots``.
 
     Nodes are numbered as they are created, and a node is always created after its parents, so processing the
@@ -92,7 +93,10 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
     visited. A target nothing flows into gets ``None`` (a symbolic zero). With ``prune``, nodes that lead to no
     target are skipped too (transform traces need no pruning: every node there descends from a requested input).
     Without ``retain_graph``, each node's saved values are dropped once it has been processed. A ``roots`` list
-    is emptied, so that the caller's last reference to the graph goes with it.
+    is emptied, so that the caller's last reference to the graph goes with it. ``hooks`` maps a node to functions
+    applied, in order, to its cotangent once complete (before it is stored or passed on). With ``create_graph``
+    set to the graph's trace, the rules see the saved values as traced values of that trace again, so that the
+    cotangents they compute are recorded on it and can be differentiated (the Tensor facade's double backward).
     """
     cts: dict = {}
     heap: list = []
@@ -112,6 +116,10 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
     while heap:
         node = pop(heap)[1]
         g = cts.pop(node)
+        if hooks is not None and node in hooks:
+            for hook in hooks[node]:
+                out = hook(g)
+                g = g if out is None else out
         if node in want:
             want[node] = g
         prim = node.prim
@@ -123,6 +131,12 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
                 "Trying to backward through the graph a second time, but its saved values were already freed. "
                 "Pass retain_graph=True to the first backward call if you need to walk it again.")
         ans, kw, rules = node.ans, node.kw, prim.vjps
+        if create_graph is not None:  # the saved values as traced values again: the rules' work is recorded
+            args = list(args)
+            for argnum, parent in zip(node.argnums, node.parents):
+                args[argnum] = Box(args[argnum], parent, create_graph)
+            if not prim.multiple_results:
+                ans = Box(ans, node, create_graph)
         if prim.multiple_results:
             g = _materialize(g, ans)
         joint = rules.rule(g, ans, *args, **kw) if type(rules) is JointVJP else None

@@ -27,7 +27,8 @@ from .errors import FuncgradError, TracerLeakError, describe, user_location
 from .trace import Box, getval
 
 __all__ = ["Primitive", "registry", "primitive", "select_output", "add_any", "sum_to", "broadcast_to", "cast",
-           "pack", "index0", "embed0", "Variadic", "JointJVP", "JointVJP", "zeros_for"]
+           "pack", "index0", "embed0", "Variadic", "JointJVP", "JointVJP", "zeros_for",
+           "register_array_wrapper"]
 
 #: name -> Primitive, for every public primitive. The registry-driven property tests walk this.
 registry: dict[str, "Primitive"] = {}
@@ -85,7 +86,19 @@ class Variadic:
         return functools.partial(self.rule, i)
 
 
-_SLOW_TYPES = frozenset({Box, list, tuple})
+_SLOW_TYPES = {Box, list, tuple}  # argument types that leave the fast path (wrapper types are added)
+# type -> (unwrap(obj) -> value, wrap(value, like=obj) -> obj): array-like objects (the Tensor facade) whose
+# values primitives compute with; results come back wrapped the same way.
+_WRAPPERS: dict = {}
+
+
+def register_array_wrapper(cls: type, unwrap: Callable, wrap: Callable) -> None:
+    """Let primitives accept instances of ``cls``: they compute on ``unwrap(obj)`` and return ``wrap(out, obj)``.
+
+    This is how the Tensor facade shares the engine: ``funcgrad.numpy`` functions take Tensors and give Tensors.
+    """
+    _WRAPPERS[cls] = (unwrap, wrap)
+    _SLOW_TYPES.add(cls)
 
 
 def _contains_box(seq) -> bool:
@@ -184,6 +197,13 @@ class Primitive:
         except (ValueError, TypeError, IndexError, ArithmeticError) as e:
             raise self._input_error(e, args, kw) from None
 
+    def _call_wrapped(self, args, kw, like):
+        unwrap, wrap = _WRAPPERS[type(like)]
+        out = self(*[_WRAPPERS[type(a)][0](a) if type(a) in _WRAPPERS else a for a in args], **kw)
+        if type(out) is tuple:
+            return tuple(wrap(o, like) for o in out)
+        return wrap(out, like)
+
     def _call_impl(self, args, kw):
         """The raw implementation, with input errors reworded to name this primitive and the shapes."""
         try:
@@ -215,6 +235,8 @@ class Primitive:
                 # them one array.
                 return self(*[pack(*e) if (type(e) is list or type(e) is tuple) and _contains_box(e) else e
                               for e in args], **kw)
+            elif t in _WRAPPERS:
+                return self._call_wrapped(args, kw, a)
         if top is None:  # plain lists only
             return self._call_impl(args, kw)
         if not top.active:

@@ -1,0 +1,1 @@
+"""PyTorch's ``torch.autograd`` names over funcgrad's engine (being written)."""

@@ -1,0 +1,503 @@
+"""The Tensor façade: PyTorch's face on funcgrad's engine.
+
+A :class:`Tensor` holds one immutable array value. A tensor that requires grad holds it as a traced value of
+:data:`GRAPH`, a trace that is never closed, so every primitive applied to it records a node exactly as it would
+under ``grad``; the graph hangs off the tensors and lives as long as they do. ``backward()`` is the core's
+``backward`` over that graph, and the gradients land in the leaves' ``.grad``. There is no second engine: the
+same primitives and rules serve both faces, and ``funcgrad.numpy`` functions accept Tensors (and return them).
+
+>>> import funcgrad as fg
+>>> x = fg.tensor([1.0, 2.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+tensor([2., 4.])
+"""
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from . import tree
+from .backend import device_of, dtype_of, namespace, shape_of
+from .core import Box, Trace, backward as _core_backward, getval, toposort
+from .core.primitive import register_array_wrapper
+
+__all__ = ["Tensor", "GRAPH", "tensor", "is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad",
+           "set_default_dtype", "get_default_dtype"]
+
+#: The trace every requires-grad tensor is recorded on. It is never closed: its graphs live as long as their
+#: tensors.
+GRAPH = Trace("the Tensor graph")
+
+_LEAVES: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()  # leaf node -> its Tensor
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_mode = _GradMode()
+_default_dtype = [np.dtype(np.float32)]
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations on tensors that require grad are recorded (``torch.is_grad_enabled``).
+
+    >>> import funcgrad as fg
+    >>> fg.is_grad_enabled()
+    True
+    """
+    return _mode.enabled
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """Context manager and decorator that switches recording on or off in this thread (``torch.set_grad_enabled``).
+
+    >>> import funcgrad as fg
+    >>> with fg.set_grad_enabled(False):
+    ...     fg.is_grad_enabled()
+    False
+    """
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self.prev = [_mode.enabled]  # as a call, set_grad_enabled(False) switches at once, like PyTorch
+        _mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        _mode.enabled = self.prev[0]
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode = self.mode
+        _mode.enabled = self.prev[0]  # used as a decorator: do not switch at definition time
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = _mode.enabled
+            _mode.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _mode.enabled = prev
+        return wrapper
+
+
+class no_grad(set_grad_enabled):  # noqa: N801
+    """Operations inside do not record (``torch.no_grad``); also a decorator.
+
+    >>> import funcgrad as fg
+    >>> x = fg.tensor(1.0, requires_grad=True)
+    >>> with fg.no_grad():
+    ...     (x * 2).requires_grad
+    False
+    """
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):  # noqa: N801
+    """Operations inside record even within ``no_grad`` (``torch.enable_grad``); also a decorator."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """The dtype of tensors made from Python numbers (float32 by default, as in PyTorch).
+
+    >>> import numpy as np, funcgrad as fg
+    >>> fg.set_default_dtype(np.float64); fg.tensor(1.0).dtype
+    dtype('float64')
+    >>> fg.set_default_dtype(np.float32)
+    """
+    _default_dtype[0] = np.dtype(dtype)
+
+
+def get_default_dtype() -> np.dtype:
+    """The current default floating dtype."""
+    return _default_dtype[0]
+
+
+def _strip_graph(v: Any) -> Any:
+    """``v`` without the Tensor graph's level (other transforms' levels stay)."""
+    if type(v) is Box and v._trace is GRAPH:
+        return v.value
+    return v
+
+
+def _unwrap(t: "Tensor") -> Any:
+    return t._v if _mode.enabled else _strip_graph(t._v)
+
+
+def _wrap(value: Any, like: Any = None) -> "Tensor":
+    return Tensor._from_value(value)
+
+
+class _GradFn:
+    """What ``Tensor.grad_fn`` shows: the operation that made a tensor (``MulBackward``)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node):
+        self.node = node
+
+    def name(self) -> str:
+        return "".join(p.capitalize() for p in self.node.prim.name.split("_")) + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+
+class Tensor:
+    """An immutable array with PyTorch's API. Create tensors with :func:`tensor` and the creation functions."""
+
+    __slots__ = ("_v", "grad", "_retain", "_hooks", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(self, data: Any = None, requires_grad: bool = False):
+        self._v = _as_value(data) if data is not None else np.zeros(0, dtype=_default_dtype[0])
+        self.grad: Tensor | None = None
+        self._retain = False
+        self._hooks: list | None = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_value(cls, value: Any) -> "Tensor":
+        t = cls.__new__(cls)
+        t._v = value
+        t.grad = None
+        t._retain = False
+        t._hooks = None
+        return t
+
+    # --- autograd state -----------------------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for ``backward``."""
+        return type(self._v) is Box and self._v._trace is GRAPH
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Start (or stop) recording operations on this leaf tensor, in place.
+
+        >>> import funcgrad as fg
+        >>> fg.tensor([1.0]).requires_grad_().requires_grad
+        True
+        """
+        if requires_grad == self.requires_grad:
+            return self
+        if not self.is_leaf:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        if requires_grad:
+            kind = dtype_of(self._v).kind
+            if kind not in "fc":
+                raise RuntimeError(f"only Tensors of floating point and complex dtype can require gradients "
+                                   f"(this one is {dtype_of(self._v)})")
+            self._v = GRAPH.new_input(self._v)
+            _LEAVES[self._v.node] = self
+        else:
+            self._v = _strip_graph(self._v)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors that do not require grad and for those created by the user (not by an operation)."""
+        v = self._v
+        return not (type(v) is Box and v._trace is GRAPH) or v.node.prim is None
+
+    @property
+    def grad_fn(self) -> _GradFn | None:
+        """The operation that produced this tensor (None for leaves)."""
+        return None if self.is_leaf else _GradFn(self._v.node)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after ``backward``."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if not self.is_leaf:
+            self._retain = True
+            _RETAINED[self._v.node] = self
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retain
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> "_Handle":
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces the gradient.
+        Hooks run before a retained ``.grad`` is stored (PyTorch 2's order)."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self._v.node
+        _HOOKS.setdefault(node, []).append(hook)
+        _HOOK_OWNERS[node] = self
+        return _Handle(node, hook)
+
+    def detach(self) -> "Tensor":
+        """The same values, outside any graph."""
+        return Tensor._from_value(_strip_graph(self._v))
+
+    def detach_(self) -> "Tensor":
+        """Detach in place."""
+        self._v = _strip_graph(self._v)
+        return self
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on.
+
+        ``gradient`` is required for non-scalar tensors (the vector of the vector-Jacobian product). The graph is
+        freed afterwards unless ``retain_graph`` (or ``create_graph``) is set, as in PyTorch.
+        """
+        _run_backward([self], [gradient], retain_graph, create_graph, inputs, accumulate=True)
+
+    # --- conversion ---------------------------------------------------------------------------------------------
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array (sharing memory where possible). Raises for tensors that require grad,
+        as PyTorch does: use ``t.detach().numpy()``."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                               "instead.")
+        v = getval(self._v)
+        if namespace(v) is not np:
+            if not force:
+                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                                f"copy the tensor to host memory first.")
+            v = v.get()
+        return np.asarray(v)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # NumPy sees the values only: no gradient flows through NumPy functions (documented)
+        v = np.asarray(getval(self._v) if namespace(getval(self._v)) is np else getval(self._v).get())
+        return v.astype(dtype) if dtype is not None else v
+
+    def item(self) -> Any:
+        """The single value as a Python number."""
+        v = getval(self._v)
+        if int(np.prod(shape_of(v))) != 1:
+            raise ValueError(f"a Tensor with {int(np.prod(shape_of(v)))} elements cannot be converted to Scalar")
+        return v.item() if hasattr(v, "item") else v
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        v = getval(self._v)
+        return v.tolist() if hasattr(v, "tolist") else v
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        s = self.shape
+        if not s:
+            raise TypeError("len() of a 0-d tensor")
+        return s[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # --- attributes ---------------------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return tuple(shape_of(self._v))
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (or one of its sizes), as ``torch.Tensor.size``."""
+        return self.shape if dim is None else self.shape[dim]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return dtype_of(self._v)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def device(self) -> str:
+        return device_of(getval(self._v))
+
+    @property
+    def data(self) -> "Tensor":
+        return self.detach()
+
+    def __repr__(self) -> str:
+        v = getval(self._v)
+        body = np.array2string(np.asarray(v if namespace(v) is np else v.get()), separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype not in (_default_dtype[0], np.dtype(np.int64), np.dtype(bool)):
+            extras.append(f"dtype={self.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+
+class _Handle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook away."""
+
+    def __init__(self, node, hook):
+        self.node, self.hook = node, hook
+
+    def remove(self) -> None:
+        hooks = _HOOKS.get(self.node)
+        if hooks and self.hook in hooks:
+            hooks.remove(self.hook)
+
+
+_RETAINED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # node -> Tensor whose .grad is kept
+_HOOKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # node -> hooks
+_HOOK_OWNERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _as_value(data: Any, dtype: Any = None) -> Any:
+    """The array a Tensor of ``data`` holds: NumPy/CuPy arrays keep their dtype, Python data gets the default
+    float dtype (integers int64, booleans bool), as in PyTorch."""
+    if isinstance(data, Tensor):
+        v = data._v
+        return v if dtype is None else _cast(v, dtype)
+    if type(data) is Box:
+        return data if dtype is None else _cast(data, dtype)
+    if hasattr(data, "dtype") and hasattr(data, "shape"):
+        xp = namespace(data)
+        return xp.asarray(data, dtype=dtype)
+    leaves = tree.leaves(data)
+    if any(isinstance(x, Tensor) or type(x) is Box for x in leaves):
+        from . import numpy as fnp
+
+        out = fnp.array(tree.map(lambda x: x._v if isinstance(x, Tensor) else x, data))
+        return out if dtype is None else _cast(out, dtype)
+    arr = np.asarray(data)
+    if dtype is not None:
+        return arr.astype(dtype)
+    if arr.dtype.kind == "f":
+        return arr.astype(_default_dtype[0])
+    if arr.dtype.kind == "c":
+        return arr.astype(np.complex64 if _default_dtype[0] == np.float32 else np.complex128)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    return arr
+
+
+def _cast(v: Any, dtype: Any) -> Any:
+    from . import numpy as fnp
+
+    return fnp.astype(v, dtype)
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (``torch.tensor``).
+
+    >>> import funcgrad as fg
+    >>> fg.tensor([1, 2]).dtype, fg.tensor([1.0]).dtype
+    (dtype('int64'), dtype('float32'))
+    """
+    v = _as_value(data, dtype)
+    if type(v) is not Box:
+        v = namespace(v).array(v, copy=True)
+    t = Tensor._from_value(_to_device(v, device))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _to_device(v: Any, device: Any) -> Any:
+    if device is None:
+        return v
+    name = str(device)
+    if name.startswith("cuda"):
+        raise RuntimeError(f"device '{name}' is not available here: funcgrad puts tensors on a GPU through "
+                           f"CuPy, which is missing or has no GPU (pip install 'funcgrad[gpu]' on a machine with "
+                           f"an NVIDIA GPU)")
+    if name != "cpu":
+        raise ValueError(f"unknown device '{name}': use 'cpu' or 'cuda'")
+    return v
+
+
+def _tensor_hook(hook: Callable) -> Callable:
+    """A user's hook sees and returns Tensors; the engine passes raw cotangents."""
+    def run(g):
+        out = hook(Tensor._from_value(g))
+        return None if out is None else (out._v if isinstance(out, Tensor) else _as_value(out))
+    return run
+
+
+def _run_backward(outputs: list, grads: list, retain_graph: bool | None, create_graph: bool, inputs: Any,
+                  accumulate: bool) -> list | None:
+    """The core's backward over the Tensor graph, for ``Tensor.backward`` and ``autograd.grad``."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, cts = [], []
+    for out, g in zip(outputs, grads):
+        if not out.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs (this output has "
+                                   f"shape {out.shape}); pass gradient= with the output's shape")
+            raw = getval(out._v)
+            g = namespace(raw).ones(shape_of(out._v), dtype=dtype_of(out._v))
+        else:
+            g = g._v if isinstance(g, Tensor) else _as_value(g, out.dtype)
+            if shape_of(g) != out.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output has a shape of {shape_of(g)} and output "
+                                   f"has a shape of {out.shape}")
+            if not create_graph:
+                g = _strip_graph(g)
+        roots.append(out._v.node)
+        cts.append(g)
+    if inputs is not None:
+        wanted = [t for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
+        targets = [t._v.node for t in wanted]
+    else:  # every leaf that requires grad, and the retained non-leaves
+        nodes = list(toposort(list(roots)))
+        targets = [n for n in nodes if (n.prim is None and n in _LEAVES) or n in _RETAINED]
+        wanted = [(_LEAVES.get(n) if n.prim is None else _RETAINED.get(n)) for n in targets]
+    hooks = {n: [_tensor_hook(h) for h in hs] for n, hs in _HOOKS.items()} if _HOOKS else None
+    res = _core_backward(roots, cts, targets, prune=True, retain_graph=retain_graph, hooks=hooks,
+                         create_graph=GRAPH if create_graph else None)
+    if not accumulate:
+        return [None if g is None else Tensor._from_value(g if create_graph else _strip_graph(g)) for g in res]
+    for t, g in zip(wanted, res):
+        if t is None or g is None:
+            continue
+        g = g if create_graph else _strip_graph(g)
+        if t.grad is None:
+            t.grad = Tensor._from_value(g if create_graph else namespace(g).array(g, copy=True))
+        else:
+            t.grad = Tensor._from_value(t.grad._v + g)
+    return None
+
+
+register_array_wrapper(Tensor, _unwrap, _wrap)

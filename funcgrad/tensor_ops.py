@@ -1,0 +1,79 @@
+"""Operators of the Tensor façade: Python's operators and indexing, as PyTorch users expect them.
+
+Every operator calls the ``funcgrad.numpy`` function of the same meaning with Tensor arguments; the primitives
+unwrap the Tensors, compute (recording on the Tensor graph when needed) and wrap the result.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import numpy as fnp
+from .tensor import Tensor, _mode, _strip_graph
+
+__all__: list = []
+
+
+def _binop(fn):
+    def op(self, other):
+        return fn(self, other)
+
+    def rop(self, other):
+        return fn(other, self)
+
+    return op, rop
+
+
+for _name, _fn in [("add", fnp.add), ("sub", fnp.subtract), ("mul", fnp.multiply), ("truediv", fnp.divide),
+                   ("pow", fnp.power), ("matmul", fnp.matmul), ("mod", fnp.mod), ("floordiv", fnp.floor_divide)]:
+    _op, _rop = _binop(_fn)
+    setattr(Tensor, f"__{_name}__", _op)
+    setattr(Tensor, f"__r{_name}__", _rop)
+
+for _name, _fn in [("lt", fnp.less), ("le", fnp.less_equal), ("gt", fnp.greater), ("ge", fnp.greater_equal),
+                   ("eq", fnp.equal), ("ne", fnp.not_equal)]:
+    setattr(Tensor, f"__{_name}__", _binop(_fn)[0])
+
+Tensor.__neg__ = lambda self: fnp.negative(self)
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = lambda self: fnp.absolute(self)
+Tensor.__invert__ = lambda self: fnp.logical_not(self)
+Tensor.__and__ = lambda self, o: fnp.logical_and(self, o)
+Tensor.__or__ = lambda self, o: fnp.logical_or(self, o)
+Tensor.__xor__ = lambda self, o: fnp.logical_xor(self, o)
+
+
+def _index(idx: Any) -> Any:
+    """Tensors used as indices become their (untraced) values."""
+    if isinstance(idx, Tensor):
+        return _strip_graph(idx._v)
+    if isinstance(idx, tuple):
+        return tuple(_index(i) for i in idx)
+    return idx
+
+
+def _getitem(self: Tensor, idx: Any) -> Tensor:
+    return fnp.getitem(self, _index(idx))
+
+
+def _setitem(self: Tensor, idx: Any, value: Any) -> None:
+    # Functional underneath: the Tensor is rebound to an updated copy and the tape records the update, so the
+    # values saved for earlier operations stay intact (no "modified by an inplace operation" errors).
+    _check_inplace(self, "__setitem__")
+    value = value if isinstance(value, Tensor) else Tensor(value)
+    self._v = fnp.at(_unwrap_inplace(self))[_index(idx)].set(value._v if _mode.enabled else _strip_graph(value._v))
+
+
+def _check_inplace(t: Tensor, what: str) -> None:
+    if t.requires_grad and t.is_leaf and _mode.enabled:
+        raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place operation "
+                           f"({what}); wrap it in funcgrad.no_grad() or work on a clone")
+
+
+def _unwrap_inplace(t: Tensor) -> Any:
+    return t._v if _mode.enabled else _strip_graph(t._v)
+
+
+Tensor.__getitem__ = _getitem
+Tensor.__setitem__ = _setitem
+Tensor.T = property(lambda self: fnp.transpose(self))
+Tensor.mT = property(lambda self: fnp.swapaxes(self, -1, -2))

@@ -1,0 +1,2 @@
+"""Part of the Tensor façade (being written)."""
+__all__: list = []

@@ -1,0 +1,93 @@
+"""The Tensor façade's core: one engine (the same primitives and backward), graphs that outlive calls."""
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+
+
+def test_backward_accumulates_into_leaves_and_frees_the_graph():
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    y = fnp.sum(x * x)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    fnp.sum(fnp.sin(x)).backward()  # accumulates
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0] + np.cos([1.0, 2.0]), rtol=1e-6)
+
+
+def test_funcgrad_numpy_functions_take_and_return_tensors():
+    x = fg.tensor([0.5], requires_grad=True)
+    y = fnp.exp(x)
+    assert isinstance(y, fg.Tensor) and y.requires_grad and not y.is_leaf
+    assert y.grad_fn.name() == "ExpBackward"
+
+
+def test_create_graph_gives_differentiable_gradients():
+    from funcgrad.tensor import _run_backward
+
+    x = fg.tensor(3.0, requires_grad=True)
+    y = x ** 3
+    (g,) = _run_backward([y], [None], True, True, [x], accumulate=False)
+    assert g.requires_grad and np.isclose(g.item(), 27.0)
+    g.backward()
+    assert np.isclose(x.grad.item(), 18.0)  # d/dx 3x^2
+
+
+def test_no_grad_and_grad_modes():
+    x = fg.tensor([1.0], requires_grad=True)
+    with fg.no_grad():
+        assert not (x * 2).requires_grad
+        with fg.enable_grad():
+            assert (x * 2).requires_grad
+
+    @fg.no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad and fg.is_grad_enabled()
+
+
+def test_retain_grad_and_hooks_run_before_the_retained_grad_is_stored():
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()
+    seen = []
+    h.register_hook(lambda g: (seen.append(g.numpy().copy()), g * 2)[1])
+    fnp.sum(h * h).backward()
+    np.testing.assert_allclose(seen[0], 2 * 3.0 * np.array([1.0, 2.0]))
+    np.testing.assert_allclose(h.grad.numpy(), 2 * seen[0])  # stored after the hook changed it
+    np.testing.assert_allclose(x.grad.numpy(), 3 * 2 * seen[0])
+
+
+def test_setitem_is_functional_and_gradients_stay_correct():
+    x = fg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1.0
+    z = y * y  # saves y
+    y[0] = 10.0  # PyTorch would complain at backward: here y is rebound, z's saved y is intact
+    fnp.sum(z + y).backward()
+    # d/dx [sum(x^2) + (10, x1, x2)] = 2x + (0, 1, 1)
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 5.0, 7.0])
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x[0] = 1.0
+
+
+def test_default_dtype_and_numpy_dtypes():
+    assert fg.tensor([1.0]).dtype == np.float32
+    assert fg.tensor(np.array([1.0])).dtype == np.float64
+    assert fg.tensor([1, 2]).dtype == np.int64
+    with pytest.raises(RuntimeError, match="floating point"):
+        fg.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="requires grad"):
+        fg.tensor([1.0], requires_grad=True).numpy()
+
+
+def test_cuda_without_a_gpu_is_a_clear_error():
+    try:
+        import cupy  # noqa: F401
+        pytest.skip("CuPy is installed")
+    except ImportError:
+        pass
+    with pytest.raises(RuntimeError, match="CuPy"):
+        fg.tensor([1.0], device="cuda")
