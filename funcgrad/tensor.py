@@ -8,7 +8,7 @@ same primitives and rules serve both faces, and ``funcgrad.numpy`` functions acc
 
 >>> import funcgrad as fg
 >>> x = fg.tensor([1.0, 2.0], requires_grad=True)
->>> (x * x).sum().backward()
+>>> fg.numpy.sum(x * x).backward()
 >>> x.grad
 tensor([2., 4.])
 """
