@@ -72,3 +72,8 @@ NONHOLOMORPHIC = {
 def test_complex_inputs_against_finite_differences(name, z):
     f = {**HOLOMORPHIC, **NONHOLOMORPHIC}[name]
     check_grads(f, (z,), order=2, modes=("fwd", "rev"), rtol=1e-4, atol=1e-6)
+
+
+def test_traced_values_have_real_imag_and_conj_like_arrays():
+    g = fg.grad(lambda z: fnp.sum((z * z.conj()).real + z.imag))(Z)
+    np.testing.assert_allclose(g, 2 * np.conj(Z) - 1j)  # d/dy of y is 1 -> -i in the df/dx - i df/dy convention

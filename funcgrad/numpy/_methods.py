@@ -105,3 +105,6 @@ def _install() -> None:
     Box.T = property(lambda self: fnp.transpose(self))
     Box.mT = property(lambda self: fnp.swapaxes(self, -1, -2))
     Box.at = property(lambda self: fnp.at(self))
+    Box.real = property(lambda self: fnp.real(self))
+    Box.imag = property(lambda self: fnp.imag(self))
+    Box.conj = Box.conjugate = lambda self: fnp.conj(self)
