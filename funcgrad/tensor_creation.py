@@ -1,2 +1,637 @@
-"""Part of the Tensor façade (being written)."""
-__all__: list = []
+"""Creating tensors the way PyTorch does: constants, ranges, random draws (seedable), ``*_like``, ``Tensor.new_*``,
+DLPack exchange, and the conversion methods ``clone``, ``contiguous``, ``to``, ``cpu`` and ``cuda``.
+
+New tensors are plain data (no graph) unless ``requires_grad=True`` makes them leaves. Python numbers give the
+default float dtype (:func:`funcgrad.set_default_dtype`), integers int64 and booleans bool, as in PyTorch; NumPy
+arrays keep their dtype. Random numbers come from NumPy's ``numpy.random.Generator`` (PCG64) on the host, so a seed
+gives the same draws on every machine, but not PyTorch's draws.
+
+>>> import funcgrad as fg
+>>> fg.zeros(2, 3).shape, fg.arange(3).dtype, fg.arange(3.0).dtype
+((2, 3), dtype('int64'), dtype('float32'))
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from . import numpy as fnp
+from .backend import namespace
+from .core import getval
+from .tensor import Tensor, _as_value, _to_device, get_default_dtype, _strip_graph
+
+__all__ = ["from_numpy", "as_tensor", "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",
+           "randint", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+           "randint_like", "manual_seed", "seed", "initial_seed", "Generator", "default_generator", "from_dlpack"]
+
+
+# --- arguments ------------------------------------------------------------------------------------------------
+def _no_out(out: Any, op: str) -> None:
+    if out is not None:
+        raise TypeError(f"funcgrad.{op}: out= is not supported, funcgrad tensors hold immutable arrays; use the "
+                        f"returned tensor instead")
+
+
+def _size(size: tuple, op: str) -> tuple:
+    """PyTorch's size arguments: ``f(2, 3)`` or ``f((2, 3))`` / ``f([2, 3])``."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    try:
+        size = tuple(operator.index(s) for s in size)
+    except TypeError:
+        raise TypeError(f"funcgrad.{op}: size must be integers, given as f(2, 3) or f((2, 3)); got "
+                        f"{size!r}") from None
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"funcgrad.{op}: trying to create tensor with negative dimension in size {size}")
+    return size
+
+
+def _dtype(dtype: Any, default: Any = None) -> np.dtype:
+    if dtype is None:
+        return np.dtype(get_default_dtype() if default is None else default)
+    return np.dtype(dtype)
+
+
+def _number_dtype(x: Any) -> np.dtype:
+    """The dtype PyTorch infers from a Python number (``full``'s fill value)."""
+    if isinstance(x, (bool, np.bool_)):
+        return np.dtype(bool)
+    if isinstance(x, (int, np.integer)):
+        return np.dtype(np.int64)
+    if isinstance(x, (complex, np.complexfloating)):
+        return np.dtype(np.complex64 if get_default_dtype() == np.float32 else np.complex128)
+    return get_default_dtype()
+
+
+def _number(x: Any, op: str, what: str) -> Any:
+    if isinstance(x, Tensor):
+        if x.numel() != 1:
+            raise ValueError(f"funcgrad.{op}: {what} must be a number or a one-element tensor, got shape {x.shape}")
+        return x.item()
+    return x
+
+
+def _finish(value: Any, device: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._from_value(_to_device(value, device))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+# --- from data ----------------------------------------------------------------------------------------------------
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with a NumPy array and keeping its dtype (``torch.from_numpy``).
+
+    Writes into the NumPy array show in the tensor. funcgrad tensors are immutable, though: an in-place method
+    on the tensor rebinds it to a new array and leaves the NumPy array as it was (PyTorch would write into it).
+
+    >>> import numpy as np, funcgrad as fg
+    >>> a = np.array([1, 2])
+    >>> t = fg.from_numpy(a); a[0] = 5; t
+    tensor([5, 2])
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"funcgrad.from_numpy: expected np.ndarray (got {type(ndarray).__name__}); use "
+                        f"funcgrad.tensor or funcgrad.as_tensor for other data")
+    return Tensor._from_value(ndarray)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory (and, for a tensor, its graph) when no conversion is needed
+    (``torch.as_tensor``).
+
+    >>> import numpy as np, funcgrad as fg
+    >>> a = np.ones(2)
+    >>> np.shares_memory(fg.as_tensor(a).numpy(), a), fg.as_tensor([1.0]).dtype
+    (True, dtype('float32'))
+    """
+    if isinstance(data, Tensor):
+        out = data if dtype is None or np.dtype(dtype) == data.dtype else fnp.astype(data, dtype)
+        return out if device is None else out.to(device)
+    if isinstance(data, np.ndarray) or (hasattr(data, "__array_namespace__") and hasattr(data, "dtype")):
+        xp = namespace(data)
+        return _finish(xp.asarray(data, dtype=dtype), device, False)
+    return _finish(_as_value(data, dtype), device, False)
+
+
+# --- constants ----------------------------------------------------------------------------------------------------
+def zeros(*size: Any, out: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros, of the default float dtype unless ``dtype`` says otherwise (``torch.zeros``).
+
+    >>> import funcgrad as fg
+    >>> fg.zeros(2)
+    tensor([0., 0.])
+    """
+    _no_out(out, "zeros")
+    return _finish(np.zeros(_size(size, "zeros"), dtype=_dtype(dtype)), device, requires_grad)
+
+
+def ones(*size: Any, out: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones (``torch.ones``).
+
+    >>> import funcgrad as fg
+    >>> fg.ones((2,), dtype=fg.numpy.int64)
+    tensor([1, 1])
+    """
+    _no_out(out, "ones")
+    return _finish(np.ones(_size(size, "ones"), dtype=_dtype(dtype)), device, requires_grad)
+
+
+def empty(*size: Any, out: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """A tensor whose values are not initialized (``torch.empty``).
+
+    >>> import funcgrad as fg
+    >>> fg.empty(2, 3).shape
+    (2, 3)
+    """
+    _no_out(out, "empty")
+    return _finish(np.empty(_size(size, "empty"), dtype=_dtype(dtype)), device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, *, out: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value``; the dtype follows the fill value (bool, int64, default float or
+    complex) unless ``dtype`` is given (``torch.full``).
+
+    >>> import funcgrad as fg
+    >>> fg.full((2,), 7), fg.full((1,), 0.5)
+    (tensor([7, 7]), tensor([0.5]))
+    """
+    _no_out(out, "full")
+    fill_value = _number(fill_value, "full", "fill_value")
+    size = _size((size,) if isinstance(size, (tuple, list)) else (size,), "full")
+    dt = _number_dtype(fill_value) if dtype is None else np.dtype(dtype)
+    return _finish(np.full(size, fill_value, dtype=dt), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, out: Any = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """A 2-D tensor with ones on the diagonal (``torch.eye``).
+
+    >>> import funcgrad as fg
+    >>> fg.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    _no_out(out, "eye")
+    n, m = _size((n, n if m is None else m), "eye")
+    return _finish(np.eye(n, m, dtype=_dtype(dtype)), device, requires_grad)
+
+
+# --- ranges -------------------------------------------------------------------------------------------------------
+def arange(start: Any = 0, end: Any = None, step: Any = 1, *, out: Any = None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded) by ``step`` (``torch.arange``). The dtype is int64 when all
+    arguments are integers and the default float dtype when any is a float.
+
+    >>> import funcgrad as fg
+    >>> fg.arange(3), fg.arange(1, 2.5, 0.5)
+    (tensor([0, 1, 2]), tensor([1. , 1.5, 2. ]))
+    """
+    _no_out(out, "arange")
+    start, end, step = (_number(v, "arange", "start, end and step") for v in (start, end, step))
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("funcgrad.arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"funcgrad.arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    is_float = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
+    dt = np.dtype(dtype) if dtype is not None else (get_default_dtype() if is_float else np.dtype(np.int64))
+    if is_float:
+        n = int(np.ceil((end - start) / step))
+    else:  # exact for integers beyond 2**53
+        n = -((start - end) // step)
+    # the values in double precision, then cast: what PyTorch computes for float32 outputs too
+    vals = start + np.arange(n, dtype=np.float64 if is_float or dt.kind in "fc" else np.int64) * step
+    return _finish(vals.astype(dt), device, requires_grad)
+
+
+def linspace(start: Any, end: Any, steps: int, *, out: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive, of the default float dtype
+    (``torch.linspace``).
+
+    >>> import funcgrad as fg
+    >>> fg.linspace(0, 1, 3)
+    tensor([0. , 0.5, 1. ])
+    """
+    _no_out(out, "linspace")
+    start, end = _number(start, "linspace", "start"), _number(end, "linspace", "end")
+    (steps,) = _size((steps,), "linspace")
+    dt = _dtype(dtype)
+    vals = np.linspace(start, end, steps, dtype=np.complex128 if dt.kind == "c" else np.float64)
+    return _finish(vals.astype(dt), device, requires_grad)
+
+
+# --- random numbers -----------------------------------------------------------------------------------------------
+class Generator:
+    """A seedable source of random numbers (``torch.Generator``), drawing with NumPy's PCG64 on the host.
+
+    >>> import funcgrad as fg
+    >>> g = fg.Generator().manual_seed(0)
+    >>> a = fg.rand(2, generator=g); _ = g.manual_seed(0)
+    >>> bool(fg.numpy.all(a == fg.rand(2, generator=g)))
+    True
+    """
+
+    def __init__(self, device: Any = "cpu"):
+        _to_device(None, device)
+        self.device = str(device)
+        self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self._rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Reset the generator to the stream of ``seed``; returns the generator."""
+        self._seed = operator.index(seed)
+        self._rng = np.random.default_rng(self._seed % (2 ** 64))
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        """The seed the current stream started from."""
+        return self._seed
+
+    def get_state(self) -> dict:
+        """The generator's state (a dict from NumPy's bit generator)."""
+        return self._rng.bit_generator.state
+
+    def set_state(self, state: dict) -> "Generator":
+        self._rng.bit_generator.state = state
+        return self
+
+
+#: The generator used when no ``generator=`` is given; :func:`manual_seed` seeds it.
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (``torch.manual_seed``); returns it.
+
+    >>> import funcgrad as fg
+    >>> _ = fg.manual_seed(1); a = fg.randn(3); _ = fg.manual_seed(1)
+    >>> bool(fg.numpy.all(a == fg.randn(3)))
+    True
+    """
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed the default generator from the operating system's entropy; returns the seed (``torch.seed``)."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    """The seed of the default generator (``torch.initial_seed``)."""
+    return default_generator.initial_seed()
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    return (default_generator if generator is None else generator)._rng
+
+
+def _float_dtype(dtype: Any, op: str) -> np.dtype:
+    dt = _dtype(dtype)
+    if dt.kind not in "fc":
+        raise RuntimeError(f"funcgrad.{op}: draws floating point numbers, not {dt}; use funcgrad.randint for "
+                           f"integers")
+    return dt
+
+
+def _uniform(rng: np.random.Generator, size: tuple, dt: np.dtype) -> np.ndarray:
+    if dt.kind == "c":  # PyTorch: real and imaginary parts each uniform on [0, 1)
+        real = np.finfo(dt).dtype
+        return (_uniform(rng, size, real) + 1j * _uniform(rng, size, real)).astype(dt)
+    if dt in (np.float32, np.float64):
+        return rng.random(size, dtype=dt)
+    return rng.random(size, dtype=np.float32).astype(dt)
+
+
+def _normal(rng: np.random.Generator, size: tuple, dt: np.dtype) -> np.ndarray:
+    if dt.kind == "c":  # PyTorch: real and imaginary parts each of variance 1/2
+        real = np.finfo(dt).dtype
+        return ((_normal(rng, size, real) + 1j * _normal(rng, size, real)) * np.sqrt(0.5)).astype(dt)
+    if dt in (np.float32, np.float64):
+        return rng.standard_normal(size, dtype=dt)
+    return rng.standard_normal(size, dtype=np.float32).astype(dt)
+
+
+def rand(*size: Any, generator: Generator | None = None, out: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform random numbers on ``[0, 1)`` (``torch.rand``).
+
+    >>> import funcgrad as fg
+    >>> x = fg.rand(2, 3, generator=fg.Generator().manual_seed(0))
+    >>> x.shape, bool(fg.numpy.all((0 <= x) & (x < 1)))
+    ((2, 3), True)
+    """
+    _no_out(out, "rand")
+    dt = _float_dtype(dtype, "rand")
+    return _finish(_uniform(_rng(generator), _size(size, "rand"), dt), device, requires_grad)
+
+
+def randn(*size: Any, generator: Generator | None = None, out: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal random numbers (``torch.randn``).
+
+    >>> import funcgrad as fg
+    >>> fg.randn(4, generator=fg.Generator().manual_seed(0)).shape
+    (4,)
+    """
+    _no_out(out, "randn")
+    dt = _float_dtype(dtype, "randn")
+    return _finish(_normal(_rng(generator), _size(size, "randn"), dt), device, requires_grad)
+
+
+def randint(*args: Any, size: Any = None, generator: Generator | None = None, out: Any = None, dtype: Any = None,
+            device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Random integers in ``[low, high)``, int64 by default: ``randint(high, size)`` or
+    ``randint(low, high, size)`` (``torch.randint``).
+
+    >>> import funcgrad as fg
+    >>> x = fg.randint(3, 6, (10,), generator=fg.Generator().manual_seed(0))
+    >>> x.dtype, bool(fg.numpy.all((3 <= x) & (x < 6)))
+    (dtype('int64'), True)
+    """
+    _no_out(out, "randint")
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        args, size = args[:-1], args[-1]
+    if size is None or len(args) not in (1, 2):
+        raise TypeError("funcgrad.randint: call it as randint(high, size) or randint(low, high, size), with size "
+                        "a tuple such as (2, 3)")
+    low, high = (0, args[0]) if len(args) == 1 else args
+    low, high = _number(low, "randint", "low"), _number(high, "randint", "high")
+    if not high > low:
+        raise RuntimeError(f"funcgrad.randint: expects 'from' < 'to', got from={low} to={high}")
+    dt = np.dtype(np.int64) if dtype is None else np.dtype(dtype)
+    vals = _rng(generator).integers(low, high, size=_size((size,), "randint"), dtype=np.int64)
+    return _finish(vals.astype(dt), device, requires_grad)
+
+
+# --- *_like -------------------------------------------------------------------------------------------------------
+def _like(input: Any, dtype: Any) -> tuple:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"expected a Tensor as input, got {type(input).__name__}")
+    return input.shape, (input.dtype if dtype is None else np.dtype(dtype)), (input.device if input.device != "cpu"
+                                                                                else None)
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape, dtype and device of ``input`` (``torch.zeros_like``); no graph.
+
+    >>> import funcgrad as fg
+    >>> fg.zeros_like(fg.ones(2, dtype=fg.numpy.int64))
+    tensor([0, 0])
+    """
+    shape, dt, dev = _like(input, dtype)
+    return _finish(np.zeros(shape, dtype=dt), device or dev, requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones like ``input`` (``torch.ones_like``).
+
+    >>> import funcgrad as fg
+    >>> fg.ones_like(fg.zeros(2))
+    tensor([1., 1.])
+    """
+    shape, dt, dev = _like(input, dtype)
+    return _finish(np.ones(shape, dtype=dt), device or dev, requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uninitialized values like ``input`` (``torch.empty_like``).
+
+    >>> import funcgrad as fg
+    >>> fg.empty_like(fg.zeros(2, 3)).shape
+    (2, 3)
+    """
+    shape, dt, dev = _like(input, dtype)
+    return _finish(np.empty(shape, dtype=dt), device or dev, requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` in the shape and dtype of ``input`` (``torch.full_like``).
+
+    >>> import funcgrad as fg
+    >>> fg.full_like(fg.zeros(2), 3)
+    tensor([3., 3.])
+    """
+    shape, dt, dev = _like(input, dtype)
+    fill_value = _number(fill_value, "full_like", "fill_value")
+    return _finish(np.full(shape, fill_value, dtype=dt), device or dev, requires_grad)
+
+
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Uniform random numbers on ``[0, 1)`` like ``input`` (``torch.rand_like``).
+
+    >>> import funcgrad as fg
+    >>> fg.rand_like(fg.zeros(2, 2)).shape
+    (2, 2)
+    """
+    shape, dt, dev = _like(input, dtype)
+    return rand(shape, generator=generator, dtype=dt, device=device or dev, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Standard normal random numbers like ``input`` (``torch.randn_like``).
+
+    >>> import funcgrad as fg
+    >>> fg.randn_like(fg.zeros(3)).dtype
+    dtype('float32')
+    """
+    shape, dt, dev = _like(input, dtype)
+    return randn(shape, generator=generator, dtype=dt, device=device or dev, requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
+                 dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Random integers in ``[low, high)`` like ``input`` (``torch.randint_like``; ``randint_like(x, high)``).
+
+    >>> import funcgrad as fg
+    >>> fg.randint_like(fg.zeros(3), 5).dtype
+    dtype('float32')
+    """
+    shape, dt, dev = _like(input, dtype)
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, shape, generator=generator, dtype=dt, device=device or dev,
+                   requires_grad=requires_grad)
+
+
+# --- Tensor.new_* -------------------------------------------------------------------------------------------------
+def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
+                requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (detached), with this tensor's dtype and device unless given."""
+    v = getval(_strip_graph(data._v)) if isinstance(data, Tensor) else data
+    v = _as_value(v, self.dtype if dtype is None else dtype)
+    v = namespace(v).array(v, copy=True)
+    return _finish(v, device if device is not None else (None if self.device == "cpu" else self.device),
+                   requires_grad)
+
+
+def _new_const(fill: str):
+    def method(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+        size = _size(size, f"Tensor.new_{fill}")
+        dt = self.dtype if dtype is None else np.dtype(dtype)
+        dev = device if device is not None else (None if self.device == "cpu" else self.device)
+        return _finish(getattr(np, fill)(size, dtype=dt), dev, requires_grad)
+
+    method.__name__ = f"new_{fill}"
+    method.__doc__ = f"A new tensor of {fill} of the given size, with this tensor's dtype and device unless given."
+    return method
+
+
+def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """A new tensor filled with ``fill_value``, with this tensor's dtype and device unless given."""
+    size = _size((size,) if isinstance(size, (tuple, list)) else (size,), "Tensor.new_full")
+    dt = self.dtype if dtype is None else np.dtype(dtype)
+    dev = device if device is not None else (None if self.device == "cpu" else self.device)
+    return _finish(np.full(size, _number(fill_value, "Tensor.new_full", "fill_value"), dtype=dt), dev,
+                   requires_grad)
+
+
+Tensor.new_tensor = _new_tensor
+Tensor.new_zeros = _new_const("zeros")
+Tensor.new_ones = _new_const("ones")
+Tensor.new_empty = _new_const("empty")
+Tensor.new_full = _new_full
+
+
+# --- copies, devices and dtypes -----------------------------------------------------------------------------------
+def _clone(self: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy that stays in the graph: gradients flow through it to this tensor (``torch.Tensor.clone``).
+
+    >>> import funcgrad as fg
+    >>> x = fg.tensor([1.0], requires_grad=True)
+    >>> y = x.clone(); y.is_leaf, y.requires_grad
+    (False, True)
+    """
+    # a cast to the same dtype is a recorded identity that copies, whatever the dtype
+    return fnp.astype(self, self.dtype)
+
+
+def _contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
+    """This tensor (funcgrad has no strided views to compact)."""
+    return self
+
+
+def _parse_to(args: tuple, kwargs: dict) -> tuple:
+    device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"Tensor.to: unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, bool):  # to(dtype, non_blocking, copy) positional flags
+            continue
+        elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xpu"):
+            device = a
+        elif a is not None:
+            try:
+                dtype = np.dtype(a)
+            except TypeError:
+                device = a  # a device object: _to_device reads its str()
+    return device, dtype, copy
+
+
+def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """This tensor on another device and/or of another dtype (``torch.Tensor.to``); itself when nothing changes.
+    The dtype conversion is recorded (gradients flow back through floating casts).
+
+    >>> import numpy as np, funcgrad as fg
+    >>> fg.tensor([1.0]).to(np.float64).dtype
+    dtype('float64')
+    """
+    device, dtype, copy = _parse_to(args, dict(kwargs))
+    out = self
+    if dtype is not None and np.dtype(dtype) != self.dtype:
+        out = fnp.astype(self, dtype)
+    elif copy:
+        out = _clone(self)
+    if device is not None and str(device) != self.device:
+        _to_device(getval(out._v), device)  # raises where the device is missing (the GPU path: later)
+    return out
+
+
+def _cpu(self: Tensor, memory_format: Any = None) -> Tensor:
+    """This tensor in host memory (itself when it already is)."""
+    if self.device == "cpu":
+        return self
+    return _to(self, "cpu")
+
+
+def _cuda(self: Tensor, device: Any = None, non_blocking: bool = False, memory_format: Any = None) -> Tensor:
+    """This tensor on a CUDA GPU; raises a clear error where CuPy or a GPU is missing."""
+    name = "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else str(device))
+    return _to(self, name)
+
+
+Tensor.clone = _clone
+Tensor.contiguous = _contiguous
+Tensor.to = _to
+Tensor.cpu = _cpu
+Tensor.cuda = _cuda
+
+
+# --- DLPack -------------------------------------------------------------------------------------------------------
+def _dlpack(self: Tensor, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
+            copy: Any = None) -> Any:
+    """Export the values through DLPack without copying (``torch.Tensor.__dlpack__``); no gradient."""
+    if self.requires_grad:
+        raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+    v = getval(self._v)
+    kw = {k: x for k, x in (("stream", stream), ("max_version", max_version), ("dl_device", dl_device),
+                            ("copy", copy)) if x is not None}
+    return v.__dlpack__(**kw)
+
+
+def _dlpack_device(self: Tensor) -> tuple:
+    return getval(self._v).__dlpack_device__()
+
+
+Tensor.__dlpack__ = _dlpack
+Tensor.__dlpack_device__ = _dlpack_device
+
+_DL_CPU = 1
+
+
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor sharing memory with any object that speaks DLPack: a PyTorch tensor, a NumPy, CuPy or JAX array
+    (``torch.from_dlpack``). No copy is made and no gradient flows back to the source.
+
+    >>> import numpy as np, funcgrad as fg
+    >>> a = np.arange(3.0)
+    >>> np.shares_memory(fg.from_dlpack(a).numpy(), a)
+    True
+    """
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(f"funcgrad.from_dlpack: {type(ext_tensor).__name__} does not support DLPack (it has no "
+                        f"__dlpack__ method)")
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor.detach()
+    dev = ext_tensor.__dlpack_device__()[0]
+    if dev == _DL_CPU:
+        return Tensor._from_value(np.from_dlpack(ext_tensor))
+    try:
+        import cupy
+    except ImportError:
+        raise RuntimeError(f"funcgrad.from_dlpack: the data lives on a device (DLPack device type {dev}) that "
+                           f"funcgrad reaches through CuPy, which is not installed") from None
+    return Tensor._from_value(cupy.from_dlpack(ext_tensor))

@@ -1,2 +1,341 @@
-"""Part of the Tensor façade (being written)."""
+"""In-place tensor methods (``add_``, ``mul_``, ``copy_``, ``+=`` ...), functional underneath.
+
+An in-place method computes the new value with ``funcgrad.numpy`` functions and rebinds the tensor to it; the
+tape records the update like any other operation, and values saved earlier for backward are never touched. So
+gradients stay correct where PyTorch would raise "one of the variables needed for gradient computation has been
+modified by an inplace operation".
+
+As in PyTorch:
+
+* an in-place operation on a leaf that requires grad raises, unless grad mode is off (``no_grad()``);
+* under ``no_grad()`` a leaf that requires grad stays a leaf that requires grad, with its ``.grad`` untouched: this
+  is how optimizers update parameters (``with no_grad(): w -= lr * w.grad``);
+* under ``no_grad()`` the update of a non-leaf is invisible to backward (its gradient flows as if the update had
+  not happened);
+* the result keeps the tensor's shape and dtype: a result that does not broadcast to the shape, or whose dtype
+  cannot be cast to it within its kind (a float result into an integer tensor), raises.
+
+Unlike PyTorch, other tensors never alias this one: ``b = a[0]; a.add_(1)`` leaves ``b`` as it was (funcgrad has no
+views), and a tensor made by ``from_numpy`` stops sharing memory with its array once updated in place.
+
+>>> import funcgrad as fg
+>>> w = fg.tensor([1.0, 2.0], requires_grad=True)
+>>> fg.numpy.sum(w * w).backward()
+>>> with fg.no_grad():
+...     w -= 0.5 * w.grad
+>>> w, w.is_leaf
+(tensor([0., 0.], requires_grad=True), True)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import numpy as fnp
+from .core import Box
+from .tensor import GRAPH, Tensor, _LEAVES, _mode, _strip_graph
+from .tensor_ops import _check_inplace
+
 __all__: list = []
+
+
+def _raw(x: Any) -> Any:
+    """The value an operand contributes: a Tensor's (without the graph under no_grad), anything else as is."""
+    if isinstance(x, Tensor):
+        return x._v if _mode.enabled else _strip_graph(x._v)
+    return x
+
+
+def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
+    """Make ``new`` (a value computed from ``t``'s) the value of ``t``, with PyTorch's shape, dtype and grad-mode
+    rules."""
+    old = t._v
+    if isinstance(new, np.generic):  # NumPy's 0-d results are scalars; a tensor holds an array
+        new = np.asarray(new)
+    if tuple(new.shape if hasattr(new, "shape") else ()) != t.shape and what != "t_":
+        raise RuntimeError(f"{what}: the result has shape {tuple(new.shape)}, which does not match this tensor's "
+                           f"shape {t.shape}; an in-place operation cannot change a tensor's shape (use the "
+                           f"out-of-place operation)")
+    dt = t.dtype
+    if new.dtype != dt:
+        if not np.can_cast(new.dtype, dt, casting="same_kind"):
+            raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the desired output type {dt} of "
+                               f"this tensor; use the out-of-place operation or convert the tensor first")
+        new = fnp.astype(new, dt)
+    if _mode.enabled:
+        t._v = new
+        return t
+    # grad mode off: the update is not recorded
+    if type(old) is Box and old._trace is GRAPH:
+        new = _strip_graph(new)
+        if old.node.prim is None:  # a requires-grad leaf stays one (a parameter update)
+            t._v = GRAPH.new_input(new)
+            _LEAVES[t._v.node] = t
+        else:
+            if tuple(new.shape) != tuple(old.shape):
+                raise RuntimeError(f"{what}: cannot change the shape of a tensor that is part of a graph under "
+                                   f"no_grad(); detach it first")
+            # the new value on the old node: backward flows through the update as through the identity
+            t._v = Box(new, old.node, GRAPH)
+    else:
+        t._v = new
+    return t
+
+
+def _inplace_binary(name: str, fn):
+    def method(self: Tensor, other: Any) -> Tensor:
+        _check_inplace(self, name)
+        return _rebind(self, fn(_raw(self), _raw(other)), name)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place ``{fn.__name__}`` with ``other`` (``torch.Tensor.{name}``); returns this tensor."
+    return method
+
+
+def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``self += alpha * other`` in place (``torch.Tensor.add_``); returns this tensor.
+
+    >>> import funcgrad as fg
+    >>> fg.tensor([1.0, 2.0]).add_(fg.tensor([1.0, 1.0]), alpha=2)
+    tensor([3., 4.])
+    """
+    _check_inplace(self, "add_")
+    o = _raw(other)
+    return _rebind(self, fnp.add(_raw(self), o if alpha == 1 else fnp.multiply(o, alpha)), "add_")
+
+
+def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``self -= alpha * other`` in place (``torch.Tensor.sub_``); returns this tensor.
+
+    >>> import funcgrad as fg
+    >>> fg.tensor([1.0, 2.0]).sub_(1.0, alpha=0.5)
+    tensor([0.5, 1.5])
+    """
+    _check_inplace(self, "sub_")
+    o = _raw(other)
+    return _rebind(self, fnp.subtract(_raw(self), o if alpha == 1 else fnp.multiply(o, alpha)), "sub_")
+
+
+def mul_(self: Tensor, other: Any) -> Tensor:
+    """``self *= other`` in place (``torch.Tensor.mul_``); returns this tensor.
+
+    >>> import funcgrad as fg
+    >>> fg.tensor([1.0, 2.0]).mul_(3)
+    tensor([3., 6.])
+    """
+    _check_inplace(self, "mul_")
+    return _rebind(self, fnp.multiply(_raw(self), _raw(other)), "mul_")
+
+
+def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """``self /= other`` in place (``torch.Tensor.div_``), with PyTorch's ``rounding_mode`` (None, ``"trunc"``,
+    ``"floor"``); returns this tensor. True division of an integer tensor raises, as in PyTorch.
+
+    >>> import funcgrad as fg
+    >>> fg.tensor([3.0, -3.0]).div_(2, rounding_mode="trunc")
+    tensor([ 1., -1.])
+    """
+    _check_inplace(self, "div_")
+    a, b = _raw(self), _raw(other)
+    if rounding_mode is None:
+        new = fnp.divide(a, b)
+    elif rounding_mode == "floor":
+        new = fnp.floor_divide(a, b)
+    elif rounding_mode == "trunc":
+        q = fnp.divide(a, b)
+        new = fnp.trunc(q)
+        if fnp.result_type(a, b).kind in "iu":
+            new = fnp.astype(new, fnp.result_type(a, b))
+    else:
+        raise ValueError(f"div_: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    return _rebind(self, new, "div_")
+
+
+def pow_(self: Tensor, exponent: Any) -> Tensor:
+    """``self **= exponent`` in place (``torch.Tensor.pow_``)."""
+    _check_inplace(self, "pow_")
+    return _rebind(self, fnp.power(_raw(self), _raw(exponent)), "pow_")
+
+
+def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast to this tensor's shape, cast to its dtype) into this tensor (``torch.Tensor.copy_``);
+    gradients flow back to ``src``.
+
+    >>> import funcgrad as fg
+    >>> fg.zeros(2, 2).copy_(fg.tensor([1, 2]))
+    tensor([[1., 2.],
+            [1., 2.]])
+    """
+    _check_inplace(self, "copy_")
+    s = _raw(src) if isinstance(src, Tensor) else fnp.asarray(src)
+    s = fnp.astype(s, self.dtype) if fnp.result_type(s) != self.dtype else s
+    try:
+        s = fnp.broadcast_to(s, self.shape)
+    except ValueError as e:
+        raise RuntimeError(f"copy_: the source of shape {tuple(s.shape)} does not broadcast to this tensor's shape "
+                           f"{self.shape}") from e
+    # through `where`, the old value stays a (zero-gradient) parent: the update keeps its place on the tape
+    return _rebind(self, fnp.where(True, s, _raw(self)), "copy_")
+
+
+def _replace(self: Tensor, value: Any, what: str) -> Tensor:
+    """Rebind to constant ``value`` (array or number), like ``fill_``."""
+    _check_inplace(self, what)
+    v = fnp.asarray(value, dtype=self.dtype) if not hasattr(value, "dtype") else value
+    return _rebind(self, fnp.where(True, fnp.broadcast_to(v, self.shape), _raw(self)), what)
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Fill with zeros (``torch.Tensor.zero_``).
+
+    >>> import funcgrad as fg
+    >>> fg.ones(2).zero_()
+    tensor([0., 0.])
+    """
+    return _replace(self, 0, "zero_")
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Fill with ``value`` (a number or a one-element tensor, through which gradients flow)
+    (``torch.Tensor.fill_``).
+
+    >>> import funcgrad as fg
+    >>> fg.zeros(2).fill_(2.5)
+    tensor([2.5, 2.5])
+    """
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions")
+        _check_inplace(self, "fill_")
+        v = fnp.reshape(_raw(value), ())
+        v = fnp.astype(v, self.dtype) if v.dtype != self.dtype else v
+        return _rebind(self, fnp.where(True, fnp.broadcast_to(v, self.shape), _raw(self)), "fill_")
+    return _replace(self, value, "fill_")
+
+
+def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Clamp into ``[min, max]`` in place (``torch.Tensor.clamp_``); either bound may be None.
+
+    >>> import funcgrad as fg
+    >>> fg.tensor([-1.0, 0.5, 2.0]).clamp_(0, 1)
+    tensor([0. , 0.5, 1. ])
+    """
+    if min is None and max is None:
+        raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+    _check_inplace(self, "clamp_")
+    new = _raw(self)
+    if min is not None:
+        new = fnp.maximum(new, _raw(min))
+    if max is not None:
+        new = fnp.minimum(new, _raw(max))
+    return _rebind(self, new, "clamp_")
+
+
+def clamp_min_(self: Tensor, min: Any) -> Tensor:
+    """``clamp_(min=min)``."""
+    return clamp_(self, min=min)
+
+
+def clamp_max_(self: Tensor, max: Any) -> Tensor:
+    """``clamp_(max=max)``."""
+    return clamp_(self, max=max)
+
+
+def t_(self: Tensor) -> Tensor:
+    """Transpose a tensor of at most 2 dimensions in place (``torch.Tensor.t_``).
+
+    >>> import funcgrad as fg
+    >>> fg.zeros(2, 3).t_().shape
+    (3, 2)
+    """
+    if self.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+    _check_inplace(self, "t_")
+    return _rebind(self, fnp.transpose(_raw(self)), "t_")
+
+
+def _random_(self: Tensor, draw, what: str) -> Tensor:
+    if self.dtype.kind not in "fc":
+        raise RuntimeError(f"{what}: draws floating point numbers; this tensor is {self.dtype}")
+    return _replace(self, draw, what)
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None, **kw: Any) -> Tensor:
+    """Fill with uniform random numbers on ``[from, to)`` (``torch.Tensor.uniform_``; ``from``/``to`` as
+    keywords work too); seedable with ``generator=`` or :func:`funcgrad.manual_seed`.
+
+    >>> import funcgrad as fg
+    >>> x = fg.zeros(3).uniform_(2, 3, generator=fg.Generator().manual_seed(0))
+    >>> bool(fg.numpy.all((2 <= x) & (x < 3)))
+    True
+    """
+    from .tensor_creation import _rng, _uniform
+
+    a, b = kw.pop("from", a), kw.pop("to", b)
+    if kw:
+        raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kw)}")
+    if not a <= b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    u = _uniform(_rng(generator), self.shape, self.dtype) if self.dtype.kind in "fc" else None
+    return _random_(self, None if u is None else (a + (b - a) * u).astype(self.dtype, copy=False), "uniform_")
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill with normal random numbers of ``mean`` and ``std`` (``torch.Tensor.normal_``); seedable.
+
+    >>> import funcgrad as fg
+    >>> fg.zeros(2, 2).normal_(generator=fg.Generator().manual_seed(0)).shape
+    (2, 2)
+    """
+    from .tensor_creation import _normal, _rng
+
+    if std < 0:
+        raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")
+    z = _normal(_rng(generator), self.shape, self.dtype) if self.dtype.kind in "fc" else None
+    return _random_(self, None if z is None else (mean + std * z).astype(self.dtype, copy=False), "normal_")
+
+
+def _inplace_unary(name: str, fn):
+    def method(self: Tensor) -> Tensor:
+        _check_inplace(self, name)
+        return _rebind(self, fn(_raw(self)), name)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}`` (``torch.Tensor.{name}``); returns this tensor."
+    return method
+
+
+for _f in (add_, sub_, mul_, div_, pow_, copy_, zero_, fill_, clamp_, clamp_min_, clamp_max_, t_, uniform_,
+           normal_):
+    setattr(Tensor, _f.__name__, _f)
+Tensor.clip_ = clamp_
+Tensor.multiply_ = mul_
+Tensor.subtract_ = sub_
+Tensor.divide_ = div_
+Tensor.true_divide_ = div_
+
+for _name, _fn in [("exp_", fnp.exp), ("log_", fnp.log), ("neg_", fnp.negative), ("abs_", fnp.absolute),
+                   ("sqrt_", fnp.sqrt), ("sin_", fnp.sin), ("cos_", fnp.cos), ("tanh_", fnp.tanh),
+                   ("reciprocal_", fnp.reciprocal), ("square_", fnp.square), ("floor_", fnp.floor),
+                   ("ceil_", fnp.ceil), ("trunc_", fnp.trunc), ("sign_", fnp.sign), ("round_", fnp.round),
+                   ("relu_", lambda a: fnp.maximum(a, 0)),
+                   ("sigmoid_", lambda a: fnp.reciprocal(fnp.add(fnp.exp(fnp.negative(a)), 1)))]:
+    setattr(Tensor, _name, _inplace_unary(_name, _fn))
+Tensor.negative_ = Tensor.neg_
+Tensor.absolute_ = Tensor.abs_
+
+
+def _iop(method):
+    def iop(self: Tensor, other: Any) -> Tensor:
+        return method(self, other)
+    return iop
+
+
+Tensor.__iadd__ = _iop(add_)
+Tensor.__isub__ = _iop(sub_)
+Tensor.__imul__ = _iop(mul_)
+Tensor.__itruediv__ = _iop(div_)
+Tensor.__ipow__ = _iop(pow_)
+Tensor.__ifloordiv__ = lambda self, other: div_(self, other, rounding_mode="floor")
