@@ -2,7 +2,7 @@
 
 >>> import funcgrad as fg
 >>> import funcgrad.numpy as fnp
->>> float(fg.grad(lambda x: fnp.sin(x) * x)(0.0))
+>>> print(fg.grad(lambda x: fnp.sin(x) * x)(0.0))
 0.0
 """
 from . import backend, tree  # noqa: F401

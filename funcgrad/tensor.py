@@ -150,7 +150,7 @@ class _GradFn:
         self.node = node
 
     def name(self) -> str:
-        return "".join(p.capitalize() for p in self.node.prim.name.split("_")) + "Backward"
+        return "".join(p[:1].upper() + p[1:] for p in self.node.prim.name.split("_")) + "Backward"
 
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
@@ -392,11 +392,12 @@ def _as_value(data: Any, dtype: Any = None) -> Any:
     if hasattr(data, "dtype") and hasattr(data, "shape"):
         xp = namespace(data)
         return xp.asarray(data, dtype=dtype)
-    leaves = tree.leaves(data)
+    is_tensor = lambda x: isinstance(x, Tensor)  # noqa: E731 - Tensors are pytree nodes: keep them whole here
+    leaves = tree.leaves(data, is_leaf=is_tensor)
     if any(isinstance(x, Tensor) or type(x) is Box for x in leaves):
         from . import numpy as fnp
 
-        out = fnp.array(tree.map(lambda x: x._v if isinstance(x, Tensor) else x, data))
+        out = fnp.array(tree.map(lambda x: x._v if isinstance(x, Tensor) else x, data, is_leaf=is_tensor))
         return out if dtype is None else _cast(out, dtype)
     arr = np.asarray(data)
     if dtype is not None:

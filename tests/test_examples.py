@@ -26,3 +26,16 @@ def test_digits_mlp_trains_to_95_percent(tmp_path):
     assert out.exists() and out.stat().st_size > 1000
     with open(out, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_digits_torch_style_trains_to_95_percent():
+    pytest.importorskip("sklearn")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    # 10 epochs instead of the default 30 keep the test quick and already reach about 97% test accuracy
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "digits_torch_style.py"), "--epochs", "10",
+                           "--seed", "0"], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "trained with funcgrad" in proc.stdout, proc.stdout
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("test accuracy:"))
+    assert float(line.split(":")[1]) >= 0.95, proc.stdout

@@ -19,7 +19,7 @@ _HINT = ("If it comes from a branch of fnp.where that is not taken (fnp.where(x 
          "inputs, e.g. fnp.log(fnp.where(x > 0, x, 1.0)).")
 
 
-class NonFiniteError(FuncgradError, FloatingPointError):
+class NonFiniteError(FuncgradError, FloatingPointError, RuntimeError):
     """A primitive or a derivative rule produced a NaN or an Inf while ``debug_nans`` was on."""
 
 

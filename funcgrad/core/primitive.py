@@ -28,7 +28,7 @@ from .trace import Box, getval
 
 __all__ = ["Primitive", "registry", "primitive", "select_output", "add_any", "sum_to", "broadcast_to", "cast",
            "pack", "index0", "embed0", "Variadic", "JointJVP", "JointVJP", "zeros_for",
-           "register_array_wrapper"]
+           "register_array_wrapper", "accepts_wrappers"]
 
 #: name -> Primitive, for every public primitive. The registry-driven property tests walk this.
 registry: dict[str, "Primitive"] = {}
@@ -90,6 +90,56 @@ _SLOW_TYPES = {Box, list, tuple}  # argument types that leave the fast path (wra
 # type -> (unwrap(obj) -> value, wrap(value, like=obj) -> obj): array-like objects (the Tensor facade) whose
 # values primitives compute with; results come back wrapped the same way.
 _WRAPPERS: dict = {}
+
+
+def accepts_wrappers(fn: Callable) -> Callable:
+    """Make a function built from primitives (a composite) take wrapped arrays too: it computes on the unwrapped
+    values (so its code never meets a wrapper type's own methods) and its array results come back wrapped."""
+    @functools.wraps(fn)
+    def call(*args, **kw):
+        like = _find_wrapped(args, kw)
+        if like is None:
+            return fn(*args, **kw)
+        out = fn(*[_unwrap_any(a) for a in args], **{k: _unwrap_any(v) for k, v in kw.items()})
+        wrap = _WRAPPERS[type(like)][1]
+        return _rewrap(out, wrap, like)
+
+    return call
+
+
+def _find_wrapped(args, kw):
+    for a in args:
+        t = type(a)
+        if t in _WRAPPERS:
+            return a
+        if t is list or t is tuple:
+            for e in a:
+                if type(e) in _WRAPPERS:
+                    return e
+    for a in kw.values():
+        if type(a) in _WRAPPERS:
+            return a
+    return None
+
+
+def _unwrap_any(a):
+    t = type(a)
+    if t in _WRAPPERS:
+        return _WRAPPERS[t][0](a)
+    if t is list or t is tuple:
+        return t(_unwrap_any(e) for e in a)
+    return a
+
+
+def _rewrap(out, wrap, like):
+    t = type(out)
+    if t is Box or (hasattr(out, "shape") and hasattr(out, "dtype")):
+        return wrap(out, like)
+    if t is list or t is tuple:
+        return t(_rewrap(o, wrap, like) for o in out)
+    if isinstance(out, tuple) and hasattr(out, "_fields"):  # named tuples (eigh, slogdet, ...)
+        return t(*[_rewrap(o, wrap, like) for o in out])
+    return out
 
 
 def register_array_wrapper(cls: type, unwrap: Callable, wrap: Callable) -> None:

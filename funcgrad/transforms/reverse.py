@@ -9,6 +9,7 @@ from .. import tree
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Box, Trace, backward, getval, zeros_for
 from ..core.errors import user_location
+from ..core.primitive import _WRAPPERS
 
 __all__ = ["vjp", "grad", "value_and_grad"]
 
@@ -180,6 +181,9 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
     finally:
         trace.close()
     del targs
+    wrapper = _WRAPPERS.get(type(out))
+    if wrapper is not None:  # a Tensor returned by f: differentiate its value (the two faces mix)
+        out = wrapper[0](out)
     shape = shape_of(out)
     if shape != () or not hasattr(out, "dtype") and not isinstance(out, (float, complex)):
         what = f"shape {shape}" if hasattr(out, "shape") else f"a {type(out).__name__}"
@@ -212,6 +216,8 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
         res = [None] * sum(len(n) for n in leaf_nodes)
     grads = _collect(res, leaf_nodes, defs)
     g = grads[0] if single else tuple(grads)
+    if wrapper is not None:
+        value = wrapper[1](value, None)
     return value, g, aux
 
 

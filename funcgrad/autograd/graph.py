@@ -1,0 +1,215 @@
+"""``torch.autograd.grad`` and ``torch.autograd.backward`` over the Tensor graph, in PyTorch's conventions.
+
+Both are thin layers over :func:`funcgrad.tensor._run_backward` (itself the core's backward): they check the
+arguments as PyTorch does, and they translate complex gradients. funcgrad's engine follows JAX's convention for a
+real function of complex inputs (``grad(abs(z) ** 2) == 2 * conj(z)``); PyTorch's ``.grad`` is the conjugate of that
+(``2 * z``), and every complex gradient a PyTorch user sees or supplies (``.grad``, hooks, ``gradient=``,
+``grad_outputs``, results of ``autograd.grad``) follows PyTorch's. The two conventions differ by one conjugation
+everywhere, so the translation is a conjugation at each place a gradient crosses between the user and the engine;
+for real tensors it costs one dtype test.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+from ..backend import dtype_of, namespace, shape_of
+from ..core import toposort
+from ..tensor import _LEAVES, _RETAINED, Tensor, _as_value, _run_backward
+from .. import numpy as fnp
+
+__all__ = ["grad", "backward"]
+
+
+def _conj(v: Any) -> Any:
+    """``v`` in the other complex convention (real values are their own conjugate)."""
+    return fnp.conj(v) if dtype_of(v).kind == "c" else v
+
+
+def _as_tensors(x: Any, what: str) -> tuple:
+    if isinstance(x, Tensor):
+        return (x,)
+    if isinstance(x, (list, tuple)):
+        for i, t in enumerate(x):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{what}[{i}] must be a Tensor, got {type(t).__name__}")
+        return tuple(x)
+    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, got {type(x).__name__}")
+
+
+def _check_outputs(outputs: tuple) -> None:
+    for i, o in enumerate(outputs):
+        if not o.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+
+
+def _check_inputs(inputs: tuple, fn: str) -> None:
+    if not inputs:
+        raise RuntimeError(f"`inputs` argument to `{fn}()` cannot be empty.")
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+
+
+def _seeds(outputs: tuple, grads: Sequence) -> list:
+    """The engine's cotangents for ``outputs`` from the user's gradients (None: ones, for scalars only)."""
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    seeds = []
+    for i, (o, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            if o.numel() != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs (output {i} has shape "
+                                   f"{o.shape}); pass the gradient of the output (gradient= / grad_outputs=) "
+                                   f"with that shape")
+            if o.dtype.kind == "c":
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs (output {i} is "
+                                   f"{o.dtype}); pass its gradient explicitly")
+            seeds.append(None)
+            continue
+        v = g._v if isinstance(g, Tensor) else _as_value(g, o.dtype)
+        if tuple(shape_of(v)) != o.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(shape_of(v))} and "
+                               f"output[{i}] has a shape of {o.shape}.")
+        seeds.append(Tensor._from_value(_conj(v)))
+    return seeds
+
+
+def _reached(inputs: Sequence[Tensor], outputs: Sequence[Tensor]) -> set:
+    """The graph nodes of ``inputs`` that some output depends on."""
+    wanted = {t._v.node for t in inputs}
+    return {n for n in toposort([o._v.node for o in outputs]) if n in wanted}
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated into ``.grad``
+    (``torch.autograd.grad``).
+
+    ``grad_outputs`` holds the vector of the vector-Jacobian product for each output (None: ones, for scalar
+    outputs). The graph is freed unless ``retain_graph`` (default: ``create_graph``); with ``create_graph`` the
+    gradients are themselves recorded, so they can be differentiated again. An input that no output depends on
+    raises unless ``allow_unused`` (it then gets None, or zeros with ``materialize_grads``).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> x = fg.tensor([1.0, 2.0], requires_grad=True)
+    >>> fg.autograd.grad(fnp.sum(x ** 3), x)
+    (tensor([ 3., 12.]),)
+    """
+    del only_inputs  # deprecated in PyTorch and without effect there too
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad(is_grads_batched=True) is not supported: call autograd.grad once "
+                                  "per cotangent, or use funcgrad.vmap over funcgrad.vjp on the functional side")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    outputs = _as_tensors(outputs, "outputs")
+    inputs = _as_tensors(inputs, "inputs")
+    _check_outputs(outputs)
+    _check_inputs(inputs, "grad")
+    if grad_outputs is None:
+        gouts: Sequence = [None] * len(outputs)
+    elif isinstance(grad_outputs, (list, tuple)):
+        gouts = grad_outputs
+    else:  # one Tensor (or array) for a single output
+        gouts = [grad_outputs]
+    seeds = _seeds(outputs, gouts)
+    res = _run_backward(list(outputs), seeds, retain_graph, create_graph, list(inputs), accumulate=False)
+    reached = None
+    out = []
+    for i, (t, g) in enumerate(zip(inputs, res)):
+        if g is not None:
+            out.append(Tensor._from_value(_conj(g._v)))
+            continue
+        if reached is None:
+            reached = _reached(inputs, outputs)
+        used = t._v.node in reached
+        if not used and not allow_unused:
+            raise RuntimeError(f"One of the differentiated Tensors appears to not have been used in the graph "
+                               f"(the input at index {i}). Set allow_unused=True if this is the desired behavior.")
+        # an input the graph reaches whose cotangent is a symbolic zero gets zeros, as in PyTorch
+        if used or materialize_grads:
+            v = t._v.value
+            out.append(Tensor._from_value(namespace(v).zeros(shape_of(v), dtype=dtype_of(v))))
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+def _backward(outputs: tuple, grads: Sequence, retain_graph: bool | None, create_graph: bool,
+              inputs: Any) -> None:
+    _check_outputs(outputs)
+    seeds = _seeds(outputs, grads)
+    if inputs is not None:
+        wanted = list(_as_tensors(inputs, "inputs"))
+        _check_inputs(tuple(wanted), "backward")
+    else:  # every leaf that requires grad, and the non-leaves that retain their grad
+        wanted = []
+        for n in toposort([o._v.node for o in outputs]):
+            t = _LEAVES.get(n) if n.prim is None else _RETAINED.get(n)
+            if t is not None:
+                wanted.append(t)
+    res = _run_backward(list(outputs), seeds, retain_graph, create_graph, wanted, accumulate=False)
+    for t, g in zip(wanted, res):
+        if g is None:
+            continue
+        v = g._v
+        if dtype_of(v).kind == "c":
+            v = fnp.conj(v)
+        elif not create_graph:
+            v = namespace(v).array(v, copy=True)  # .grad must not alias a seed or another tensor's memory
+        t.grad = Tensor._from_value(v) if t.grad is None else Tensor._from_value(t.grad._v + v)
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Any = None) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (``torch.autograd.backward``).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> x = fg.tensor([1.0, 2.0], requires_grad=True)
+    >>> fg.autograd.backward([fnp.sum(x * x)])
+    >>> x.grad
+    tensor([2., 4.])
+    """
+    outputs = _as_tensors(tensors, "tensors")
+    if grad_tensors is None:
+        grads: Sequence = [None] * len(outputs)
+    elif isinstance(grad_tensors, Tensor):
+        grads = [grad_tensors]
+    else:
+        grads = list(grad_tensors)
+    _backward(outputs, grads, retain_graph, create_graph, inputs)
+
+
+def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+                     create_graph: bool = False, inputs: Any = None) -> None:
+    _backward((self,), [gradient], retain_graph, create_graph, inputs)
+
+
+_tensor_backward.__doc__ = Tensor.backward.__doc__
+_tensor_backward.__name__ = "backward"
+_tensor_backward.__qualname__ = "Tensor.backward"
+_plain_register_hook = Tensor.register_hook
+
+
+def _register_hook(self: Tensor, hook: Callable[[Tensor], Any]) -> Any:
+    if self.requires_grad and self.dtype.kind == "c":
+        user_hook = hook
+
+        @functools.wraps(user_hook)
+        def hook(g: Tensor) -> Any:  # the user sees and returns PyTorch's convention
+            out = user_hook(fnp.conj(g))
+            return None if out is None else fnp.conj(out)
+    return _plain_register_hook(self, hook)
+
+
+_register_hook.__doc__ = _plain_register_hook.__doc__
+_register_hook.__name__ = "register_hook"
+_register_hook.__qualname__ = "Tensor.register_hook"
+
+# PyTorch's complex convention for the Tensor face (see the module docstring).
+Tensor.backward = _tensor_backward
+Tensor.register_hook = _register_hook
