@@ -262,7 +262,9 @@ class Tensor:
         ``gradient`` is required for non-scalar tensors (the vector of the vector-Jacobian product). The graph is
         freed afterwards unless ``retain_graph`` (or ``create_graph``) is set, as in PyTorch.
         """
-        _run_backward([self], [gradient], retain_graph, create_graph, inputs, accumulate=True)
+        from .autograd import backward  # the autograd layer does the accumulation (and PyTorch's complex rule)
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     # --- conversion ---------------------------------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -455,8 +457,10 @@ def _tensor_hook(hook: Callable) -> Callable:
 
 
 def _run_backward(outputs: list, grads: list, retain_graph: bool | None, create_graph: bool, inputs: Any,
-                  accumulate: bool) -> list | None:
-    """The core's backward over the Tensor graph, for ``Tensor.backward`` and ``autograd.grad``."""
+                  collect: bool = False) -> Any:
+    """The core's backward over the Tensor graph, for ``autograd.backward`` and ``autograd.grad``: the gradients
+    of ``inputs`` (Tensors), or with ``inputs=None`` and ``collect``, ``(tensors, gradients)`` for every leaf
+    tensor the walk reaches and every retained non-leaf."""
     if retain_graph is None:
         retain_graph = create_graph
     roots, cts = [], []
@@ -478,27 +482,24 @@ def _run_backward(outputs: list, grads: list, retain_graph: bool | None, create_
                 g = _strip_graph(g)
         roots.append(out._v.node)
         cts.append(g)
+    hooks = {n: [_tensor_hook(h) for h in hs] for n, hs in _HOOKS.items()} if _HOOKS else None
     if inputs is not None:
         wanted = [t for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
-        targets = [t._v.node for t in wanted]
-    else:  # every leaf that requires grad, and the retained non-leaves
-        nodes = list(toposort(list(roots)))
-        targets = [n for n in nodes if (n.prim is None and n in _LEAVES) or n in _RETAINED]
-        wanted = [(_LEAVES.get(n) if n.prim is None else _RETAINED.get(n)) for n in targets]
-    hooks = {n: [_tensor_hook(h) for h in hs] for n, hs in _HOOKS.items()} if _HOOKS else None
-    res = _core_backward(roots, cts, targets, prune=True, retain_graph=retain_graph, hooks=hooks,
-                         create_graph=GRAPH if create_graph else None)
-    if not accumulate:
-        return [None if g is None else Tensor._from_value(g if create_graph else _strip_graph(g)) for g in res]
-    for t, g in zip(wanted, res):
-        if t is None or g is None:
-            continue
-        g = g if create_graph else _strip_graph(g)
-        if t.grad is None:
-            t.grad = Tensor._from_value(g if create_graph else namespace(g).array(g, copy=True))
-        else:
-            t.grad = Tensor._from_value(t.grad._v + g)
-    return None
+        res = _core_backward(roots, cts, [t._v.node for t in wanted], prune=True, retain_graph=retain_graph,
+                             hooks=hooks, create_graph=GRAPH if create_graph else None)
+    else:  # every leaf the walk reaches that belongs to a tensor, and the retained non-leaves
+        reached: dict = {}
+        retained = list(_RETAINED.keys())
+        res = _core_backward(roots, cts, retained, retain_graph=retain_graph, hooks=hooks,
+                             create_graph=GRAPH if create_graph else None, leaves=reached)
+        wanted = [_RETAINED.get(n) for n in retained]
+        for n, g in reached.items():
+            t = _LEAVES.get(n)
+            if t is not None:
+                wanted.append(t)
+                res.append(g)
+    grads = [None if g is None else Tensor._from_value(g if create_graph else _strip_graph(g)) for g in res]
+    return (wanted, grads) if collect else grads
 
 
 register_array_wrapper(Tensor, _unwrap, _wrap)

@@ -14,11 +14,19 @@ __all__: list = []
 
 
 def _binop(fn):
+    # Operators unwrap and wrap themselves (self is known to be a Tensor): one dispatch through the
+    # primitive instead of two.
     def op(self, other):
-        return fn(self, other)
+        a = self._v if _mode.enabled else _strip_graph(self._v)
+        if type(other) is Tensor:
+            other = other._v if _mode.enabled else _strip_graph(other._v)
+        return Tensor._from_value(fn(a, other))
 
     def rop(self, other):
-        return fn(other, self)
+        a = self._v if _mode.enabled else _strip_graph(self._v)
+        if type(other) is Tensor:
+            other = other._v if _mode.enabled else _strip_graph(other._v)
+        return Tensor._from_value(fn(other, a))
 
     return op, rop
 

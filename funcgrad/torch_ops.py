@@ -107,8 +107,11 @@ def _scalar_like(x: Any) -> bool:
 # --- math ------------------------------------------------------------------------------------------------------
 def _unary(np_fn, name: str, doc: str):
     def fn(input: Any, *, out: Any = None) -> Tensor:
-        _no_out(name, out)
-        return np_fn(_t(input))
+        if out is not None:
+            _no_out(name, out)
+        # unwrap here and wrap the result: one dispatch through the primitive (the hot path of Tensor code)
+        v = input._v if type(input) is Tensor else _as_value(input)
+        return Tensor._from_value(np_fn(v if _mode.enabled else _strip_graph(v)))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     return fn

@@ -29,7 +29,7 @@ def test_create_graph_gives_differentiable_gradients():
 
     x = fg.tensor(3.0, requires_grad=True)
     y = x ** 3
-    (g,) = _run_backward([y], [None], True, True, [x], accumulate=False)
+    (g,) = _run_backward([y], [None], True, True, [x])
     assert g.requires_grad and np.isclose(g.item(), 27.0)
     g.backward()
     assert np.isclose(x.grad.item(), 18.0)  # d/dx 3x^2

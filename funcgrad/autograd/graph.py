@@ -117,7 +117,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     else:  # one Tensor (or array) for a single output
         gouts = [grad_outputs]
     seeds = _seeds(outputs, gouts)
-    res = _run_backward(list(outputs), seeds, retain_graph, create_graph, list(inputs), accumulate=False)
+    res = _run_backward(list(outputs), seeds, retain_graph, create_graph, list(inputs))
     reached = None
     out = []
     for i, (t, g) in enumerate(zip(inputs, res)):
@@ -146,15 +146,11 @@ def _backward(outputs: tuple, grads: Sequence, retain_graph: bool | None, create
     if inputs is not None:
         wanted = list(_as_tensors(inputs, "inputs"))
         _check_inputs(tuple(wanted), "backward")
-    else:  # every leaf that requires grad, and the non-leaves that retain their grad
-        wanted = []
-        for n in toposort([o._v.node for o in outputs]):
-            t = _LEAVES.get(n) if n.prim is None else _RETAINED.get(n)
-            if t is not None:
-                wanted.append(t)
-    res = _run_backward(list(outputs), seeds, retain_graph, create_graph, wanted, accumulate=False)
+        res = _run_backward(list(outputs), seeds, retain_graph, create_graph, wanted)
+    else:  # every leaf that requires grad, and the non-leaves that retain their grad, found by the walk itself
+        wanted, res = _run_backward(list(outputs), seeds, retain_graph, create_graph, None, collect=True)
     for t, g in zip(wanted, res):
-        if g is None:
+        if g is None or t is None:
             continue
         v = g._v
         if dtype_of(v).kind == "c":
@@ -184,14 +180,6 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     _backward(outputs, grads, retain_graph, create_graph, inputs)
 
 
-def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
-                     create_graph: bool = False, inputs: Any = None) -> None:
-    _backward((self,), [gradient], retain_graph, create_graph, inputs)
-
-
-_tensor_backward.__doc__ = Tensor.backward.__doc__
-_tensor_backward.__name__ = "backward"
-_tensor_backward.__qualname__ = "Tensor.backward"
 _plain_register_hook = Tensor.register_hook
 
 
@@ -211,5 +199,4 @@ _register_hook.__name__ = "register_hook"
 _register_hook.__qualname__ = "Tensor.register_hook"
 
 # PyTorch's complex convention for the Tensor face (see the module docstring).
-Tensor.backward = _tensor_backward
 Tensor.register_hook = _register_hook

@@ -84,7 +84,7 @@ def _accumulate(prev: Any, new: Any) -> Any:
 
 def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[Node], *,
              prune: bool = False, retain_graph: bool = True, hooks: dict | None = None,
-             create_graph: Any = None) -> list:
+             create_graph: Any = None, leaves: dict | None = None) -> list:
     """Cotangents of ``targets`` given cotangents ``root_cts`` of the ``roots``.
 
     Nodes are numbered as they are created, and a node is always created after its parents, so processing the
@@ -97,6 +97,8 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
     applied, in order, to its cotangent once complete (before it is stored or passed on). With ``create_graph``
     set to the graph's trace, the rules see the saved values as traced values of that trace again, so that the
     cotangents they compute are recorded on it and can be differentiated (the Tensor facade's double backward).
+    A ``leaves`` dict receives the cotangent of every leaf the walk reaches (``Tensor.backward`` with no
+    ``inputs``: no target list and no pruning pass needed).
     """
     cts: dict = {}
     heap: list = []
@@ -123,7 +125,11 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
         if node in want:
             want[node] = g
         prim = node.prim
-        if prim is None or (need is not None and node not in need):
+        if prim is None:
+            if leaves is not None:
+                leaves[node] = g
+            continue
+        if need is not None and node not in need:
             continue
         args = node.args
         if args is None:
