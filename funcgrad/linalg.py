@@ -39,8 +39,8 @@ def inv(A: Any) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.linalg.inv(fg.tensor([[2.0, 0.0], [0.0, 4.0]]))
-    tensor([[0.5 , 0.  ],
-            [0.  , 0.25]])
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
     """
     return fnp.linalg.inv(_square("inv", _t(A)))
 

@@ -353,7 +353,8 @@ class Tensor:
 
     def __repr__(self) -> str:
         v = getval(self._v)
-        body = np.array2string(np.asarray(v if namespace(v) is np else v.get()), separator=", ", prefix="tensor(")
+        host = np.asarray(v if namespace(v) is np else v.get())
+        body = np.array2string(host, separator=", ", prefix="tensor(", formatter=_torch_formatter(host))
         extras = []
         if self.dtype not in (_default_dtype[0], np.dtype(np.int64), np.dtype(bool)):
             extras.append(f"dtype={self.dtype}")
@@ -364,6 +365,26 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+
+def _torch_formatter(a: np.ndarray) -> dict | None:
+    """PyTorch's number format: ``1.`` for whole floats, four decimals otherwise, scientific for wide ranges."""
+    if a.dtype.kind != "f" or a.size == 0:
+        return None
+    finite = np.abs(a[np.isfinite(a)])
+    if finite.size == 0:
+        return None
+    if np.all(finite == np.round(finite)) and finite.max() < 1e8:
+        def fmt(x):
+            return f"{x:.0f}." if np.isfinite(x) else str(x)
+    elif finite.max() >= 1e8 or (finite[finite > 0].size and finite[finite > 0].min() < 1e-4):
+        def fmt(x):
+            return f"{x:.4e}"
+    else:
+        def fmt(x):
+            return f"{x:.4f}" if np.isfinite(x) else str(x)
+    width = max(len(fmt(x)) for x in a.ravel())
+    return {"float_kind": lambda x: fmt(x).rjust(width)}
 
 
 class _Handle:

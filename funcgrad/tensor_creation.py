@@ -159,7 +159,7 @@ def full(size: Any, fill_value: Any, *, out: Any = None, dtype: Any = None, devi
 
     >>> import funcgrad as fg
     >>> fg.full((2,), 7), fg.full((1,), 0.5)
-    (tensor([7, 7]), tensor([0.5]))
+    (tensor([7, 7]), tensor([0.5000]))
     """
     _no_out(out, "full")
     fill_value = _number(fill_value, "full", "fill_value")
@@ -190,7 +190,7 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, out: Any = None, d
 
     >>> import funcgrad as fg
     >>> fg.arange(3), fg.arange(1, 2.5, 0.5)
-    (tensor([0, 1, 2]), tensor([1. , 1.5, 2. ]))
+    (tensor([0, 1, 2]), tensor([1.0000, 1.5000, 2.0000]))
     """
     _no_out(out, "arange")
     start, end, step = (_number(v, "arange", "start, end and step") for v in (start, end, step))
@@ -219,7 +219,7 @@ def linspace(start: Any, end: Any, steps: int, *, out: Any = None, dtype: Any = 
 
     >>> import funcgrad as fg
     >>> fg.linspace(0, 1, 3)
-    tensor([0. , 0.5, 1. ])
+    tensor([0.0000, 0.5000, 1.0000])
     """
     _no_out(out, "linspace")
     start, end = _number(start, "linspace", "start"), _number(end, "linspace", "end")

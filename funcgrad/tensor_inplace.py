@@ -110,7 +110,7 @@ def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.tensor([1.0, 2.0]).sub_(1.0, alpha=0.5)
-    tensor([0.5, 1.5])
+    tensor([0.5000, 1.5000])
     """
     _check_inplace(self, "sub_")
     o = _raw(other)
@@ -202,7 +202,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.zeros(2).fill_(2.5)
-    tensor([2.5, 2.5])
+    tensor([2.5000, 2.5000])
     """
     if isinstance(value, Tensor):
         if value.numel() != 1:
@@ -220,7 +220,7 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.tensor([-1.0, 0.5, 2.0]).clamp_(0, 1)
-    tensor([0. , 0.5, 1. ])
+    tensor([0.0000, 0.5000, 1.0000])
     """
     if min is None and max is None:
         raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")

@@ -143,7 +143,7 @@ atanh = arctanh = _unary(fnp.arctanh, "atanh", "Elementwise inverse hyperbolic t
 # 0.5 * (1 + tanh(x / 2)) is 1 / (1 + exp(-x)) without overflow for large |x|
 sigmoid = _unary(lambda x: 0.5 * fnp.tanh(0.5 * x) + 0.5, "sigmoid",
                  "Elementwise logistic function (``torch.sigmoid``).\n\n>>> import funcgrad as fg\n"
-                 ">>> fg.sigmoid(fg.tensor([0.0]))\ntensor([0.5])")
+                 ">>> fg.sigmoid(fg.tensor([0.0]))\ntensor([0.5000])")
 # where, not maximum: PyTorch's relu has gradient 0 at 0 (maximum would split the tie)
 relu = _unary(lambda x: fnp.where(x > 0, x, 0), "relu", "Elementwise max(x, 0) with gradient 0 at 0 "
               "(``torch.relu``).\n\n>>> import funcgrad as fg\n>>> fg.relu(fg.tensor([-1.0, 2.0]))\ntensor([0., 2.])")
@@ -168,7 +168,7 @@ def round(input: Any, *, decimals: int = 0, out: Any = None) -> Tensor:  # noqa:
 
     >>> import funcgrad as fg
     >>> fg.round(fg.tensor([0.5, 1.5, 2.25]), decimals=1)
-    tensor([0.5, 1.5, 2.2])
+    tensor([0.5000, 1.5000, 2.2000])
     """
     _no_out("round", out)
     return fnp.round(_t(input), decimals=decimals)
@@ -265,7 +265,7 @@ def clamp(input: Any, min: Any = None, max: Any = None, *, out: Any = None) -> T
 
     >>> import funcgrad as fg
     >>> fg.clamp(fg.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
-    tensor([0. , 0.5, 1. ])
+    tensor([0.0000, 0.5000, 1.0000])
     """
     _no_out("clamp", out)
     if min is None and max is None:
@@ -318,7 +318,7 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.lerp(fg.tensor([0.0]), fg.tensor([10.0]), 0.25)
-    tensor([2.5])
+    tensor([2.5000])
     """
     x = _t(input)
     return x + weight * (end - x)
@@ -421,7 +421,7 @@ def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
 
     >>> import funcgrad as fg
     >>> fg.var(fg.tensor([1.0, 2.0, 3.0])), fg.var(fg.tensor([1.0, 2.0, 3.0]), correction=0)
-    (tensor(1.), tensor(0.6666667))
+    (tensor(1.), tensor(0.6667))
     """
     if isinstance(dim, builtins.bool):  # torch.var(input, unbiased)
         dim, unbiased = None, dim
@@ -434,7 +434,7 @@ def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
 
     >>> import funcgrad as fg
     >>> fg.std(fg.tensor([1.0, 3.0]))
-    tensor(1.4142135)
+    tensor(1.4142)
     """
     if isinstance(dim, builtins.bool):
         dim, unbiased = None, dim
@@ -589,7 +589,7 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.logsumexp(fg.tensor([0.0, 0.0]), dim=0)
-    tensor(0.6931472)
+    tensor(0.6931)
     """
     return _special.logsumexp(_t(input), axis=_dims(dim), keepdims=keepdim)
 
@@ -603,7 +603,7 @@ def softmax(input: Any, dim: int, dtype: Any = None) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.softmax(fg.tensor([0.0, 0.0]), dim=0)
-    tensor([0.5, 0.5])
+    tensor([0.5000, 0.5000])
     """
     if dim is None:
         raise TypeError("softmax(): dim must be given (implicit dims are deprecated in PyTorch)")

@@ -91,3 +91,14 @@ def test_cuda_without_a_gpu_is_a_clear_error():
         pass
     with pytest.raises(RuntimeError, match="CuPy"):
         fg.tensor([1.0], device="cuda")
+
+
+def test_printing_follows_pytorch():
+    assert repr(fg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(fg.tensor([0.5, 1.0])) == "tensor([0.5000, 1.0000])"
+    assert repr(fg.tensor(5.0)) == "tensor(5.)"
+    assert repr(fg.tensor([1, 2])) == "tensor([1, 2])"
+    assert repr(fg.tensor([1e-5, 1e5])) == "tensor([1.0000e-05, 1.0000e+05])"
+    assert repr(fg.tensor([[1.5, -2.25], [3.0, 4.0]])) == "tensor([[ 1.5000, -2.2500],\n        [ 3.0000,  4.0000]])"
+    assert repr(fg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
+    assert repr(fnp.sum(fg.tensor([1.0], requires_grad=True) * 2)) == "tensor(2., grad_fn=<SumBackward>)"
