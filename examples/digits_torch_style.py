@@ -102,9 +102,8 @@ def train(X_train, X_test, y_train, y_test, epochs=30, batch_size=64, lr=3e-3, h
     params = init_params((X_train.shape[1], hidden, 10))
     opt = Adam(params, lr=lr)
     n = X_train.shape[0]
-    shuffle = np.random.default_rng(seed)
     for epoch in range(epochs):
-        order = torch.from_numpy(shuffle.permutation(n))
+        order = torch.randperm(n)
         total = 0.0
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]

@@ -23,6 +23,7 @@ from .core import getval
 from .tensor import Tensor, _as_value, _to_device, get_default_dtype, _strip_graph
 
 __all__ = ["from_numpy", "as_tensor", "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",
+           "randperm",
            "randint", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
            "randint_like", "manual_seed", "seed", "initial_seed", "Generator", "default_generator", "from_dlpack"]
 
@@ -375,6 +376,22 @@ def randint(*args: Any, size: Any = None, generator: Generator | None = None, ou
     dt = np.dtype(np.int64) if dtype is None else np.dtype(dtype)
     vals = _rng(generator).integers(low, high, size=_size((size,), "randint"), dtype=np.int64)
     return _finish(vals.astype(dt), device, requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, out: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1``, int64 by default (``torch.randperm``).
+
+    >>> import funcgrad as fg
+    >>> sorted(fg.randperm(4, generator=fg.Generator().manual_seed(0)).tolist())
+    [0, 1, 2, 3]
+    """
+    _no_out(out, "randperm")
+    n = int(_number(n, "randperm", "n"))
+    if n < 0:
+        raise RuntimeError(f"funcgrad.randperm: n must be non-negative, got {n}")
+    dt = np.dtype(np.int64) if dtype is None else np.dtype(dtype)
+    return _finish(_rng(generator).permutation(n).astype(dt), device, requires_grad)
 
 
 # --- *_like -------------------------------------------------------------------------------------------------------
