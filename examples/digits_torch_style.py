@@ -23,7 +23,6 @@ import os
 import sys
 import time
 
-import numpy as np
 
 try:
     import funcgrad as torch
@@ -31,18 +30,7 @@ except ImportError:  # running from a checkout without installing it
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     import funcgrad as torch
 
-
-def load_data(seed: int):
-    """Digits as float32 NumPy arrays, standardized with the training set's statistics, split 75/25."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed, stratify=y)
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    std[std == 0] = 1.0  # some border pixels are always blank
-    X_train, X_test = ((a - mean) / std for a in (X_train, X_test))
-    return X_train.astype(np.float32), X_test.astype(np.float32), y_train.astype(np.int64), y_test.astype(np.int64)
+from _digits import load_data  # shared by the examples
 
 
 # Everything below is plain PyTorch code; ``torch`` is funcgrad unless ``--lib torch`` rebinds it.

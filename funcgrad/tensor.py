@@ -23,7 +23,7 @@ import numpy as np
 
 from . import tree
 from .backend import device_of, dtype_of, namespace, shape_of
-from .core import Box, Trace, backward as _core_backward, getval, toposort
+from .core import Box, Trace, backward as _core_backward, getval
 from .core.primitive import register_array_wrapper
 
 __all__ = ["Tensor", "GRAPH", "tensor", "is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad",

@@ -28,7 +28,7 @@ import numpy as np
 from . import numpy as fnp
 from .core import getval
 from .scipy import special as _special
-from .tensor import Tensor, _as_value, _mode, _strip_graph, _to_device, get_default_dtype
+from .tensor import Tensor, _as_value, _mode, _strip_graph
 
 # --- dtypes ----------------------------------------------------------------------------------------------------
 # NumPy dtype objects under PyTorch's names. ``bool``, ``int`` and ``float`` would shadow Python's builtins in this

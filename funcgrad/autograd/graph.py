@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 from ..backend import dtype_of, namespace, shape_of
 from ..core import toposort
-from ..tensor import _LEAVES, _RETAINED, Tensor, _as_value, _run_backward
+from ..tensor import Tensor, _as_value, _run_backward
 from .. import numpy as fnp
 
 __all__ = ["grad", "backward"]
