@@ -69,3 +69,23 @@ def test_second_order_on_the_device():
     d2 = fg.grad(fg.grad(lambda t: fnp.sin(t) * t))(x)
     assert isinstance(d2, cp.ndarray)
     assert abs(float(d2) - (2 * np.cos(0.7) - 0.7 * np.sin(0.7))) < 1e-12
+
+
+def test_tensor_facade_on_device_arrays():
+    x = fg.tensor(cp.asarray([1.0, 2.0, 3.0]), requires_grad=True)
+    assert x.device.startswith("cuda")
+    y = (fg.tanh(x) * x).sum()
+    y.backward()
+    xs = np.array([1.0, 2.0, 3.0])
+    assert isinstance(x.grad._v, cp.ndarray)
+    np.testing.assert_allclose(cp.asnumpy(x.grad._v), np.tanh(xs) + xs * (1 - np.tanh(xs) ** 2), rtol=1e-6)
+
+
+def test_vmap_and_jacobians_on_device():
+    z = cp.asarray(np.linspace(-1.0, 1.0, 6).reshape(2, 3))
+    per_example = fg.vmap(fg.grad(lambda r: fnp.sum(fnp.sin(r) * r)))(z)
+    assert isinstance(per_example, cp.ndarray)
+    zh = cp.asnumpy(z)
+    np.testing.assert_allclose(cp.asnumpy(per_example), np.cos(zh) * zh + np.sin(zh), rtol=1e-6)
+    jac = fg.jacrev(fnp.tanh)(z[0])
+    np.testing.assert_allclose(cp.asnumpy(jac), np.diag(1 - np.tanh(zh[0]) ** 2), rtol=1e-6)
