@@ -1,4 +1,5 @@
-"""The layers import only downward: backend -> tree -> core -> primitives -> numpy/scipy -> transforms -> testing.
+"""The layers import only downward: backend -> tree -> core -> primitives -> numpy/scipy -> transforms -> testing
+-> the Tensor facade.
 
 Checked statically on every module's imports, and dynamically: importing the core pulls in no higher layer and
 no array library beyond what the backend uses.
@@ -13,7 +14,10 @@ import funcgrad
 ROOT = pathlib.Path(funcgrad.__file__).parent
 ORDER = ["backend", "tree", "core", "primitives", "numpy", "scipy", "transforms", "testing"]
 RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy": 4, "transforms": 5,
-        "testing": 6}
+        "testing": 6,
+        # the Tensor facade sits on top of everything above
+        "tensor": 7, "tensor_ops": 7, "torch_ops": 7, "tensor_creation": 7, "tensor_inplace": 7, "linalg": 7,
+        "autograd": 7}
 
 
 def _layer(parts):
