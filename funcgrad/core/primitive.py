@@ -24,7 +24,7 @@ from typing import Any, Callable
 from ..backend import namespace, namespace_of, shape_of
 from . import debug as _debug
 from .errors import FuncgradError, TracerLeakError, describe, user_location
-from .trace import Box, getval
+from .trace import Box, Node, getval
 
 __all__ = ["Primitive", "registry", "primitive", "select_output", "add_any", "sum_to", "broadcast_to", "cast",
            "pack", "index0", "embed0", "Variadic", "JointJVP", "JointVJP", "zeros_for",
@@ -273,6 +273,46 @@ class Primitive:
             return ValueError(msg)
 
     def _bind(self, args, kw):
+        # The common case first: every traced argument belongs to one active reverse-mode trace and holds a
+        # plain value, and the rules are a per-argument table. One pass, one node, one box.
+        top = None
+        for a in args:
+            t = type(a)
+            if t is Box:
+                if top is None:
+                    top = a._trace
+                elif a._trace is not top:
+                    break
+                if type(a.value) is Box:
+                    break
+            elif t is list or t is tuple or t in _WRAPPERS:
+                break
+        else:
+            if top.reverse and top.active and type(self.vjps) is tuple and self.vjps:
+                rules = self.vjps
+                nrules = len(rules)
+                argvals = []
+                argnums = []
+                parents = []
+                i = 0
+                for a in args:
+                    if type(a) is Box:
+                        argvals.append(a.value)
+                        if i < nrules and rules[i] is not None:
+                            argnums.append(i)
+                            parents.append(a.node)
+                    else:
+                        argvals.append(a)
+                    i += 1
+                ans = self._call_impl(argvals, kw)
+                if not argnums:
+                    return ans
+                if self.multiple_results or _debug.FLAGS.nans:
+                    return top.process(self, ans, argvals, kw, argnums, parents)
+                return Box(ans, Node(self, argvals, kw, ans, argnums, parents), top)
+        return self._bind_general(args, kw)
+
+    def _bind_general(self, args, kw):
         top = None
         for a in args:
             t = type(a)
