@@ -243,7 +243,6 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node = self._v.node
         _HOOKS.setdefault(node, []).append(hook)
-        _HOOK_OWNERS[node] = self
         return _Handle(node, hook)
 
     def detach(self) -> "Tensor":
@@ -399,9 +398,10 @@ class _Handle:
             hooks.remove(self.hook)
 
 
-_RETAINED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # node -> Tensor whose .grad is kept
+# node -> Tensor whose .grad is kept. Weak values: a tensor holds its node, so a weak-key map with the tensor as
+# value would keep both alive forever; this way the entry goes when the tensor does.
+_RETAINED: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
 _HOOKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # node -> hooks
-_HOOK_OWNERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _as_value(data: Any, dtype: Any = None) -> Any:

@@ -102,3 +102,18 @@ def test_printing_follows_pytorch():
     assert repr(fg.tensor([[1.5, -2.25], [3.0, 4.0]])) == "tensor([[ 1.5000, -2.2500],\n        [ 3.0000,  4.0000]])"
     assert repr(fg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     assert repr(fnp.sum(fg.tensor([1.0], requires_grad=True) * 2)) == "tensor(2., grad_fn=<SumBackward>)"
+
+
+def test_retained_and_hooked_tensors_are_freed_with_their_graph():
+    import gc
+    import weakref
+
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    h.retain_grad()
+    h.register_hook(lambda g: None)
+    probe = weakref.ref(h)
+    fnp.sum(h).backward()
+    del h
+    gc.collect()
+    assert probe() is None
