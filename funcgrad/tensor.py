@@ -41,6 +41,7 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+_new = object.__new__
 _default_dtype = [np.dtype(np.float32)]
 
 
@@ -137,6 +138,14 @@ def _unwrap(t: "Tensor") -> Any:
     return t._v if _mode.enabled else _strip_graph(t._v)
 
 
+def _make(value: Any) -> "Tensor":
+    """A Tensor over ``value``: ``Tensor._from_value`` without the class-method call, for the operators."""
+    t = _new(Tensor)
+    t._v = value
+    t.grad = None
+    return t
+
+
 def _wrap(value: Any, like: Any = None) -> "Tensor":
     return Tensor._from_value(value)
 
@@ -159,24 +168,22 @@ class _GradFn:
 class Tensor:
     """An immutable array with PyTorch's API. Create tensors with :func:`tensor` and the creation functions."""
 
-    __slots__ = ("_v", "grad", "_retain", "_hooks", "__weakref__")
+    # Two fields only: every operation makes a Tensor, so its construction is on the hot path. Retained and
+    # hooked tensors are looked up by node in _RETAINED and _HOOKS instead of flags here.
+    __slots__ = ("_v", "grad", "__weakref__")
     __array_priority__ = 1000.0
 
     def __init__(self, data: Any = None, requires_grad: bool = False):
         self._v = _as_value(data) if data is not None else np.zeros(0, dtype=_default_dtype[0])
         self.grad: Tensor | None = None
-        self._retain = False
-        self._hooks: list | None = None
         if requires_grad:
             self.requires_grad_(True)
 
     @classmethod
     def _from_value(cls, value: Any) -> "Tensor":
-        t = cls.__new__(cls)
+        t = _new(cls)
         t._v = value
         t.grad = None
-        t._retain = False
-        t._hooks = None
         return t
 
     # --- autograd state -----------------------------------------------------------------------------------------
@@ -229,12 +236,12 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if not self.is_leaf:
-            self._retain = True
             _RETAINED[self._v.node] = self
 
     @property
     def retains_grad(self) -> bool:
-        return self._retain
+        v = self._v
+        return type(v) is Box and v._trace is GRAPH and _RETAINED.get(v.node) is self
 
     def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> "_Handle":
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces the gradient.

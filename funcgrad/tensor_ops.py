@@ -8,25 +8,34 @@ from __future__ import annotations
 from typing import Any
 
 from . import numpy as fnp
-from .tensor import Tensor, _mode, _strip_graph
+from .core import Box
+from .tensor import Tensor, _make, _mode, _strip_graph
 
 __all__: list = []
 
 
 def _binop(fn):
-    # Operators unwrap and wrap themselves (self is known to be a Tensor): one dispatch through the
-    # primitive instead of two.
+    # Operators unwrap and wrap themselves (self is known to be a Tensor) and hand a recorded value straight to
+    # the primitive's binding: one dispatch instead of two, on the hot path of Tensor code.
+    call = fn.__call__
+    bind = fn._bind
+    empty: dict = {}  # never mutated: nodes keep it as their (empty) parameters
+
     def op(self, other):
-        a = self._v if _mode.enabled else _strip_graph(self._v)
+        if _mode.enabled:
+            a = self._v
+            if type(other) is Tensor:
+                other = other._v
+            return _make(bind((a, other), empty) if type(a) is Box else call(a, other))
         if type(other) is Tensor:
-            other = other._v if _mode.enabled else _strip_graph(other._v)
-        return Tensor._from_value(fn(a, other))
+            other = _strip_graph(other._v)
+        return _make(fn(_strip_graph(self._v), other))
 
     def rop(self, other):
         a = self._v if _mode.enabled else _strip_graph(self._v)
         if type(other) is Tensor:
             other = other._v if _mode.enabled else _strip_graph(other._v)
-        return Tensor._from_value(fn(other, a))
+        return _make(fn(other, a))
 
     return op, rop
 

@@ -26,9 +26,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import numpy as fnp
-from .core import getval
+from .core import Box, Primitive, getval
 from .scipy import special as _special
-from .tensor import Tensor, _as_value, _mode, _strip_graph
+from .tensor import Tensor, _as_value, _make, _mode, _strip_graph
 
 # --- dtypes ----------------------------------------------------------------------------------------------------
 # NumPy dtype objects under PyTorch's names. ``bool``, ``int`` and ``float`` would shadow Python's builtins in this
@@ -105,13 +105,21 @@ def _scalar_like(x: Any) -> bool:
 
 
 # --- math ------------------------------------------------------------------------------------------------------
+_NO_PARAMS: dict = {}  # never mutated: nodes keep it as their (empty) parameters
+
+
 def _unary(np_fn, name: str, doc: str):
+    bind = np_fn._bind if isinstance(np_fn, Primitive) else None
+
     def fn(input: Any, *, out: Any = None) -> Tensor:
         if out is not None:
             _no_out(name, out)
-        # unwrap here and wrap the result: one dispatch through the primitive (the hot path of Tensor code)
+        # unwrap here and wrap the result, handing a recorded value straight to the primitive's binding: one
+        # dispatch (the hot path of Tensor code)
         v = input._v if type(input) is Tensor else _as_value(input)
-        return Tensor._from_value(np_fn(v if _mode.enabled else _strip_graph(v)))
+        if _mode.enabled:
+            return _make(bind((v,), _NO_PARAMS) if type(v) is Box and bind is not None else np_fn(v))
+        return _make(np_fn(_strip_graph(v)))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     return fn

@@ -114,6 +114,9 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
     del pairs
     want = {t: None for t in targets}
     need = _needed(list(toposort(list(cts))), set(want)) if prune else None
+    if hooks is None and need is None and create_graph is None and not FLAGS.nans:
+        _walk(heap, cts, want, leaves, retain_graph)
+        return [want[t] for t in targets]
     flags, pop, push, fit = FLAGS, heappop, heappush, _fit  # locals: this loop is the backward hot path
     while heap:
         node = pop(heap)[1]
@@ -163,7 +166,8 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
             if type(pg) is not tuple:
                 arg = args[argnum]
                 try:
-                    if pg.shape != arg.shape or pg.dtype != arg.dtype:
+                    # dtypes of the builtin types are singletons: identity settles the common case cheaply
+                    if pg.shape != arg.shape or (pg.dtype is not arg.dtype and pg.dtype != arg.dtype):
                         pg = fit(pg, arg)
                 except AttributeError:  # a Python scalar from a rule, or an argument without shape
                     pg = fit(namespace(arg).asarray(pg), arg)
@@ -176,3 +180,52 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
         if not retain_graph:
             node.args = node.ans = node.kw = None
     return [want[t] for t in targets]
+
+
+def _walk(heap: list, cts: dict, want: dict, leaves: dict | None, retain_graph: bool) -> None:
+    """The loop of :func:`backward` for its common case (no hooks, pruning, double backward or NaN checks), with
+    those branches left out: this is where the per-node time of every gradient goes."""
+    pop, push, fit, joint_type = heappop, heappush, _fit, JointVJP
+    while heap:
+        node = pop(heap)[1]
+        g = cts.pop(node)
+        if node in want:
+            want[node] = g
+        prim = node.prim
+        if prim is None:
+            if leaves is not None:
+                leaves[node] = g
+            continue
+        args = node.args
+        if args is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time, but its saved values were already freed. "
+                "Pass retain_graph=True to the first backward call if you need to walk it again.")
+        ans, kw, rules = node.ans, node.kw, prim.vjps
+        if prim.multiple_results:
+            g = _materialize(g, ans)
+        joint = rules.rule(g, ans, *args, **kw) if type(rules) is joint_type else None
+        for argnum, parent in zip(node.argnums, node.parents):
+            if joint is not None:
+                pg = joint[argnum]
+                if pg is None:
+                    continue
+            else:
+                pg = rules[argnum](g, ans, *args, **kw) if kw else rules[argnum](g, ans, *args)
+                if pg is None:
+                    continue
+            if type(pg) is not tuple:
+                arg = args[argnum]
+                try:
+                    if pg.shape != arg.shape or (pg.dtype is not arg.dtype and pg.dtype != arg.dtype):
+                        pg = fit(pg, arg)
+                except AttributeError:
+                    pg = fit(namespace(arg).asarray(pg), arg)
+            prev = cts.get(parent)
+            if prev is None:
+                cts[parent] = pg
+                push(heap, (-parent.seq, parent))
+            else:
+                cts[parent] = _accumulate(prev, pg)
+        if not retain_graph:
+            node.args = node.ans = node.kw = None

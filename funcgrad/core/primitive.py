@@ -273,44 +273,50 @@ class Primitive:
             return ValueError(msg)
 
     def _bind(self, args, kw):
-        # The common case first: every traced argument belongs to one active reverse-mode trace and holds a
-        # plain value, and the rules are a per-argument table. One pass, one node, one box.
+        # The common case in one pass: every traced argument belongs to one active reverse-mode trace and holds a
+        # plain value, and the rules are a per-argument table; one node, one box. Anything else (nested traces,
+        # lists holding traced values, array wrappers, forward mode, vmap) takes _bind_general.
+        rules = self.vjps
+        if type(rules) is not tuple or not rules:
+            return self._bind_general(args, kw)
+        nrules = len(rules)
         top = None
+        argvals = []
+        argnums = []
+        parents = []
+        i = 0
         for a in args:
             t = type(a)
             if t is Box:
-                if top is None:
+                if a._trace is not top:
+                    if top is not None:
+                        return self._bind_general(args, kw)
                     top = a._trace
-                elif a._trace is not top:
-                    break
-                if type(a.value) is Box:
-                    break
-            elif t is list or t is tuple or t in _WRAPPERS:
-                break
-        else:
-            if top.reverse and top.active and type(self.vjps) is tuple and self.vjps:
-                rules = self.vjps
-                nrules = len(rules)
-                argvals = []
-                argnums = []
-                parents = []
-                i = 0
-                for a in args:
-                    if type(a) is Box:
-                        argvals.append(a.value)
-                        if i < nrules and rules[i] is not None:
-                            argnums.append(i)
-                            parents.append(a.node)
-                    else:
-                        argvals.append(a)
-                    i += 1
-                ans = self._call_impl(argvals, kw)
-                if not argnums:
-                    return ans
-                if self.multiple_results or _debug.FLAGS.nans:
-                    return top.process(self, ans, argvals, kw, argnums, parents)
-                return Box(ans, Node(self, argvals, kw, ans, argnums, parents), top)
-        return self._bind_general(args, kw)
+                v = a.value
+                if type(v) is Box:
+                    return self._bind_general(args, kw)
+                argvals.append(v)
+                if i < nrules and rules[i] is not None:
+                    argnums.append(i)
+                    parents.append(a.node)
+            elif t in _SLOW_TYPES:
+                return self._bind_general(args, kw)
+            else:
+                argvals.append(a)
+            i += 1
+        if top is None or not top.reverse or not top.active:
+            return self._bind_general(args, kw)
+        try:  # _call_impl, inlined: this is the traced hot path
+            ans = self.impl(*argvals, **kw)
+        except FuncgradError:
+            raise
+        except (ValueError, TypeError, IndexError, ArithmeticError) as e:
+            raise self._input_error(e, argvals, kw) from None
+        if not argnums:
+            return ans
+        if self.multiple_results or _debug.FLAGS.nans:
+            return top.process(self, ans, argvals, kw, argnums, parents)
+        return Box(ans, Node(self, argvals, kw, ans, argnums, parents), top)
 
     def _bind_general(self, args, kw):
         top = None
