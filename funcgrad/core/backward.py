@@ -185,7 +185,7 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
 def _walk(heap: list, cts: dict, want: dict, leaves: dict | None, retain_graph: bool) -> None:
     """The loop of :func:`backward` for its common case (no hooks, pruning, double backward or NaN checks), with
     those branches left out: this is where the per-node time of every gradient goes."""
-    pop, push, fit, joint_type = heappop, heappush, _fit, JointVJP
+    pop, push, fit, joint_type, box_type = heappop, heappush, _fit, JointVJP, Box
     while heap:
         node = pop(heap)[1]
         g = cts.pop(node)
@@ -225,7 +225,9 @@ def _walk(heap: list, cts: dict, want: dict, leaves: dict | None, retain_graph: 
             if prev is None:
                 cts[parent] = pg
                 push(heap, (-parent.seq, parent))
-            else:
+            elif type(prev) is box_type or type(pg) is box_type or type(pg) is tuple:
                 cts[parent] = _accumulate(prev, pg)
+            else:
+                cts[parent] = prev + pg  # plain arrays: the array's own operator is the cheapest sum
         if not retain_graph:
-            node.args = node.ans = node.kw = None
+            node.args = node.ans = None  # what holds memory; the "second backward" check looks at args

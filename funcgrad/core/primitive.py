@@ -281,7 +281,7 @@ class Primitive:
             return self._bind_general(args, kw)
         nrules = len(rules)
         top = None
-        argvals = []
+        argvals = list(args)
         argnums = []
         parents = []
         i = 0
@@ -292,17 +292,14 @@ class Primitive:
                     if top is not None:
                         return self._bind_general(args, kw)
                     top = a._trace
-                v = a.value
+                v = argvals[i] = a.value
                 if type(v) is Box:
                     return self._bind_general(args, kw)
-                argvals.append(v)
                 if i < nrules and rules[i] is not None:
                     argnums.append(i)
                     parents.append(a.node)
             elif t in _SLOW_TYPES:
                 return self._bind_general(args, kw)
-            else:
-                argvals.append(a)
             i += 1
         if top is None or not top.reverse or not top.active:
             return self._bind_general(args, kw)
