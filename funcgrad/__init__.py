@@ -10,20 +10,24 @@ from . import core  # noqa: F401
 from . import primitives  # noqa: F401
 from . import numpy  # noqa: F401
 from . import scipy  # noqa: F401
+from .backend import get_default_device, set_default_device
 from .core import NonFiniteError, config, debug_nans
+from .primitives.devices import device_put
 from .primitives.control import stop_gradient
 from .transforms import (checkpoint, custom_jvp, custom_vjp, defjvp, defvjp, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, linearize, primitive, value_and_grad, vjp, vmap)
 from . import testing  # noqa: F401
 from . import tensor_ops as _tensor_ops  # noqa: F401  (operators of the Tensor facade)
-from .tensor import (GRAPH as _GRAPH, Tensor, enable_grad, get_default_dtype, is_grad_enabled, no_grad,  # noqa: F401
+from .tensor import (GRAPH as _GRAPH, Tensor, device, enable_grad, get_default_dtype, is_grad_enabled, no_grad,  # noqa: F401
                      set_default_dtype, set_grad_enabled, tensor)
 from .torch_ops import *  # noqa: F401,F403  (torch-named functions over Tensors)
 from .tensor_creation import *  # noqa: F401,F403
 from .tensor_inplace import *  # noqa: F401,F403
 from . import autograd  # noqa: F401
+from . import cuda  # noqa: F401
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
            "custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "checkpoint", "stop_gradient", "vmap", "debug_nans",
-           "config", "NonFiniteError", "numpy", "scipy", "tree", "testing"]
+           "config", "NonFiniteError", "numpy", "scipy", "tree", "testing", "device_put", "set_default_device",
+           "get_default_device", "cuda"]

@@ -22,11 +22,12 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from . import tree
-from .backend import device_of, dtype_of, namespace, shape_of
+from .backend import (device_of, dtype_of, get_default_device, gpu_backend, namespace, parse_device, shape_of,
+                      to_device, to_host)
 from .core import Box, Trace, backward as _core_backward, getval
 from .core.primitive import register_array_wrapper
 
-__all__ = ["Tensor", "GRAPH", "tensor", "is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad",
+__all__ = ["Tensor", "GRAPH", "tensor", "device", "is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad",
            "set_default_dtype", "get_default_dtype"]
 
 #: The trace every requires-grad tensor is recorded on. It is never closed: its graphs live as long as their
@@ -284,12 +285,17 @@ class Tensor:
             if not force:
                 raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
                                 f"copy the tensor to host memory first.")
-            v = v.get()
+            v = to_host(v)
         return np.asarray(v)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        # NumPy sees the values only: no gradient flows through NumPy functions (documented)
-        v = np.asarray(getval(self._v) if namespace(getval(self._v)) is np else getval(self._v).get())
+        # NumPy sees the values only: no gradient flows through NumPy functions (documented). A GPU tensor is
+        # refused, as PyTorch does: copying it to the host is for .cpu() to say.
+        v = getval(self._v)
+        if namespace(v) is not np:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy "
+                            f"the tensor to host memory first.")
+        v = np.asarray(v)
         return v.astype(dtype) if dtype is not None else v
 
     def item(self) -> Any:
@@ -350,8 +356,9 @@ class Tensor:
         return int(np.prod(self.shape, dtype=np.int64))
 
     @property
-    def device(self) -> str:
-        return device_of(getval(self._v))
+    def device(self) -> "device":
+        """Where the values live: ``device(type='cpu')`` or ``device(type='cuda', index=N)``."""
+        return device(device_of(getval(self._v)))
 
     @property
     def data(self) -> "Tensor":
@@ -359,7 +366,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         v = getval(self._v)
-        host = np.asarray(v if namespace(v) is np else v.get())
+        host = to_host(v)
         body = np.array2string(host, separator=", ", prefix="tensor(", formatter=_torch_formatter(host))
         extras = []
         if self.dtype not in (_default_dtype[0], np.dtype(np.int64), np.dtype(bool)):
@@ -463,17 +470,63 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return t
 
 
-def _to_device(v: Any, device: Any) -> Any:
-    if device is None:
-        return v
-    name = str(device)
-    if name.startswith("cuda"):
-        raise RuntimeError(f"device '{name}' is not available here: funcgrad puts tensors on a GPU through "
-                           f"CuPy, which is missing or has no GPU (pip install 'funcgrad[gpu]' on a machine with "
-                           f"an NVIDIA GPU)")
-    if name != "cpu":
-        raise ValueError(f"unknown device '{name}': use 'cpu' or 'cuda'")
-    return v
+class device:  # noqa: N801 - PyTorch's name
+    """A device: ``device("cpu")``, ``device("cuda")``, ``device("cuda", 1)``, ``device("cuda:1")``
+    (``torch.device``). ``type`` and ``index`` as PyTorch has them; compares equal to its string too.
+
+    >>> import funcgrad as fg
+    >>> d = fg.device("cuda:1"); d.type, d.index, str(d)
+    ('cuda', 1, 'cuda:1')
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: Any, index: int | None = None):  # noqa: A002 - PyTorch's argument name
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        kind, idx = parse_device(type)
+        self.type = kind
+        self.index = idx if index is None else int(index)
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except ValueError:
+                return False
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def _target(where: Any) -> str:
+    """``"cpu"`` or ``"cuda:N"`` for a device spec; ``"cuda"`` means the current GPU, None the default device."""
+    kind, index = parse_device(get_default_device() if where is None else where)
+    if kind == "cpu":
+        return "cpu"
+    return f"cuda:{gpu_backend().current_device() if index is None else index}"
+
+
+def _to_device(v: Any, where: Any) -> Any:
+    """``v`` (a new tensor's value) on ``where``; with ``where`` None, host data goes to the default device and a
+    device array stays where it is. A traced value moves differentiably."""
+    if where is None:
+        if get_default_device() == "cpu" or device_of(getval(v)) != "cpu":
+            return v
+    target = _target(where)
+    if type(v) is Box:
+        from .primitives.devices import device_put
+
+        return device_put(v, target)
+    return to_device(v, target)
 
 
 def _tensor_hook(hook: Callable) -> Callable:

@@ -3,8 +3,10 @@ DLPack exchange, and the conversion methods ``clone``, ``contiguous``, ``to``, `
 
 New tensors are plain data (no graph) unless ``requires_grad=True`` makes them leaves. Python numbers give the
 default float dtype (:func:`funcgrad.set_default_dtype`), integers int64 and booleans bool, as in PyTorch; NumPy
-arrays keep their dtype. Random numbers come from NumPy's ``numpy.random.Generator`` (PCG64) on the host, so a seed
-gives the same draws on every machine, but not PyTorch's draws.
+arrays keep their dtype. New tensors go to ``device=``, else to the default device (``funcgrad.set_default_device``).
+Random numbers are drawn where the tensor lives: on the CPU by NumPy's ``numpy.random.Generator`` (PCG64), so a seed
+gives the same draws on every machine (but not PyTorch's draws); on a GPU by CuPy's generator for that device, seeded
+by the same :func:`manual_seed`.
 
 >>> import funcgrad as fg
 >>> fg.zeros(2, 3).shape, fg.arange(3).dtype, fg.arange(3.0).dtype
@@ -20,7 +22,9 @@ import numpy as np
 from . import numpy as fnp
 from .backend import namespace
 from .core import getval
-from .tensor import Tensor, _as_value, _to_device, get_default_dtype, _strip_graph
+from .backend import gpu_backend
+from .primitives.devices import _put
+from .tensor import Tensor, _as_value, _strip_graph, _target, _to_device, _unwrap, get_default_dtype
 
 __all__ = ["from_numpy", "as_tensor", "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",
            "randperm",
@@ -232,7 +236,8 @@ def linspace(start: Any, end: Any, steps: int, *, out: Any = None, dtype: Any = 
 
 # --- random numbers -----------------------------------------------------------------------------------------------
 class Generator:
-    """A seedable source of random numbers (``torch.Generator``), drawing with NumPy's PCG64 on the host.
+    """A seedable source of random numbers (``torch.Generator``): NumPy's PCG64 for ``device="cpu"``, the GPU
+    backend's generator (CuPy's) for a CUDA device, drawing there.
 
     >>> import funcgrad as fg
     >>> g = fg.Generator().manual_seed(0)
@@ -242,15 +247,19 @@ class Generator:
     """
 
     def __init__(self, device: Any = "cpu"):
-        _to_device(None, device)
-        self.device = str(device)
+        self.device = _target(device)
         self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
-        self._rng = np.random.default_rng(self._seed)
+        self._rng = self._new(self._seed)
+
+    def _new(self, seed: int) -> Any:
+        if self.device == "cpu":
+            return np.random.default_rng(seed % (2 ** 64))
+        return gpu_backend().random_state(seed % (2 ** 63), int(self.device.partition(":")[2]))
 
     def manual_seed(self, seed: int) -> "Generator":
         """Reset the generator to the stream of ``seed``; returns the generator."""
         self._seed = operator.index(seed)
-        self._rng = np.random.default_rng(self._seed % (2 ** 64))
+        self._rng = self._new(self._seed)
         return self
 
     def seed(self) -> int:
@@ -263,26 +272,34 @@ class Generator:
         return self._seed
 
     def get_state(self) -> dict:
-        """The generator's state (a dict from NumPy's bit generator)."""
+        """The generator's state (a dict from NumPy's bit generator; CPU generators only)."""
+        if self.device != "cpu":
+            raise NotImplementedError("Generator.get_state: only CPU generators can save their state; reseed a "
+                                      "GPU generator with manual_seed instead")
         return self._rng.bit_generator.state
 
     def set_state(self, state: dict) -> "Generator":
+        if self.device != "cpu":
+            raise NotImplementedError("Generator.set_state: only CPU generators can restore a state")
         self._rng.bit_generator.state = state
         return self
 
 
 #: The generator used when no ``generator=`` is given; :func:`manual_seed` seeds it.
 default_generator = Generator()
+_device_generators: dict = {}  # "cuda:N" -> that GPU's default generator, made when first drawn from
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default generator (``torch.manual_seed``); returns it.
+    """Seed the default generators of every device (``torch.manual_seed``); returns the CPU one.
 
     >>> import funcgrad as fg
     >>> _ = fg.manual_seed(1); a = fg.randn(3); _ = fg.manual_seed(1)
     >>> bool(fg.numpy.all(a == fg.randn(3)))
     True
     """
+    for g in _device_generators.values():
+        g.manual_seed(seed)
     return default_generator.manual_seed(seed)
 
 
@@ -296,8 +313,23 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def _rng(generator: Generator | None) -> np.random.Generator:
-    return (default_generator if generator is None else generator)._rng
+def _generator(generator: Generator | None, where: str) -> Generator:
+    """The generator to draw with on device ``where`` (``"cpu"`` or ``"cuda:N"``)."""
+    if generator is not None:
+        if generator.device != where:
+            raise RuntimeError(f"Expected a '{where}' generator for a tensor on {where}, got a generator on "
+                               f"{generator.device}")
+        return generator
+    if where == "cpu":
+        return default_generator
+    g = _device_generators.get(where)
+    if g is None:  # seeded from the CPU generator's seed, so that manual_seed fixes GPU draws too
+        g = _device_generators[where] = Generator(where).manual_seed(default_generator.initial_seed())
+    return g
+
+
+def _rng(generator: Generator | None, where: str = "cpu") -> Any:
+    return _generator(generator, where)._rng
 
 
 def _float_dtype(dtype: Any, op: str) -> np.dtype:
@@ -308,22 +340,30 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
     return dt
 
 
-def _uniform(rng: np.random.Generator, size: tuple, dt: np.dtype) -> np.ndarray:
+def _uniform(rng: Any, size: tuple, dt: np.dtype) -> Any:
+    """Uniform draws on [0, 1) from a NumPy Generator (host) or a device RandomState (CuPy's)."""
     if dt.kind == "c":  # PyTorch: real and imaginary parts each uniform on [0, 1)
         real = np.finfo(dt).dtype
         return (_uniform(rng, size, real) + 1j * _uniform(rng, size, real)).astype(dt)
+    draw = rng.random if isinstance(rng, np.random.Generator) else rng.random_sample
     if dt in (np.float32, np.float64):
-        return rng.random(size, dtype=dt)
-    return rng.random(size, dtype=np.float32).astype(dt)
+        return draw(size, dtype=dt)
+    return draw(size, dtype=np.float32).astype(dt)
 
 
-def _normal(rng: np.random.Generator, size: tuple, dt: np.dtype) -> np.ndarray:
+def _normal(rng: Any, size: tuple, dt: np.dtype) -> Any:
     if dt.kind == "c":  # PyTorch: real and imaginary parts each of variance 1/2
         real = np.finfo(dt).dtype
         return ((_normal(rng, size, real) + 1j * _normal(rng, size, real)) * np.sqrt(0.5)).astype(dt)
     if dt in (np.float32, np.float64):
         return rng.standard_normal(size, dtype=dt)
     return rng.standard_normal(size, dtype=np.float32).astype(dt)
+
+
+def _integers(rng: Any, low: int, high: int, size: tuple) -> Any:
+    if isinstance(rng, np.random.Generator):
+        return rng.integers(low, high, size=size, dtype=np.int64)
+    return rng.randint(low, high, size=size, dtype=np.int64)
 
 
 def rand(*size: Any, generator: Generator | None = None, out: Any = None, dtype: Any = None, device: Any = None,
@@ -337,7 +377,8 @@ def rand(*size: Any, generator: Generator | None = None, out: Any = None, dtype:
     """
     _no_out(out, "rand")
     dt = _float_dtype(dtype, "rand")
-    return _finish(_uniform(_rng(generator), _size(size, "rand"), dt), device, requires_grad)
+    where = _target(device)
+    return _finish(_uniform(_rng(generator, where), _size(size, "rand"), dt), where, requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, out: Any = None, dtype: Any = None, device: Any = None,
@@ -350,7 +391,8 @@ def randn(*size: Any, generator: Generator | None = None, out: Any = None, dtype
     """
     _no_out(out, "randn")
     dt = _float_dtype(dtype, "randn")
-    return _finish(_normal(_rng(generator), _size(size, "randn"), dt), device, requires_grad)
+    where = _target(device)
+    return _finish(_normal(_rng(generator, where), _size(size, "randn"), dt), where, requires_grad)
 
 
 def randint(*args: Any, size: Any = None, generator: Generator | None = None, out: Any = None, dtype: Any = None,
@@ -374,8 +416,9 @@ def randint(*args: Any, size: Any = None, generator: Generator | None = None, ou
     if not high > low:
         raise RuntimeError(f"funcgrad.randint: expects 'from' < 'to', got from={low} to={high}")
     dt = np.dtype(np.int64) if dtype is None else np.dtype(dtype)
-    vals = _rng(generator).integers(low, high, size=_size((size,), "randint"), dtype=np.int64)
-    return _finish(vals.astype(dt), device, requires_grad)
+    where = _target(device)
+    vals = _integers(_rng(generator, where), low, high, _size((size,), "randint"))
+    return _finish(vals.astype(dt), where, requires_grad)
 
 
 def randperm(n: int, *, generator: Generator | None = None, out: Any = None, dtype: Any = None, device: Any = None,
@@ -391,15 +434,15 @@ def randperm(n: int, *, generator: Generator | None = None, out: Any = None, dty
     if n < 0:
         raise RuntimeError(f"funcgrad.randperm: n must be non-negative, got {n}")
     dt = np.dtype(np.int64) if dtype is None else np.dtype(dtype)
-    return _finish(_rng(generator).permutation(n).astype(dt), device, requires_grad)
+    where = _target(device)
+    return _finish(_rng(generator, where).permutation(n).astype(dt), where, requires_grad)
 
 
 # --- *_like -------------------------------------------------------------------------------------------------------
 def _like(input: Any, dtype: Any) -> tuple:
     if not isinstance(input, Tensor):
         raise TypeError(f"expected a Tensor as input, got {type(input).__name__}")
-    return input.shape, (input.dtype if dtype is None else np.dtype(dtype)), (input.device if input.device != "cpu"
-                                                                                else None)
+    return input.shape, (input.dtype if dtype is None else np.dtype(dtype)), str(input.device)
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -582,20 +625,21 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         out = fnp.astype(self, dtype)
     elif copy:
         out = _clone(self)
-    if device is not None and str(device) != self.device:
-        _to_device(getval(out._v), device)  # raises where the device is missing (the GPU path: later)
+    if device is not None:
+        target = _target(device)
+        if target != str(out.device):  # a recorded move: the gradient goes back to this tensor's device
+            out = Tensor._from_value(_put(_unwrap(out), device=target))
     return out
 
 
 def _cpu(self: Tensor, memory_format: Any = None) -> Tensor:
     """This tensor in host memory (itself when it already is)."""
-    if self.device == "cpu":
-        return self
     return _to(self, "cpu")
 
 
 def _cuda(self: Tensor, device: Any = None, non_blocking: bool = False, memory_format: Any = None) -> Tensor:
-    """This tensor on a CUDA GPU; raises a clear error where CuPy or a GPU is missing."""
+    """This tensor on a CUDA GPU (the current one, or ``device``); raises a clear error where CuPy or a GPU is
+    missing. Gradients flow back to the original device."""
     name = "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else str(device))
     return _to(self, name)
 

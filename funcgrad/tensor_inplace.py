@@ -278,7 +278,7 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
         raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kw)}")
     if not a <= b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    u = _uniform(_rng(generator), self.shape, self.dtype) if self.dtype.kind in "fc" else None
+    u = _uniform(_rng(generator, str(self.device)), self.shape, self.dtype) if self.dtype.kind in "fc" else None
     return _random_(self, None if u is None else (a + (b - a) * u).astype(self.dtype, copy=False), "uniform_")
 
 
@@ -293,7 +293,7 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any
 
     if std < 0:
         raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")
-    z = _normal(_rng(generator), self.shape, self.dtype) if self.dtype.kind in "fc" else None
+    z = _normal(_rng(generator, str(self.device)), self.shape, self.dtype) if self.dtype.kind in "fc" else None
     return _random_(self, None if z is None else (mean + std * z).astype(self.dtype, copy=False), "normal_")
 
 

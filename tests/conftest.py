@@ -9,3 +9,8 @@ settings.register_profile("dev", max_examples=25, **_common)
 settings.register_profile("ci", max_examples=12, derandomize=True, print_blob=True, **_common)
 settings.register_profile("intense", max_examples=400, **_common)
 settings.load_profile(os.environ.get("FUNCGRAD_HYPOTHESIS_PROFILE", "dev"))
+
+# The array backend under test (FUNCGRAD_TEST_BACKEND=numpy|standin|cupy), see tests/_backend.py.
+import _backend  # noqa: E402
+
+_backend.install()

@@ -21,7 +21,9 @@ import sys
 import weakref
 from typing import Any, Callable
 
-from ..backend import namespace, namespace_of, shape_of
+import numpy as _np
+
+from ..backend import device_mismatch, namespace, namespace_of, shape_of
 from . import debug as _debug
 from .errors import FuncgradError, TracerLeakError, describe, user_location
 from .trace import Box, Node, getval
@@ -264,6 +266,12 @@ class Primitive:
             raise self._input_error(e, args, kw) from None
 
     def _input_error(self, e: Exception, args, kw) -> Exception:
+        # The array library's own complaint about arrays of two devices (CuPy's "Unsupported type ndarray", or
+        # "Array device must be same as the current device") is reworded to name the devices: only paid on errors.
+        mismatch = device_mismatch(self.name, [[getval(e) for e in a] if type(a) in (list, tuple) else getval(a)
+                                               for a in args])
+        if mismatch is not None:
+            return mismatch
         params = "".join(f", {k}={v!r}" for k, v in kw.items())
         msg = (f"funcgrad.{self.name}({', '.join(describe(a) for a in args)}{params}): {e} "
                f"(called at {user_location()})")
@@ -461,6 +469,10 @@ cast.def_vjp(lambda g, ans, x, dtype: g)  # the engine casts g back to x's dtype
 def pack(*xs):
     """Stack same-shaped values along a new leading axis; how ``[x, 2 * y]`` becomes one traced array."""
     xp = namespace_of(*xs)
+    if xp is not _np:  # asarray would copy host values to the device silently
+        mismatch = device_mismatch("pack", xs)
+        if mismatch is not None:
+            raise mismatch
     return xp.stack([xp.asarray(x) for x in xs])
 
 

@@ -3,7 +3,7 @@
 Each family lists its NumPy-facing names in ``__all__`` (re-exported by :mod:`funcgrad.numpy`) and the names that
 belong under ``funcgrad.numpy.linalg`` in ``LINALG``.
 """
-from . import control, creation, einsum, elementwise, indexing, linalg, reductions, shape, special  # noqa: F401
+from . import control, creation, devices, einsum, elementwise, indexing, linalg, reductions, shape, special  # noqa: F401
 from . import engine_batching  # noqa: F401  (vmap rules of the core's primitives)
 
-FAMILIES = (elementwise, reductions, shape, creation, indexing, linalg, einsum, special, control)
+FAMILIES = (elementwise, reductions, shape, creation, indexing, linalg, einsum, special, control, devices)

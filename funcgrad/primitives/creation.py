@@ -1,6 +1,10 @@
 """Array creation: ``array``/``asarray`` (which pack lists of traced values differentiably), constant arrays, ranges,
 grids, and the dtype and constant names NumPy users expect from ``funcgrad.numpy``.
 
+Creation functions take ``device=`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``) and ``like=`` (an array whose library and
+device to use), as NumPy 2 and the array API do; without either, new arrays go to the default device (see
+``funcgrad.set_default_device``; the CPU unless changed), and ``*_like`` functions follow their argument.
+
 Constant arrays (``zeros``, ``ones_like``, ``eye`` ...) are plain: nothing flows back to the array a ``*_like``
 function copies the shape of. Values that do carry gradients are the traced elements given to ``array``, a traced
 ``fill_value`` of ``full``/``full_like``, traced ``start``/``stop`` of ``linspace`` and traced inputs of
@@ -12,9 +16,11 @@ from typing import Any
 
 import numpy as _onp
 
-from ..backend import namespace, shape_of
+from ..backend import (device_of, get_default_device, gpu_backend, namespace, namespace_of, parse_device, shape_of,
+                       to_device)
 from ..core import Box, getval
 from ..core.primitive import broadcast_to as _broadcast_to
+from .devices import device_put
 from .elementwise import add, astype, multiply, subtract
 from .shape import _asarray, _contains_box, moveaxis, reshape
 
@@ -84,6 +90,39 @@ def result_type(*arrays_and_dtypes) -> _onp.dtype:
     return _onp.result_type(*[x.dtype if type(x) is Box else x for x in arrays_and_dtypes])
 
 
+# --- devices ----------------------------------------------------------------------------------------------------
+def _create(device: Any, like: Any, make):
+    """``make(xp)`` run with the array namespace of the target device, that device being current: ``device``,
+    else ``like``'s, else the default device."""
+    if device is None:
+        device = device_of(_plain(like)) if like is not None else get_default_device()
+        if device == "cpu":  # the common case, kept cheap
+            return make(_onp)
+    kind, index = parse_device(device)
+    if kind == "cpu":
+        return make(_onp)
+    b = gpu_backend()
+    with b.use_device(b.current_device() if index is None else index):
+        return make(b.xp)
+
+
+def _placed(x, device: Any, like: Any):
+    """An existing array moved where ``device`` (or ``like``) says; left where it is when neither is given."""
+    if device is None and like is not None:
+        device = device_of(_plain(like))
+    return x if device is None else to_device(x, device)
+
+
+def _put_traced(x, device: Any, like: Any):
+    """A traced value moved differentiably (see :func:`funcgrad.device_put`)."""
+    return device_put(x, device if device is not None else device_of(_plain(like)))
+
+
+def _host_data(object) -> bool:
+    """Python data (numbers and lists) rather than an array: it goes to the default device."""
+    return not hasattr(object, "shape") or isinstance(object, _onp.generic)
+
+
 # --- array and asarray ------------------------------------------------------------------------------------------
 def _finish(x, dtype, ndmin: int):
     if dtype is not None and _onp.dtype(dtype) != x.dtype:
@@ -94,7 +133,8 @@ def _finish(x, dtype, ndmin: int):
     return x
 
 
-def array(object: ArrayLike, dtype=None, *, copy: bool = True, order: str = "K", ndmin: int = 0) -> ArrayLike:
+def array(object: ArrayLike, dtype=None, *, copy: bool = True, order: str = "K", ndmin: int = 0, device=None,
+          like=None) -> ArrayLike:
     """An array from an array, scalar or nested list, as ``numpy.array``. Lists may mix traced values and numbers
     (``fnp.array([x, 2 * y])``): the result is then traced and gradients flow to each element.
 
@@ -104,13 +144,18 @@ def array(object: ArrayLike, dtype=None, *, copy: bool = True, order: str = "K",
     """
     t = type(object)
     if t is Box:
-        return _finish(object, dtype, ndmin)
+        return _finish(object if device is None and like is None else _put_traced(object, device, like), dtype,
+                       ndmin)
     if (t is list or t is tuple) and _contains_box(object):
         return _finish(_asarray(object), dtype, ndmin)
-    return namespace(object).array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin)
+    if _host_data(object):
+        return _create(device, like, lambda xp: xp.array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
+    out = namespace(object).array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin)
+    return _placed(out, device, like)
 
 
-def asarray(a: ArrayLike, dtype=None, order: str | None = None, *, copy: bool | None = None) -> ArrayLike:
+def asarray(a: ArrayLike, dtype=None, order: str | None = None, *, copy: bool | None = None, device=None,
+            like=None) -> ArrayLike:
     """``a`` as an array without copying when it already is one, as ``numpy.asarray``; lists may mix traced values
     and numbers (the result is then traced).
 
@@ -121,12 +166,13 @@ def asarray(a: ArrayLike, dtype=None, order: str | None = None, *, copy: bool | 
     """
     t = type(a)
     if t is Box:
-        return _finish(a, dtype, 0)
+        return _finish(a if device is None and like is None else _put_traced(a, device, like), dtype, 0)
     if (t is list or t is tuple) and _contains_box(a):
         return _finish(_asarray(a), dtype, 0)
-    if copy is None:  # not every array library's asarray takes copy=
-        return namespace(a).asarray(a, dtype=dtype, order=order)
-    return namespace(a).asarray(a, dtype=dtype, order=order, copy=copy)
+    kw = {} if copy is None else {"copy": copy}  # not every array library's asarray takes copy=
+    if _host_data(a):
+        return _create(device, like, lambda xp: xp.asarray(a, dtype=dtype, order=order, **kw))
+    return _placed(namespace(a).asarray(a, dtype=dtype, order=order, **kw), device, like)
 
 
 def asanyarray(a: ArrayLike, dtype=None, order: str | None = None) -> ArrayLike:
@@ -165,42 +211,34 @@ def copy(a: ArrayLike, order: str = "K") -> ArrayLike:
 
 
 # --- constant arrays --------------------------------------------------------------------------------------------
-def _no_like(like, op):
-    if like is not None:
-        raise TypeError(f"funcgrad.{op}: like= is not supported; use fnp.{op}_like or pass dtype=")
-
-
-def zeros(shape, dtype=float, order: str = "C", *, like=None) -> ArrayLike:
+def zeros(shape, dtype=float, order: str = "C", *, device=None, like=None) -> ArrayLike:
     """A new array of zeros (float64 by default), as ``numpy.zeros``.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.zeros((2,))
     array([0., 0.])
     """
-    _no_like(like, "zeros")
-    return _onp.zeros(shape, dtype=dtype, order=order)
+    return _create(device, like, lambda xp: xp.zeros(shape, dtype=dtype, order=order))
 
 
-def ones(shape, dtype=float, order: str = "C", *, like=None) -> ArrayLike:
+def ones(shape, dtype=float, order: str = "C", *, device=None, like=None) -> ArrayLike:
     """A new array of ones (float64 by default), as ``numpy.ones``.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.ones(2)
     array([1., 1.])
     """
-    _no_like(like, "ones")
-    return _onp.ones(shape, dtype=dtype, order=order)
+    return _create(device, like, lambda xp: xp.ones(shape, dtype=dtype, order=order))
 
 
-def empty(shape, dtype=float, order: str = "C", *, like=None) -> ArrayLike:
+def empty(shape, dtype=float, order: str = "C", *, device=None, like=None) -> ArrayLike:
     """A new uninitialized array (float64 by default), as ``numpy.empty``.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.empty((2, 3)).shape
     (2, 3)
     """
-    _no_like(like, "empty")
-    return _onp.empty(shape, dtype=dtype, order=order)
+    return _create(device, like, lambda xp: xp.empty(shape, dtype=dtype, order=order))
 
 
 def _traced_full(shape, fill_value, dtype):
@@ -210,7 +248,7 @@ def _traced_full(shape, fill_value, dtype):
     return _broadcast_to(v, shape=shape)
 
 
-def full(shape, fill_value, dtype=None, order: str = "C", *, like=None) -> ArrayLike:
+def full(shape, fill_value, dtype=None, order: str = "C", *, device=None, like=None) -> ArrayLike:
     """A new array filled with ``fill_value``, as ``numpy.full``. A traced ``fill_value`` gives a traced (read-only)
     result whose gradient flows back to it.
 
@@ -218,10 +256,11 @@ def full(shape, fill_value, dtype=None, order: str = "C", *, like=None) -> Array
     >>> fnp.full((2,), 3.0)
     array([3., 3.])
     """
-    _no_like(like, "full")
     if type(fill_value) is Box or (type(fill_value) in (list, tuple) and _contains_box(fill_value)):
         return _traced_full(shape, _asarray(fill_value), dtype)
-    return namespace(fill_value).full(shape, fill_value, dtype=dtype, order=order)
+    if not _host_data(fill_value) and device is None and like is None:  # a device array fills on its device
+        return namespace(fill_value).full(shape, fill_value, dtype=dtype, order=order)
+    return _create(device, like, lambda xp: xp.full(shape, fill_value, dtype=dtype, order=order))
 
 
 def _plain(a):
@@ -231,7 +270,8 @@ def _plain(a):
     return getval(a)
 
 
-def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> ArrayLike:
+def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+               device=None) -> ArrayLike:
     """A plain array of zeros with the shape and dtype of ``a`` (which may be traced; no gradient flows to it),
     as ``numpy.zeros_like``.
 
@@ -240,10 +280,14 @@ def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
     array([0., 0.])
     """
     a = _plain(a)
+    if device is not None:
+        return _create(device, None, lambda xp: xp.zeros(shape_of(a) if shape is None else shape,
+                                                            dtype=a.dtype if dtype is None else dtype))
     return namespace(a).zeros_like(a, dtype=dtype, order=order, shape=shape)
 
 
-def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> ArrayLike:
+def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+              device=None) -> ArrayLike:
     """A plain array of ones with the shape and dtype of ``a`` (which may be traced; no gradient flows to it),
     as ``numpy.ones_like``.
 
@@ -252,10 +296,14 @@ def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, sh
     array([1., 1.])
     """
     a = _plain(a)
+    if device is not None:
+        return _create(device, None, lambda xp: xp.ones(shape_of(a) if shape is None else shape,
+                                                            dtype=a.dtype if dtype is None else dtype))
     return namespace(a).ones_like(a, dtype=dtype, order=order, shape=shape)
 
 
-def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> ArrayLike:
+def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+               device=None) -> ArrayLike:
     """A plain uninitialized array with the shape and dtype of ``a`` (which may be traced), as
     ``numpy.empty_like``.
 
@@ -264,10 +312,14 @@ def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
     (2, 3)
     """
     a = _plain(a)
+    if device is not None:
+        return _create(device, None, lambda xp: xp.empty(shape_of(a) if shape is None else shape,
+                                                            dtype=a.dtype if dtype is None else dtype))
     return namespace(a).empty_like(a, dtype=dtype, order=order, shape=shape)
 
 
-def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: bool = True, shape=None) -> ArrayLike:
+def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+              device=None) -> ArrayLike:
     """An array like ``a`` (shape and dtype; no gradient flows to ``a``) filled with ``fill_value``, as
     ``numpy.full_like``. A traced ``fill_value`` gives a traced result whose gradient flows back to it.
 
@@ -279,10 +331,14 @@ def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: boo
     if type(fill_value) is Box or (type(fill_value) in (list, tuple) and _contains_box(fill_value)):
         return _traced_full(shape_of(a) if shape is None else shape, _asarray(fill_value),
                             dtype if dtype is not None else a.dtype)
+    if device is not None:
+        return _create(device, None, lambda xp: xp.full(shape_of(a) if shape is None else shape, fill_value,
+                                                        dtype=a.dtype if dtype is None else dtype))
     return namespace(a).full_like(a, fill_value, dtype=dtype, order=order, shape=shape)
 
 
-def eye(N: int, M: int | None = None, k: int = 0, dtype=float, order: str = "C", *, like=None) -> ArrayLike:
+def eye(N: int, M: int | None = None, k: int = 0, dtype=float, order: str = "C", *, device=None,
+        like=None) -> ArrayLike:
     """A 2-D array with ones on the ``k``-th diagonal, as ``numpy.eye``.
 
     >>> import funcgrad.numpy as fnp
@@ -290,23 +346,21 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=float, order: str = "C",
     array([[1., 0.],
            [0., 1.]])
     """
-    _no_like(like, "eye")
-    return _onp.eye(N, M, k, dtype=dtype, order=order)
+    return _create(device, like, lambda xp: xp.eye(N, M, k, dtype=dtype, order=order))
 
 
-def identity(n: int, dtype=None, *, like=None) -> ArrayLike:
+def identity(n: int, dtype=None, *, device=None, like=None) -> ArrayLike:
     """The ``n`` by ``n`` identity matrix (float64 by default), as ``numpy.identity``.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.identity(2).dtype
     dtype('float64')
     """
-    _no_like(like, "identity")
-    return _onp.identity(n, dtype=dtype)
+    return _create(device, like, lambda xp: xp.identity(n, dtype=dtype))
 
 
 # --- ranges -----------------------------------------------------------------------------------------------------
-def arange(start, stop=None, step=None, dtype=None, *, like=None) -> ArrayLike:
+def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None) -> ArrayLike:
     """Evenly spaced values in ``[start, stop)``, as ``numpy.arange``. Not differentiable: for a traced start or
     step write ``start + step * fnp.arange(n)``.
 
@@ -314,17 +368,16 @@ def arange(start, stop=None, step=None, dtype=None, *, like=None) -> ArrayLike:
     >>> fnp.arange(3.0)
     array([0., 1., 2.])
     """
-    _no_like(like, "arange")
     if any(type(v) is Box for v in (start, stop, step)):
         raise TypeError("funcgrad.arange: got a traced start, stop or step; arange is not differentiable and its "
                         "length must be known. Write `start + step * fnp.arange(n)` with a plain n to "
                         "differentiate with respect to start and step.")
     args = (start,) if stop is None and step is None else (start, stop) if step is None else (start, stop, step)
-    return _onp.arange(*args, dtype=dtype)
+    return _create(device, like, lambda xp: xp.arange(*args, dtype=dtype))
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype=None,
-             axis: int = 0):
+             axis: int = 0, *, device=None):
     """``num`` evenly spaced samples from ``start`` to ``stop``, as ``numpy.linspace``. ``start`` and ``stop`` may
     be traced (the result is then differentiable in them).
 
@@ -333,15 +386,19 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     array([0. , 0.5, 1. ])
     """
     if type(start) is not Box and type(stop) is not Box:
-        return namespace(start).linspace(start, stop, num, endpoint=endpoint, retstep=retstep, dtype=dtype,
-                                         axis=axis)
+        def make(xp):
+            return xp.linspace(start, stop, num, endpoint=endpoint, retstep=retstep, dtype=dtype, axis=axis)
+        if device is None and not (_host_data(start) and _host_data(stop)):
+            return make(namespace_of(start, stop))  # array end points: their device
+        return _create(device, None, make)
     if num < 0:
         raise ValueError(f"funcgrad.linspace: num must be non-negative, got {num}")
     div = (num - 1) if endpoint else num
     delta = subtract(stop, start)
     nd = len(_onp.broadcast_shapes(shape_of(start), shape_of(stop)))
     # t in [0, 1] as NumPy computes it; the last sample is exactly stop when endpoint is set.
-    t = _onp.arange(num, dtype=float) / div if div > 0 else _onp.zeros(num)
+    xp = namespace_of(getval(start), getval(stop))  # t lives where the end points do
+    t = xp.arange(num, dtype=float) / div if div > 0 else xp.zeros(num)
     if endpoint and num > 1:
         t[-1] = 1.0
     t = t.reshape((num,) + (1,) * nd)
