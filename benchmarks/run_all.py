@@ -108,6 +108,16 @@ def write_markdown(results: list[dict], info: dict, path: str, elapsed: float) -
         lines += [f"| {a} | {b} | {c} |" for a, b, c in _table(res)]
         for n in res.get("notes", []):
             lines += ["", f"Note: {n}"]
+    # keep the GPU section that `bench_gpu.py --write` maintains: a CPU run has nothing to replace it with
+    from bench_gpu import extract_gpu_section
+
+    try:
+        with open(path) as f:
+            gpu = extract_gpu_section(f.read())
+    except FileNotFoundError:
+        gpu = None
+    if gpu:
+        lines += ["", gpu.rstrip("\n")]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -9,6 +9,7 @@ asked to by :func:`to_device`; primitives that meet arrays of two devices raise 
 """
 from __future__ import annotations
 
+import contextlib
 from types import ModuleType
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 __all__ = ["NUMPY_TYPES", "namespace", "register_namespace", "is_float", "is_inexact", "shape_of", "dtype_of",
            "device_of", "GPUBackend", "gpu_backend", "set_gpu_backend", "gpu_available", "parse_device",
            "to_device", "to_host", "set_default_device", "get_default_device", "DeviceMismatchError",
-           "DeviceUnavailableError", "device_mismatch"]
+           "DeviceUnavailableError", "device_mismatch", "device_scope"]
 
 # Types whose namespace is NumPy. Python scalars combine with any array library, so they count as NumPy here and
 # lose to a device array when two operands disagree (see namespace_of_args).
@@ -335,6 +336,26 @@ def to_device(x: Any, device: Any, dtype: Any = None) -> Any:
     if isinstance(x, b.array_types) and b.device_index(x) == index and (dtype is None or x.dtype == dtype):
         return x
     return b.asarray(x, index, dtype)
+
+
+_HOST_SCOPE = contextlib.nullcontext()
+
+
+def device_scope(x: Any) -> Any:
+    """A context manager making ``x``'s GPU current (nothing for host values): new arrays made inside it land
+    where ``x`` lives, as CuPy allocates on the current device.
+
+    >>> import numpy as np
+    >>> with device_scope(np.ones(1)):
+    ...     pass
+    """
+    if type(x) in NUMPY_TYPES or not _on_gpu(x):
+        return _HOST_SCOPE
+    b = _gpu[0]
+    if isinstance(b, GPUBackend) and isinstance(x, b.array_types):
+        return b.use_device(b.device_index(x))
+    dev = getattr(x, "device", None)
+    return dev if hasattr(dev, "__enter__") else _HOST_SCOPE
 
 
 def to_host(x: Any) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 from . import numpy as fnp
 from .backend import namespace
 from .core import getval
-from .backend import gpu_backend
+from .backend import gpu_available, gpu_backend
 from .primitives.devices import _put
 from .tensor import Tensor, _as_value, _strip_graph, _target, _to_device, _unwrap, get_default_dtype
 
@@ -254,7 +254,8 @@ class Generator:
     def _new(self, seed: int) -> Any:
         if self.device == "cpu":
             return np.random.default_rng(seed % (2 ** 64))
-        return gpu_backend().random_state(seed % (2 ** 63), int(self.device.partition(":")[2]))
+        self._backend = gpu_backend()
+        return self._backend.random_state(seed % (2 ** 63), int(self.device.partition(":")[2]))
 
     def manual_seed(self, seed: int) -> "Generator":
         """Reset the generator to the stream of ``seed``; returns the generator."""
@@ -298,9 +299,17 @@ def manual_seed(seed: int) -> Generator:
     >>> bool(fg.numpy.all(a == fg.randn(3)))
     True
     """
+    _drop_stale_generators()
     for g in _device_generators.values():
         g.manual_seed(seed)
     return default_generator.manual_seed(seed)
+
+
+def _drop_stale_generators() -> None:
+    """Forget device generators of a GPU backend that is no longer the one in use (a test stand-in removed)."""
+    current = gpu_backend() if gpu_available() else None
+    for where in [w for w, g in _device_generators.items() if g._backend is not current]:
+        del _device_generators[where]
 
 
 def seed() -> int:
@@ -322,6 +331,7 @@ def _generator(generator: Generator | None, where: str) -> Generator:
         return generator
     if where == "cpu":
         return default_generator
+    _drop_stale_generators()
     g = _device_generators.get(where)
     if g is None:  # seeded from the CPU generator's seed, so that manual_seed fixes GPU draws too
         g = _device_generators[where] = Generator(where).manual_seed(default_generator.initial_seed())

@@ -76,7 +76,7 @@ def _setitem(self: Tensor, idx: Any, value: Any) -> None:
     # Functional underneath: the Tensor is rebound to an updated copy and the tape records the update, so the
     # values saved for earlier operations stay intact (no "modified by an inplace operation" errors).
     _check_inplace(self, "__setitem__")
-    value = value if isinstance(value, Tensor) else Tensor(value)
+    value = value if isinstance(value, Tensor) else Tensor(value).to(self.device)  # numbers go where self is
     self._v = fnp.at(_unwrap_inplace(self))[_index(idx)].set(value._v if _mode.enabled else _strip_graph(value._v))
 
 

@@ -26,6 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import numpy as fnp
+from .backend import to_host
 from .core import Box, Primitive, getval
 from .scipy import special as _special
 from .tensor import Tensor, _as_value, _make, _mode, _strip_graph
@@ -947,7 +948,8 @@ def repeat_interleave(input: Any, repeats: Any, dim: int | None = None, *, outpu
     tensor([1, 1, 2, 2])
     """
     reps = _ix(repeats)
-    return fnp.repeat(_t(input), reps if isinstance(reps, builtins.int) else np.asarray(getval(reps)), axis=dim)
+    # the counts are read on the host (they decide the output's length), as CuPy's repeat wants them
+    return fnp.repeat(_t(input), reps if isinstance(reps, builtins.int) else to_host(getval(reps)), axis=dim)
 
 
 def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:
@@ -1261,8 +1263,8 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
-    if not isinstance(value, Tensor):
-        value = np.asarray(value, dtype=x.dtype)
+    if not isinstance(value, Tensor):  # a number: made where x lives, in its dtype
+        value = fnp.asarray(value, dtype=x.dtype, device=str(x.device))
     out = fnp.where(m, value, x)
     return out if out.shape == x.shape else out  # mask may broadcast input up, as in PyTorch's out-of-place form
 
@@ -1273,7 +1275,8 @@ def masked_select(input: Any, mask: Any) -> Tensor:
     m = _ix(mask)
     shape = np.broadcast_shapes(x.shape, tuple(m.shape))
     x = _expand(x, *shape)
-    return x[np.broadcast_to(np.asarray(getval(m)), shape)]
+    mv = getval(m)
+    return x[fnp.broadcast_to(mv, shape) if hasattr(mv, "shape") else np.broadcast_to(mv, shape)]
 
 
 # --- products --------------------------------------------------------------------------------------------------

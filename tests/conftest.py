@@ -14,3 +14,17 @@ settings.load_profile(os.environ.get("FUNCGRAD_HYPOTHESIS_PROFILE", "dev"))
 import _backend  # noqa: E402
 
 _backend.install()
+
+
+def pytest_collection_modifyitems(config, items):
+    """On a device backend, run the modules written for any backend (``RUNS_ON_DEVICES = True``: the registry-driven
+    gradient suite, transforms, the Tensor façade, devices) and skip the NumPy-specific rest, doctests included."""
+    if not _backend.ON_DEVICE:
+        return
+    import pytest
+
+    skip = pytest.mark.skip(reason=f"NumPy-specific module: not part of the {_backend.NAME} backend run")
+    for item in items:
+        mod = getattr(item, "module", None)
+        if mod is None or not getattr(mod, "RUNS_ON_DEVICES", False):
+            item.add_marker(skip)

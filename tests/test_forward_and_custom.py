@@ -6,11 +6,15 @@ import tracemalloc
 import numpy as np
 import pytest
 
+import _backend as B
 import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad.testing import check_grads
 
-X = np.array([0.3, -1.2, 2.0])
+RUNS_ON_DEVICES = True  # FUNCGRAD_TEST_BACKEND=standin|cupy runs this module on device arrays (see conftest)
+
+X = np.array([0.3, -1.2, 2.0])  # host: the hand derivations below are written with NumPy
+XB = B.asarray(X)  # the same point on the backend under test: what the transforms are given
 
 
 def f_vec(x):  # R^3 -> R^2
@@ -23,9 +27,9 @@ def jac_vec(x):
 
 def test_jvp_matches_the_hand_derivative_and_keeps_structure():
     t = np.array([1.0, 2.0, -1.0])
-    out, t_out = fg.jvp(f_vec, (X,), (t,))
-    np.testing.assert_allclose(out, [np.sin(X[0]) * X[1], X[2] ** 2 + X[0]])
-    np.testing.assert_allclose(t_out, jac_vec(X) @ t)
+    out, t_out = fg.jvp(f_vec, (XB,), (B.asarray(t),))
+    B.assert_allclose(out, [np.sin(X[0]) * X[1], X[2] ** 2 + X[0]])
+    B.assert_allclose(t_out, jac_vec(X) @ t)
     out, t_out, aux = fg.jvp(lambda p: ({"y": p["a"] * p["b"]}, p["a"] + 1.0), ({"a": 2.0, "b": 3.0},),
                              ({"a": 1.0, "b": 0.5},), has_aux=True)
     assert np.isclose(t_out["y"], 3.0 + 2.0 * 0.5) and np.isclose(aux, 3.0)
@@ -33,21 +37,21 @@ def test_jvp_matches_the_hand_derivative_and_keeps_structure():
 
 def test_jvp_rejects_mismatched_tangents():
     with pytest.raises(ValueError, match="shape"):
-        fg.jvp(fnp.sin, (np.ones(3),), (np.ones(2),))
+        fg.jvp(fnp.sin, (B.asarray(np.ones(3)),), (B.asarray(np.ones(2)),))
     with pytest.raises(ValueError, match="structure"):
         fg.jvp(lambda a, b: a * b, (1.0, 2.0), (1.0,))
 
 
 def test_linearize_evaluates_once_and_matches_jvp():
-    out, f_jvp = fg.linearize(f_vec, X)
+    out, f_jvp = fg.linearize(f_vec, XB)
     for t in (np.array([1.0, 0.0, 0.0]), np.array([0.5, -2.0, 3.0])):
-        np.testing.assert_allclose(f_jvp(t), jac_vec(X) @ t)
-    np.testing.assert_allclose(out, f_vec(X))
+        B.assert_allclose(f_jvp(B.asarray(t)), jac_vec(X) @ t)
+    B.assert_allclose(out, f_vec(X))
 
 
 @pytest.mark.parametrize("jac", [fg.jacrev, fg.jacfwd, fg.jacobian])
 def test_jacobians_match_the_hand_derivation(jac):
-    np.testing.assert_allclose(jac(f_vec)(X), jac_vec(X))
+    B.assert_allclose(jac(f_vec)(XB), jac_vec(X))
 
 
 @pytest.mark.parametrize("jac", [fg.jacrev, fg.jacfwd])
@@ -55,13 +59,13 @@ def test_jacobian_shapes_follow_output_then_input_and_pytrees(jac):
     def f(a, b):
         return {"m": a[:, None] * b[None, :], "s": fnp.sum(a) * b[0]}
 
-    a, b = np.ones(2), np.arange(1.0, 4.0)
+    a, b = B.asarray(np.ones(2)), B.asarray(np.arange(1.0, 4.0))
     ja, jb = jac(f, argnums=(0, 1))(a, b)
     assert ja["m"].shape == (2, 3, 2) and jb["m"].shape == (2, 3, 3)
     assert ja["s"].shape == (2,) and jb["s"].shape == (3,)
-    np.testing.assert_allclose(ja["s"], [1.0, 1.0])
-    np.testing.assert_allclose(jb["s"], [2.0, 0.0, 0.0])
-    np.testing.assert_allclose(jb["m"][1], np.eye(3))
+    B.assert_allclose(ja["s"], [1.0, 1.0])
+    B.assert_allclose(jb["s"], [2.0, 0.0, 0.0])
+    B.assert_allclose(jb["m"][1], np.eye(3))
 
 
 def test_hessian_and_hvp():
@@ -76,11 +80,11 @@ def test_hessian_and_hvp():
         h[2, 2] = -np.sin(x[2]) * x[0]
         return h
 
-    np.testing.assert_allclose(fg.hessian(f)(X), hess(X), atol=1e-12)
+    B.assert_allclose(fg.hessian(f)(XB), hess(X), atol=1e-12)
     v = np.array([1.0, -1.0, 0.5])
-    hv = fg.hvp(f, X, v)
+    hv = fg.hvp(f, XB, B.asarray(v))
     assert hv.shape == X.shape
-    np.testing.assert_allclose(hv, hess(X) @ v, atol=1e-12)
+    B.assert_allclose(hv, hess(X) @ v, atol=1e-12)
 
 
 def test_grad_of_jvp_and_jvp_of_grad():
@@ -88,7 +92,7 @@ def test_grad_of_jvp_and_jvp_of_grad():
     assert np.isclose(fg.grad(lambda x: fg.jvp(lambda t: (x * t) ** 3, (1.0,), (1.0,))[1])(2.0), 36.0)
     # jvp of grad of x^4 along 1 = 12x^2
     assert np.isclose(fg.jvp(fg.grad(lambda x: x ** 4), (2.0,), (1.0,))[1], 48.0)
-    check_grads(lambda x: fg.grad(lambda y: fnp.sum(fnp.tanh(y) ** 2))(x), (X,), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: fg.grad(lambda y: fnp.sum(fnp.tanh(y) ** 2))(x), (XB,), order=2, modes=("fwd", "rev"))
 
 
 def test_custom_vjp_uses_the_rule_and_nests():
@@ -98,7 +102,7 @@ def test_custom_vjp_uses_the_rule_and_nests():
 
     f.defvjp(lambda x: (fnp.sin(x), x), lambda x, g: (g * 10.0 * fnp.cos(x),))  # deliberately 10x
     assert np.isclose(fg.grad(f)(0.5), 10.0 * np.cos(0.5))
-    np.testing.assert_allclose(f(X), np.sin(X))  # plain call
+    B.assert_allclose(f(XB), np.sin(X))  # plain call
     # second order: grad of the rule's output -> d/dx 10 cos(x) = -10 sin(x)
     assert np.isclose(fg.grad(fg.grad(f))(0.5), -10.0 * np.sin(0.5))
     # forward mode has no rule: it differentiates the function itself
@@ -112,9 +116,9 @@ def test_custom_vjp_with_nondiff_argnums_and_pytrees():
 
     scaled.nondiff_argnums = ()
     scaled.defvjp(lambda p, k: (scaled.fun(p, k), k), lambda k, g: ({"a": g * k, "b": g}, None))
-    g = fg.grad(lambda p: fnp.sum(scaled(p, 3.0)))({"a": np.ones(2), "b": np.zeros(2)})
-    np.testing.assert_allclose(g["a"], [3.0, 3.0])
-    np.testing.assert_allclose(g["b"], [1.0, 1.0])
+    g = fg.grad(lambda p: fnp.sum(scaled(p, 3.0)))({"a": B.asarray(np.ones(2)), "b": B.asarray(np.zeros(2))})
+    B.assert_allclose(g["a"], [3.0, 3.0])
+    B.assert_allclose(g["b"], [1.0, 1.0])
 
     def power_rule(n, res, g):
         return (g * n * res ** (n - 1),)
@@ -132,9 +136,9 @@ def test_hessian_of_a_function_with_a_custom_vjp_inside():
         return fnp.logaddexp(x, 0.0)
 
     softplus.defvjp(lambda x: (softplus.fun(x), x), lambda x, g: (g / (1.0 + fnp.exp(-x)),))
-    h = fg.hessian(lambda x: fnp.sum(softplus(x) * x))(X)
+    h = fg.hessian(lambda x: fnp.sum(softplus(x) * x))(XB)
     s = 1 / (1 + np.exp(-X))
-    np.testing.assert_allclose(h, np.diag(2 * s + X * s * (1 - s)), atol=1e-12)
+    B.assert_allclose(h, np.diag(2 * s + X * s * (1 - s)), atol=1e-12)
 
 
 def test_custom_jvp_serves_forward_and_reverse():
@@ -145,21 +149,21 @@ def test_custom_jvp_serves_forward_and_reverse():
     f.defjvp(lambda p, t: (fnp.exp(p[0]), 2.0 * fnp.exp(p[0]) * t[0]))  # deliberately 2x
     assert np.isclose(fg.jvp(f, (1.0,), (1.0,))[1], 2 * np.e)
     assert np.isclose(fg.grad(f)(1.0), 2 * np.e)
-    np.testing.assert_allclose(fg.jacrev(f)(np.array([0.0, 1.0])), np.diag(2 * np.exp([0.0, 1.0])))
+    B.assert_allclose(fg.jacrev(f)(B.asarray([0.0, 1.0])), np.diag(2 * np.exp([0.0, 1.0])))
 
 
 def test_hips_style_primitive_with_staged_rules():
     @fg.primitive
-    def logsumexp(x):
-        m = np.max(x)
-        return m + np.log(np.sum(np.exp(x - m)))
+    def logsumexp(x):  # fnp on the raw arrays a primitive receives: the same code runs on every backend
+        m = fnp.max(x)
+        return m + fnp.log(fnp.sum(fnp.exp(x - m)))
 
     fg.defvjp(logsumexp, lambda ans, x: lambda g: g * fnp.exp(x - ans))
     fg.defjvp(logsumexp, lambda g, ans, x: fnp.sum(g * fnp.exp(x - ans)))
     p = np.exp(X) / np.exp(X).sum()
-    np.testing.assert_allclose(fg.grad(logsumexp)(X), p)
-    np.testing.assert_allclose(fg.jvp(logsumexp, (X,), (np.ones(3),))[1], 1.0)
-    check_grads(logsumexp, (X,), order=2, modes=("fwd", "rev"))
+    B.assert_allclose(fg.grad(logsumexp)(XB), p)
+    B.assert_allclose(fg.jvp(logsumexp, (XB,), (B.asarray(np.ones(3)),))[1], 1.0)
+    check_grads(logsumexp, (XB,), order=2, modes=("fwd", "rev"))
 
 
 def test_stop_gradient_at_every_order():
@@ -192,12 +196,16 @@ def _peak(fn):
 
 def test_checkpoint_gives_identical_gradients_and_cuts_peak_memory_3x():
     rng = np.random.default_rng(0)
-    params = [(rng.standard_normal((64, 64)) / 8, rng.standard_normal((64, 64)) / 8) for _ in range(50)]
-    x = rng.standard_normal((640, 64))  # activations, not parameters, dominate memory: what checkpointing saves
+    params = [(B.asarray(rng.standard_normal((64, 64)) / 8), B.asarray(rng.standard_normal((64, 64)) / 8))
+              for _ in range(50)]
+    # activations, not parameters, dominate memory: what checkpointing saves
+    x = B.asarray(rng.standard_normal((640, 64)))
     plain, peak_plain = _peak(lambda: fg.grad(_residual_mlp)(params, x, _layer))
     ckpt, peak_ckpt = _peak(lambda: fg.grad(_residual_mlp)(params, x, fg.checkpoint(_layer)))
     for a, b in zip(fg.tree.leaves(plain), fg.tree.leaves(ckpt)):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+        B.assert_allclose(a, b, rtol=1e-12)
+    if B.NAME == "cupy":  # the stand-in keeps its data in NumPy arrays, which tracemalloc sees; CuPy's it cannot
+        pytest.skip("tracemalloc measures host memory only: the GPU allocations of CuPy are not traced")
     assert peak_plain >= 3 * peak_ckpt, (peak_plain, peak_ckpt)
 
 
@@ -208,11 +216,11 @@ def test_jacrev_is_one_batched_backward_pass_or_chunked(monkeypatch, chunk_size,
     calls = []
     real_backward = rev.backward
     monkeypatch.setattr(rev, "backward", lambda *a, **k: (calls.append(1), real_backward(*a, **k))[1])
-    jac = fg.jacrev(f_vec, chunk_size=chunk_size)(X)  # 2 outputs
-    np.testing.assert_allclose(jac, jac_vec(X))
+    jac = fg.jacrev(f_vec, chunk_size=chunk_size)(XB)  # 2 outputs
+    B.assert_allclose(jac, jac_vec(X))
     assert len(calls) == passes
 
 
 @pytest.mark.parametrize("chunk_size", [None, 1, 2])
 def test_jacfwd_chunks_agree(chunk_size):
-    np.testing.assert_allclose(fg.jacfwd(f_vec, chunk_size=chunk_size)(X), jac_vec(X))
+    B.assert_allclose(fg.jacfwd(f_vec, chunk_size=chunk_size)(XB), jac_vec(X))

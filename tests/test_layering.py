@@ -17,7 +17,7 @@ RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy"
         "testing": 6,
         # the Tensor facade sits on top of everything above
         "tensor": 7, "tensor_ops": 7, "torch_ops": 7, "tensor_creation": 7, "tensor_inplace": 7, "linalg": 7,
-        "autograd": 7}
+        "autograd": 7, "cuda": 7}
 
 
 def _layer(parts):

@@ -5,15 +5,19 @@ import pytest
 import funcgrad as fg
 import funcgrad.numpy as fnp
 
+import _backend as B
+
+RUNS_ON_DEVICES = True  # FUNCGRAD_TEST_BACKEND=standin|cupy runs this module on device arrays (see conftest)
+
 
 # --- independent checks (no torch needed) ---------------------------------------------------------------------
 def test_constant_creation_sizes_and_default_dtypes():
     assert fg.zeros(2, 3).shape == (2, 3) and fg.zeros((2, 3)).shape == (2, 3) and fg.zeros([2, 3]).shape == (2, 3)
     assert fg.zeros(()).shape == () and fg.ones(0).shape == (0,)
     assert fg.zeros(2).dtype == np.float32 and fg.ones(2, dtype=np.int64).dtype == np.int64
-    np.testing.assert_array_equal(fg.ones(2, 2).numpy(), np.ones((2, 2)))
+    np.testing.assert_array_equal(B.to_numpy(fg.ones(2, 2)), np.ones((2, 2)))
     assert fg.empty(3, 1).shape == (3, 1) and fg.empty(3).dtype == np.float32
-    np.testing.assert_array_equal(fg.eye(2, 3).numpy(), [[1, 0, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(B.to_numpy(fg.eye(2, 3)), [[1, 0, 0], [0, 1, 0]])
     assert fg.eye(3).dtype == np.float32
     fg.set_default_dtype(np.float64)
     try:
@@ -29,7 +33,7 @@ def test_full_infers_its_dtype_from_the_fill_value():
     assert fg.full((2,), True).dtype == np.bool_
     assert fg.full((2,), 1j).dtype == np.complex64
     assert fg.full(3, 2.0, dtype=np.float64).dtype == np.float64
-    np.testing.assert_array_equal(fg.full((2, 2), 7).numpy(), np.full((2, 2), 7))
+    np.testing.assert_array_equal(B.to_numpy(fg.full((2, 2), 7)), np.full((2, 2), 7))
 
 
 def test_size_errors():
@@ -65,26 +69,29 @@ def test_random_draws_are_seedable_and_in_range():
     fg.manual_seed(123)
     a, b, c = fg.rand(3, 4), fg.randn(5), fg.randint(2, 5, (100,))
     fg.manual_seed(123)
-    np.testing.assert_array_equal(a.numpy(), fg.rand(3, 4).numpy())
-    np.testing.assert_array_equal(b.numpy(), fg.randn(5).numpy())
-    np.testing.assert_array_equal(c.numpy(), fg.randint(2, 5, (100,)).numpy())
+    np.testing.assert_array_equal(B.to_numpy(a), B.to_numpy(fg.rand(3, 4)))
+    np.testing.assert_array_equal(B.to_numpy(b), B.to_numpy(fg.randn(5)))
+    np.testing.assert_array_equal(B.to_numpy(c), B.to_numpy(fg.randint(2, 5, (100,))))
     assert a.dtype == np.float32 and b.dtype == np.float32 and c.dtype == np.int64
-    assert ((a.numpy() >= 0) & (a.numpy() < 1)).all()
+    assert ((B.to_numpy(a) >= 0) & (B.to_numpy(a) < 1)).all()
     assert set(c.tolist()) == {2, 3, 4}
-    assert fg.randint(3, size=(4,)).numpy().max() < 3 and fg.randint(3, (2, 2)).shape == (2, 2)
-    g1, g2 = fg.Generator().manual_seed(7), fg.Generator().manual_seed(7)
-    np.testing.assert_array_equal(fg.randn(4, generator=g1).numpy(), fg.randn(4, generator=g2).numpy())
+    assert B.to_numpy(fg.randint(3, size=(4,))).max() < 3 and fg.randint(3, (2, 2)).shape == (2, 2)
+    # a generator draws on its own device, so these are made where the tensors go (as torch.Generator(device))
+    g1, g2 = fg.Generator(B.DEVICE).manual_seed(7), fg.Generator(B.DEVICE).manual_seed(7)
+    np.testing.assert_array_equal(B.to_numpy(fg.randn(4, generator=g1)), B.to_numpy(fg.randn(4, generator=g2)))
     # a generator's stream is its own: drawing from the default one does not move it
-    g3 = fg.Generator().manual_seed(7)
+    g3 = fg.Generator(B.DEVICE).manual_seed(7)
     fg.randn(3)
-    np.testing.assert_array_equal(fg.randn(4, generator=g3).numpy(), fg.randn(4, generator=g1.manual_seed(7)).numpy())
+    np.testing.assert_array_equal(B.to_numpy(fg.randn(4, generator=g3)),
+                                  B.to_numpy(fg.randn(4, generator=g1.manual_seed(7))))
     assert g1.initial_seed() == 7 and fg.manual_seed(5).initial_seed() == 5 == fg.initial_seed()
-    state = g1.get_state()
-    x = fg.rand(2, generator=g1)
-    g1.set_state(state)
-    np.testing.assert_array_equal(x.numpy(), fg.rand(2, generator=g1).numpy())
+    gs = fg.Generator().manual_seed(7)  # saving and restoring a state is for CPU generators (GPU ones reseed)
+    state = gs.get_state()
+    x = fg.rand(2, generator=gs, device="cpu")
+    gs.set_state(state)
+    np.testing.assert_array_equal(x.numpy(), fg.rand(2, generator=gs, device="cpu").numpy())
     assert fg.rand(2, dtype=np.float64).dtype == np.float64 and fg.randn(2, dtype=np.float16).dtype == np.float16
-    z = fg.randn(20000, dtype=np.complex128, generator=fg.Generator().manual_seed(0)).numpy()
+    z = B.to_numpy(fg.randn(20000, dtype=np.complex128, generator=fg.Generator(B.DEVICE).manual_seed(0)))
     assert abs(np.mean(np.abs(z) ** 2) - 1.0) < 0.05  # unit variance, split between the parts
     with pytest.raises(RuntimeError, match="floating point"):
         fg.rand(2, dtype=np.int64)
@@ -95,10 +102,10 @@ def test_random_draws_are_seedable_and_in_range():
 
 
 def test_random_statistics():
-    g = fg.Generator().manual_seed(0)
-    x = fg.randn(100000, generator=g).numpy().astype(np.float64)
+    g = fg.Generator(B.DEVICE).manual_seed(0)
+    x = B.to_numpy(fg.randn(100000, generator=g)).astype(np.float64)
     assert abs(x.mean()) < 0.02 and abs(x.std() - 1) < 0.02
-    u = fg.rand(100000, generator=g).numpy().astype(np.float64)
+    u = B.to_numpy(fg.rand(100000, generator=g)).astype(np.float64)
     assert abs(u.mean() - 0.5) < 0.01 and abs(u.var() - 1 / 12) < 0.005
 
 
@@ -107,11 +114,11 @@ def test_like_family_and_new_methods_keep_dtype_and_shape():
     for f in (fg.zeros_like, fg.ones_like, fg.empty_like, fg.rand_like, fg.randn_like):
         y = f(x)
         assert y.shape == (2, 3) and y.dtype == np.float64 and not y.requires_grad
-    np.testing.assert_array_equal(fg.zeros_like(x).numpy(), np.zeros((2, 3)))
-    np.testing.assert_array_equal(fg.full_like(x, 4).numpy(), np.full((2, 3), 4.0))
+    np.testing.assert_array_equal(B.to_numpy(fg.zeros_like(x)), np.zeros((2, 3)))
+    np.testing.assert_array_equal(B.to_numpy(fg.full_like(x, 4)), np.full((2, 3), 4.0))
     assert fg.zeros_like(x, dtype=np.int64).dtype == np.int64
     assert fg.ones_like(x, requires_grad=True).is_leaf and fg.ones_like(x, requires_grad=True).requires_grad
-    r = fg.randint_like(x, 3, 6).numpy()
+    r = B.to_numpy(fg.randint_like(x, 3, 6))
     assert r.dtype == np.float64 and ((r >= 3) & (r < 6)).all() and (r == np.round(r)).all()
     i = fg.tensor([1, 2])
     assert i.new_tensor([1.5, 2.5]).dtype == np.int64  # new_tensor takes self's dtype, as PyTorch
@@ -131,7 +138,7 @@ def test_requires_grad_on_creation():
     w = fg.zeros(3, requires_grad=True)
     assert w.requires_grad and w.is_leaf
     fnp.sum((w + 1.0) ** 2).backward()
-    np.testing.assert_allclose(w.grad.numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(B.to_numpy(w.grad), [2.0, 2.0, 2.0])
     with pytest.raises(RuntimeError, match="floating point"):
         fg.zeros(2, dtype=np.int64, requires_grad=True)
 
@@ -147,10 +154,11 @@ def test_from_numpy_shares_memory_and_keeps_dtype():
 
 
 def test_as_tensor_shares_when_it_can():
+    # sharing with a NumPy array needs a CPU tensor: on a GPU default device as_tensor copies, as PyTorch's does
     a = np.ones(3)
-    t = fg.as_tensor(a)
+    t = fg.as_tensor(a, device="cpu")
     assert t.dtype == np.float64 and np.shares_memory(t.numpy(), a)
-    c = fg.as_tensor(a, dtype=np.float32)
+    c = fg.as_tensor(a, dtype=np.float32, device="cpu")
     assert c.dtype == np.float32 and not np.shares_memory(c.numpy(), a)
     assert fg.as_tensor([1.0, 2.0]).dtype == np.float32 and fg.as_tensor([1, 2]).dtype == np.int64
     w = fg.tensor([1.0], requires_grad=True)
@@ -164,12 +172,13 @@ def test_clone_is_a_differentiable_copy():
     y = x.clone()
     assert y.requires_grad and not y.is_leaf and y.grad_fn is not None
     fnp.sum(y * 3.0).backward()
-    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+    np.testing.assert_allclose(B.to_numpy(x.grad), [3.0, 3.0])
     for data in ([1, 2], [True, False], [1.0 + 2j]):
         p = fg.tensor(data)
         c = p.clone()
         assert c.dtype == p.dtype and c.tolist() == p.tolist() and c is not p
-        assert not np.shares_memory(c.numpy(), p.numpy())
+        if not B.ON_DEVICE:  # NumPy can only compare host buffers
+            assert not np.shares_memory(c.numpy(), p.numpy())
     with fg.no_grad():
         assert not x.clone().requires_grad
     # a clone is not a leaf, so it can be updated in place where the leaf cannot
@@ -182,11 +191,11 @@ def test_clone_under_a_transform():
     def f(v):
         return fnp.sum(fg.Tensor._from_value(v).clone() ** 2)._v
 
-    np.testing.assert_allclose(fg.grad(f)(np.array([1.0, 2.0])), [2.0, 4.0])
+    np.testing.assert_allclose(B.to_numpy(fg.grad(f)(B.asarray([1.0, 2.0]))), [2.0, 4.0])
 
 
 def test_contiguous_to_cpu_and_cuda():
-    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    x = fg.tensor([1.0, 2.0], requires_grad=True, device="cpu")  # what is a no-op here is a CPU tensor's
     assert x.contiguous() is x and x.cpu() is x and x.to("cpu") is x
     assert x.to(np.float32) is x
     y = x.to(np.float64)
@@ -198,12 +207,7 @@ def test_contiguous_to_cpu_and_cuda():
     assert x.to(fg.tensor([1], dtype=np.int64)).dtype == np.int64
     c = x.to(np.float32, copy=True)
     assert c is not x and c.tolist() == x.tolist()
-    try:
-        import cupy  # noqa: F401
-        has_gpu = True
-    except ImportError:
-        has_gpu = False
-    if not has_gpu:
+    if not fg.backend.gpu_available():
         for call in (lambda: x.cuda(), lambda: x.to("cuda"), lambda: x.to("cuda:0"), lambda: fg.zeros(2, device="cuda"),
                      lambda: fg.rand_like(x, device="cuda")):
             with pytest.raises(RuntimeError, match="CuPy"):
@@ -217,7 +221,7 @@ def test_contiguous_to_cpu_and_cuda():
 def test_array_protocol_gives_values_without_gradient():
     """``np.asarray(t)`` (``Tensor.__array__``) hands NumPy the values only: NumPy functions see plain data and no
     gradient flows through them; use funcgrad functions to stay differentiable."""
-    x = fg.tensor([1.0, 4.0], requires_grad=True)
+    x = fg.tensor([1.0, 4.0], requires_grad=True, device="cpu")  # NumPy reads host memory only, as with PyTorch
     a = np.asarray(x)
     assert type(a) is np.ndarray and a.dtype == np.float32
     np.testing.assert_array_equal(np.sqrt(x), [1.0, 2.0])
@@ -229,11 +233,11 @@ def test_dlpack_zero_copy_with_numpy():
     t = fg.from_dlpack(a)
     assert isinstance(t, fg.Tensor) and t.shape == (2, 3) and t.dtype == np.float64
     assert np.shares_memory(t.numpy(), a)
-    t2 = fg.tensor([1.0, 2.0])
+    t2 = fg.tensor([1.0, 2.0], device="cpu")  # NumPy imports host (kDLCPU) tensors only
     back = np.from_dlpack(t2)
     assert np.shares_memory(back, t2.numpy())
     assert t2.__dlpack_device__() == (1, 0)
-    w = fg.tensor([1.0], requires_grad=True)
+    w = fg.tensor([1.0], requires_grad=True, device="cpu")
     with pytest.raises(RuntimeError, match="require gradient"):
         w.__dlpack__()
     assert np.shares_memory(np.from_dlpack(w.detach()), w.detach().numpy())
@@ -250,7 +254,7 @@ def test_dlpack_zero_copy_with_torch():
     assert t.dtype == np.float32 and t.tolist() == tt.tolist()
     tt[0] = 42.0  # same memory
     assert t.tolist()[0] == 42.0
-    f = fg.tensor([1.0, 2.0, 3.0])
+    f = fg.tensor([1.0, 2.0, 3.0], device="cpu")  # the CPU build of torch shares host memory only
     back = torch.from_dlpack(f)
     assert back.data_ptr() == f.numpy().__array_interface__["data"][0]
     assert back.tolist() == [1.0, 2.0, 3.0]
@@ -264,7 +268,7 @@ def test_creation_matches_torch():
     def same(ours, theirs):
         assert ours.shape == tuple(theirs.shape)
         assert ours.dtype == tdt[theirs.dtype], (ours.dtype, theirs.dtype)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(B.to_numpy(ours), theirs.numpy(), rtol=1e-6, atol=1e-6)
 
     cases = [
         ("zeros", (2, 3), {}), ("zeros", ((2, 3),), {}), ("ones", (4,), {}), ("ones", ((),), {}),

@@ -5,6 +5,10 @@ import pytest
 import funcgrad as fg
 import funcgrad.numpy as fnp
 
+import _backend as B
+
+RUNS_ON_DEVICES = True  # FUNCGRAD_TEST_BACKEND=standin|cupy runs this module on device arrays (see conftest)
+
 
 def test_values_of_inplace_methods():
     def t(*v):
@@ -26,16 +30,16 @@ def test_values_of_inplace_methods():
     assert t(-2.0, 0.5, 3.0).clamp_(min=0.0).tolist() == [0.0, 0.5, 3.0]
     assert t(-2.0, 0.5, 3.0).clamp_(max=0.0).tolist() == [-2.0, 0.0, 0.0]
     assert t(-2.0, 3.0).clamp_min_(0.0).tolist() == [0.0, 3.0] and t(-2.0, 3.0).clamp_max_(0.0).tolist() == [-2.0, 0.0]
-    np.testing.assert_allclose(t(0.0, 1.0).exp_().numpy(), [1.0, np.e], rtol=1e-6)
+    np.testing.assert_allclose(B.to_numpy(t(0.0, 1.0).exp_()), [1.0, np.e], rtol=1e-6)
     assert t(1.0, -2.0).neg_().tolist() == [-1.0, 2.0] and t(1.0, -2.0).abs_().tolist() == [1.0, 2.0]
     assert t(4.0, 9.0).sqrt_().tolist() == [2.0, 3.0] and t(-1.0, 2.0).relu_().tolist() == [0.0, 2.0]
-    np.testing.assert_allclose(t(0.0).sigmoid_().numpy(), [0.5])
+    np.testing.assert_allclose(B.to_numpy(t(0.0).sigmoid_()), [0.5])
     m = fg.tensor([[1, 2, 3], [4, 5, 6]])
     assert m.t_().tolist() == [[1, 4], [2, 5], [3, 6]] and m.shape == (3, 2)
     assert fg.tensor([1.0]).t_().shape == (1,)
     c = fg.zeros(2, 3)
     assert c.copy_(fg.tensor([1, 2, 3])).tolist() == [[1.0, 2.0, 3.0]] * 2 and c.dtype == np.float32
-    assert fg.zeros(2).copy_(np.array([1.5, 2.5])).tolist() == [1.5, 2.5]
+    assert fg.zeros(2).copy_(B.asarray([1.5, 2.5])).tolist() == [1.5, 2.5]
 
 
 def test_inplace_returns_self_and_operators_rebind_the_same_object():
@@ -103,7 +107,7 @@ def test_no_grad_parameter_update_keeps_a_requires_grad_leaf():
     # the updated leaf takes part in new graphs and collects their gradients
     w.grad = None
     fnp.sum(w * w * w).backward()
-    np.testing.assert_allclose(w.grad.numpy(), 3 * np.array([0.5, -1.0]) ** 2)
+    np.testing.assert_allclose(B.to_numpy(w.grad), 3 * np.array([0.5, -1.0]) ** 2)
     with fg.no_grad():
         w.zero_()
         w.grad.zero_()
@@ -123,7 +127,7 @@ def test_sgd_loop_written_with_inplace_updates_converges():
         with fg.no_grad():
             w -= 0.1 * w.grad
         w.grad.zero_()
-    np.testing.assert_allclose(w.detach().numpy(), true_w.numpy(), atol=1e-3)
+    np.testing.assert_allclose(B.to_numpy(w), B.to_numpy(true_w), atol=1e-3)
 
 
 def test_update_of_a_value_saved_for_backward_gives_the_right_gradient():
@@ -138,8 +142,8 @@ def test_update_of_a_value_saved_for_backward_gives_the_right_gradient():
     loss.backward()
     xv = np.array([0.5, -1.0, 2.0])
     yv = np.exp(xv) * (xv + 1)  # by hand: d/dx (e^x (x+1))^2 = 2 e^x (x+1) * e^x (x+2)
-    np.testing.assert_allclose(x.grad.numpy(), 2 * yv * np.exp(xv) * (xv + 2), rtol=1e-5)
-    np.testing.assert_allclose(y.detach().numpy(), yv, rtol=1e-6)
+    np.testing.assert_allclose(B.to_numpy(x.grad), 2 * yv * np.exp(xv) * (xv + 2), rtol=1e-5)
+    np.testing.assert_allclose(B.to_numpy(y), yv, rtol=1e-6)
 
 
 def test_pytorch_raises_where_funcgrad_is_right():
@@ -158,7 +162,7 @@ def test_inplace_on_a_non_leaf_records_the_update():
     assert not h.is_leaf and h.requires_grad
     h.clamp_(max=6.0)  # (5, 6): the second element is clamped, no gradient there
     fnp.sum(h).backward()
-    np.testing.assert_allclose(x.grad.numpy(), [5.0, 0.0])
+    np.testing.assert_allclose(B.to_numpy(x.grad), [5.0, 0.0])
 
 
 def test_copy_fill_and_random_fills_on_a_graph():
@@ -167,13 +171,13 @@ def test_copy_fill_and_random_fills_on_a_graph():
     buf.copy_(x * 3.0)  # a plain tensor becomes part of the graph, gradients flow to the source
     assert buf.requires_grad and not buf.is_leaf
     fnp.sum(buf).backward()
-    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+    np.testing.assert_allclose(B.to_numpy(x.grad), [6.0, 6.0])
     x.grad = None
     h = x * 1.0
     h.fill_(3.0)  # the old values no longer matter: zero gradient, still part of the graph
     assert h.requires_grad and h.tolist() == [3.0, 3.0]
     fnp.sum(h * x).backward()
-    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+    np.testing.assert_allclose(B.to_numpy(x.grad), [3.0, 3.0])
     x.grad = None
     s = fg.tensor(2.0, requires_grad=True)
     k = fg.zeros(3)
@@ -183,17 +187,17 @@ def test_copy_fill_and_random_fills_on_a_graph():
 
 
 def test_uniform_and_normal_are_seedable():
-    g = fg.Generator().manual_seed(3)
+    g = fg.Generator(B.DEVICE).manual_seed(3)  # a generator draws on its own device, as torch.Generator(device)
     a = fg.zeros(1000).uniform_(-2.0, 5.0, generator=g)
-    assert a.dtype == np.float32 and a.numpy().min() >= -2.0 and a.numpy().max() < 5.0
-    b = fg.zeros(1000).uniform_(generator=fg.Generator().manual_seed(3), **{"from": -2.0, "to": 5.0})
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert a.dtype == np.float32 and B.to_numpy(a).min() >= -2.0 and B.to_numpy(a).max() < 5.0
+    b = fg.zeros(1000).uniform_(generator=fg.Generator(B.DEVICE).manual_seed(3), **{"from": -2.0, "to": 5.0})
+    np.testing.assert_array_equal(B.to_numpy(a), B.to_numpy(b))
     fg.manual_seed(11)
     n1 = fg.empty(20000, dtype=np.float64).normal_(3.0, 2.0)
     fg.manual_seed(11)
     n2 = fg.empty(20000, dtype=np.float64).normal_(3.0, 2.0)
-    np.testing.assert_array_equal(n1.numpy(), n2.numpy())
-    assert abs(n1.numpy().mean() - 3.0) < 0.05 and abs(n1.numpy().std() - 2.0) < 0.05
+    np.testing.assert_array_equal(B.to_numpy(n1), B.to_numpy(n2))
+    assert abs(B.to_numpy(n1).mean() - 3.0) < 0.05 and abs(B.to_numpy(n1).std() - 2.0) < 0.05
     with pytest.raises(RuntimeError, match="floating point"):
         fg.zeros(2, dtype=np.int64).uniform_()
     with pytest.raises(RuntimeError, match="std"):
@@ -201,7 +205,7 @@ def test_uniform_and_normal_are_seedable():
     w = fg.empty(3, requires_grad=True)
     with fg.no_grad():  # parameter initialization, as nn.init does
         w.uniform_(-0.1, 0.1)
-    assert w.is_leaf and w.requires_grad and np.all(np.abs(w.detach().numpy()) <= 0.1)
+    assert w.is_leaf and w.requires_grad and np.all(np.abs(B.to_numpy(w)) <= 0.1)
 
 
 def test_no_grad_update_of_a_non_leaf_is_invisible_to_backward():
@@ -212,7 +216,7 @@ def test_no_grad_update_of_a_non_leaf_is_invisible_to_backward():
         y.mul_(10.0)
     assert y.requires_grad and y.tolist() == [20.0, 40.0]
     fnp.sum(y).backward()
-    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+    np.testing.assert_allclose(B.to_numpy(x.grad), [2.0, 2.0])
 
 
 def test_no_grad_update_of_a_non_leaf_matches_torch():
@@ -227,8 +231,8 @@ def test_no_grad_update_of_a_non_leaf_matches_torch():
     with fg.no_grad():
         y.add_(5.0)
     fnp.sum(y * 3.0).backward()
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
-    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_allclose(B.to_numpy(x.grad), tx.grad.numpy())
+    np.testing.assert_allclose(B.to_numpy(y), ty.detach().numpy())
 
 
 def test_inplace_values_and_gradients_match_torch():
@@ -241,7 +245,7 @@ def test_inplace_values_and_gradients_match_torch():
         h.add_(x * x, alpha=0.5).mul_(x).sub_(1.0).div_(fg.tensor([2.0, 3.0, 4.0])).clamp_(-1.0, 1.5)
         h.tanh_()
         fnp.sum(h).backward()
-        return h.detach().numpy(), x.grad.numpy()
+        return B.to_numpy(h), B.to_numpy(x.grad)
 
     def theirs():
         x = torch.tensor(xv, requires_grad=True)
@@ -259,7 +263,7 @@ def test_inplace_values_and_gradients_match_torch():
                            ("neg_", (), {}), ("sigmoid_", (), {}), ("relu_", (), {}), ("square_", (), {})]:
         a = getattr(fg.tensor(xv), name)(*args, **kw)
         b = getattr(torch.tensor(xv), name)(*args, **kw)
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, err_msg=name)
+        np.testing.assert_allclose(B.to_numpy(a), b.numpy(), rtol=1e-6, err_msg=name)
         assert a.dtype == np.float32
 
 
@@ -270,4 +274,4 @@ def test_inplace_under_a_transform():
         t += 1.0
         return fnp.sum(t)._v
 
-    np.testing.assert_allclose(fg.grad(f)(np.array([1.0, -3.0])), [2.0, -6.0])
+    np.testing.assert_allclose(B.to_numpy(fg.grad(f)(B.asarray([1.0, -3.0]))), [2.0, -6.0])

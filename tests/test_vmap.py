@@ -4,11 +4,14 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+import _backend as B
 import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad import tree
 
 from specs import all_specs
+
+RUNS_ON_DEVICES = True  # FUNCGRAD_TEST_BACKEND=standin|cupy runs this module on device arrays (see conftest)
 
 SPECS = all_specs()
 SCALES = (1.0, 0.97, 0.94)  # the examples of a batch: the drawn values, shrunk a little (stays in each domain)
@@ -16,13 +19,19 @@ SCALES = (1.0, 0.97, 0.94)  # the examples of a batch: the drawn values, shrunk 
 VALUE_DEPENDENT_SHAPES = {"nonzero", "argwhere", "flatnonzero"}
 
 
+def _on_backend(args):
+    """Host arrays as arrays of the backend under test: the batched call and the loop both run there. NumPy scalars
+    count as 0-d arrays (``a * s`` turns a drawn 0-d array into one)."""
+    return tuple(B.asarray(np.asarray(a)) if isinstance(a, (np.ndarray, np.generic)) else a for a in args)
+
+
 def _compare(out, expected_per_example):
     leaves = tree.leaves(out)
     per = [tree.leaves(e) for e in expected_per_example]
     assert len(leaves) == len(per[0])
     for k, leaf in enumerate(leaves):
-        want = np.stack([np.asarray(p[k]) for p in per])
-        got = np.asarray(leaf)
+        want = np.stack([B.to_numpy(p[k]) for p in per])
+        got = np.asarray(B.to_numpy(leaf))
         assert got.shape == want.shape, (got.shape, want.shape)
         if want.dtype == bool:
             np.testing.assert_array_equal(got, want)
@@ -35,48 +44,50 @@ def _compare(out, expected_per_example):
 def test_vmap_of_each_primitive_matches_a_loop(spec, data):
     fun, args = data.draw(spec.strategy, label="fun, args")
     examples = [tuple(a * s for a in args) for s in SCALES]
-    stacked = [np.stack([ex[k] for ex in examples]) for k in range(len(args))]
+    stacked = _on_backend([np.stack([ex[k] for ex in examples]) for k in range(len(args))])
     if spec.name in VALUE_DEPENDENT_SHAPES:
         with pytest.raises(NotImplementedError, match=rf"{spec.name} cannot be batched.*depends on the values"):
             fg.vmap(fun)(*stacked)
         return
-    _compare(fg.vmap(fun)(*stacked), [fun(*ex) for ex in examples])
+    _compare(fg.vmap(fun)(*stacked), [fun(*_on_backend(ex)) for ex in examples])
     if len(args) > 1:  # only the first argument batched: rules must align batched and unbatched operands
         first = [(args[0] * s,) + tuple(args[1:]) for s in SCALES]
         in_axes = (0,) + (None,) * (len(args) - 1)
-        _compare(fg.vmap(fun, in_axes=in_axes)(np.stack([ex[0] for ex in first]), *args[1:]),
-                 [fun(*ex) for ex in first])
+        batched = _on_backend((np.stack([ex[0] for ex in first]),) + tuple(args[1:]))
+        _compare(fg.vmap(fun, in_axes=in_axes)(*batched), [fun(*_on_backend(ex)) for ex in first])
 
 
 def test_in_axes_out_axes_and_pytrees():
     x = np.arange(12.0).reshape(3, 4)
+    xb = B.asarray(x)
     out = fg.vmap(lambda p: {"s": fnp.sum(p["a"]) * p["b"]}, in_axes=({"a": 1, "b": None},))(
-        {"a": x, "b": 2.0})
-    np.testing.assert_allclose(out["s"], 2.0 * x.sum(0))
-    np.testing.assert_allclose(fg.vmap(lambda r: r * 2.0, out_axes=1)(x), (x * 2.0).T)
-    const = fg.vmap(lambda r: 5.0)(x)
-    np.testing.assert_allclose(const, [5.0, 5.0, 5.0])
+        {"a": xb, "b": 2.0})
+    B.assert_allclose(out["s"], 2.0 * x.sum(0))
+    B.assert_allclose(fg.vmap(lambda r: r * 2.0, out_axes=1)(xb), (x * 2.0).T)
+    const = fg.vmap(lambda r: 5.0)(xb)
+    B.assert_allclose(const, [5.0, 5.0, 5.0])
 
 
 def test_vmap_errors_name_the_shapes():
     with pytest.raises(ValueError, match=r"batch size.*\(3,\).*\(4,\)"):
-        fg.vmap(lambda a, b: a + b)(np.ones(3), np.ones(4))
+        fg.vmap(lambda a, b: a + b)(B.asarray(np.ones(3)), B.asarray(np.ones(4)))
     with pytest.raises(ValueError, match="no such axis"):
-        fg.vmap(lambda a: a, in_axes=2)(np.ones((2, 2)))
+        fg.vmap(lambda a: a, in_axes=2)(B.asarray(np.ones((2, 2))))
 
 
 def test_vmap_composes_with_grad_and_jvp():
     x = np.linspace(-1.0, 1.0, 6).reshape(2, 3)
     f = lambda r: fnp.sum(fnp.tanh(r) * r)  # noqa: E731
-    per_example = np.stack([fg.grad(f)(r) for r in x])
-    np.testing.assert_allclose(fg.vmap(fg.grad(f))(x), per_example)
-    np.testing.assert_allclose(fg.grad(lambda m: fnp.sum(fg.vmap(f)(m)))(x), per_example)
+    per_example = np.stack([fg.grad(f)(r) for r in x])  # on the host: what to expect
+    xb = B.asarray(x)
+    B.assert_allclose(fg.vmap(fg.grad(f))(xb), per_example)
+    B.assert_allclose(fg.grad(lambda m: fnp.sum(fg.vmap(f)(m)))(xb), per_example)
     t = np.ones(3)
-    np.testing.assert_allclose(fg.vmap(lambda r: fg.jvp(f, (r,), (t,))[1])(x), per_example @ t)
+    B.assert_allclose(fg.vmap(lambda r: fg.jvp(f, (r,), (B.asarray(t),))[1])(xb), per_example @ t)
     # per-example gradients of a shared parameter, the classic use
     w = np.array([0.5, -1.0, 2.0])
-    per_ex = fg.vmap(fg.grad(lambda w, r: fnp.sum(fnp.sin(w * r))), in_axes=(None, 0))(w, x)
-    np.testing.assert_allclose(per_ex, np.cos(w * x) * x)
+    per_ex = fg.vmap(fg.grad(lambda w, r: fnp.sum(fnp.sin(w * r))), in_axes=(None, 0))(B.asarray(w), xb)
+    B.assert_allclose(per_ex, np.cos(w * x) * x)
 
 
 def test_python_branch_on_a_batched_value_is_a_clear_error():
@@ -84,5 +95,5 @@ def test_python_branch_on_a_batched_value_is_a_clear_error():
         return x * 2.0 if x > 0 else -x
 
     with pytest.raises(TypeError, match=r"fnp\.where"):
-        fg.vmap(f)(np.array([1.0, -1.0]))
-    np.testing.assert_allclose(fg.vmap(lambda x: fnp.where(x > 0, x * 2.0, -x))(np.array([1.0, -1.0])), [2.0, 1.0])
+        fg.vmap(f)(B.asarray([1.0, -1.0]))
+    B.assert_allclose(fg.vmap(lambda x: fnp.where(x > 0, x * 2.0, -x))(B.asarray([1.0, -1.0])), [2.0, 1.0])

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as _np
 
-from ..backend import device_mismatch, namespace, namespace_of, shape_of
+from ..backend import device_mismatch, device_scope, namespace, namespace_of, shape_of
 from . import debug as _debug
 from .errors import FuncgradError, TracerLeakError, describe, user_location
 from .trace import Box, Node, getval
@@ -44,7 +44,8 @@ def zeros_for(x: Any) -> Any:
     if not hasattr(v, "shape"):
         v = namespace_of(*_flat_items(v)).asarray(v) if isinstance(v, (list, tuple)) else namespace(v).asarray(v)
     # a traced x reports its own shape (per example under vmap): zeros do not depend on any trace
-    return namespace(v).zeros(x.shape if type(x) is Box else v.shape, dtype=v.dtype)
+    with device_scope(v):  # on x's device, which need not be the current one
+        return namespace(v).zeros(x.shape if type(x) is Box else v.shape, dtype=v.dtype)
 
 
 def _flat_items(v) -> list:

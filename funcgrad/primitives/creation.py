@@ -87,7 +87,9 @@ def result_type(*arrays_and_dtypes) -> _onp.dtype:
     >>> fnp.result_type(fnp.float32, 1.0)
     dtype('float32')
     """
-    return _onp.result_type(*[x.dtype if type(x) is Box else x for x in arrays_and_dtypes])
+    # arrays of any library (and traced values) are given by their dtype: NumPy must not convert device arrays
+    return _onp.result_type(*[x.dtype if type(x) is Box or (hasattr(x, "shape") and not isinstance(x, type)) else x
+                              for x in arrays_and_dtypes])
 
 
 # --- devices ----------------------------------------------------------------------------------------------------

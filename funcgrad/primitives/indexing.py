@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as _onp
 
-from ..backend import dtype_of, namespace, shape_of
+from ..backend import device_of, dtype_of, namespace, shape_of, to_device, to_host
 from ..core import Box, Primitive, getval
 from ..core.backward import zeros_for
 from ..core.batching import loop_rule
@@ -171,6 +171,16 @@ def _index_error(e: IndexError, shape: tuple, idx: Any) -> IndexError:
     return IndexError(msg)
 
 
+def _index_namespace(idx: Any):
+    """Where to work out which positions an index reaches: NumPy for host indices (lists, NumPy arrays), so that
+    no device result is read back on the host; the index arrays' own library when they live on a device (then a
+    synchronization is inherent, as in CuPy's own boolean masking)."""
+    for i in (idx if type(idx) is tuple else (idx,)):
+        if getattr(i, "ndim", 0) > 0 and namespace(i) is not _onp:
+            return namespace(i)
+    return _onp
+
+
 def _positions(xp, shape: tuple, idx: Any):
     """Flat positions in an array of ``shape`` that ``idx`` selects, shaped like the selection."""
     return xp.reshape(xp.arange(math.prod(shape), dtype=_onp.intp), shape)[idx]
@@ -209,6 +219,9 @@ def _rounds(xp, shape: tuple, idx: Any):
     pos = _positions(xp, shape, idx)
     if getattr(pos, "ndim", 0) == 0 or pos.size < 2:
         return None
+    # the rounds are a host-side plan (their number decides the Python loop); NumPy indices then index any array
+    pos = to_host(pos)
+    xp = _onp
     flat = xp.reshape(pos, (-1,))
     n = flat.size
     order = xp.argsort(flat, kind="stable")
@@ -444,14 +457,13 @@ def _index_mul_impl(x, v, idx):
     out = _copy(x)
     try:
         if _has_int_array(idx):
-            if _repeats(xp, shape_of(x), idx):
+            if _repeats(_index_namespace(idx), shape_of(x), idx):
                 raise ValueError(
                     f"index_mul needs an index that reaches each position at most once, got {_describe_index(idx)} "
                     f"with repeats; use x.at[idx].multiply(v) (or fnp.at(x)[idx].multiply(v)), which handles "
                     f"repeated positions")
-            _ufunc_at(xp.multiply, out, idx, v)
-        else:
-            out[idx] *= v
+        # no position repeats, so the plain in-place product is exact (and CuPy has no multiply.at)
+        out[idx] *= v
     except IndexError as e:
         raise _index_error(e, shape_of(x), idx) from None
     return out
@@ -481,9 +493,9 @@ def _value_cotangent(g, v, idx):
 def _index_set_dv(g, ans, x, v, idx):
     gv = _value_cotangent(g, v, idx)
     if _has_int_array(idx):
-        keep = _last_write_mask(namespace(getval(g)), shape_of(x), idx)
+        keep = _last_write_mask(_index_namespace(idx), shape_of(x), idx)
         if keep is not None:  # overwritten elements of v do not reach the output
-            gv = multiply(gv, keep)
+            gv = multiply(gv, to_device(keep, device_of(getval(gv))))
     return gv
 
 
@@ -573,7 +585,7 @@ class _AtIndex:
     def _by_rounds(self, v, step):
         """Apply ``step(x, v_part, idx_part)`` so that no call reaches a position twice."""
         x, idx = self._x, self._idx
-        xp = namespace(getval(x))
+        xp = _index_namespace(idx)
         if not (_has_int_array(idx) and _repeats(xp, shape_of(x), idx)):
             return step(x, v, idx)
         sel_shape, rounds = _rounds(xp, shape_of(x), idx)

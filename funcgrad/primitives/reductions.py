@@ -229,9 +229,13 @@ def _prod_impl(x, axis=None, keepdims=False, dtype=None):
 def _has_zero(x) -> bool:
     # Picks a formula, so it must be one Python bool: decided on the raw value under every trace level (the
     # whole batch under vmap, where a per-example answer would be an array). The zero-safe formulas are exact
-    # for the examples without zeros too, so a batch with one zero somewhere only costs them speed.
+    # for the examples without zeros too, so a batch with one zero somewhere only costs them speed (and on a
+    # device, where the question would cost a host synchronization, they are always taken).
     v = getval(x)
-    return bool(namespace(v).any(v == 0))
+    xp = namespace(v)
+    if xp is not _onp:  # on a device, asking would read the answer back on the host: take the safe formulas
+        return True
+    return bool(xp.any(v == 0))
 
 
 def _prod_of_others(z, x, axis, keepdims):

@@ -40,8 +40,9 @@ def _shifted_sum(a, b, axis):
         m = xp.zeros(kept, dtype=a.dtype if a.dtype.kind in "fc" else _onp.float64)
     else:
         m = a.max(axis=axes, keepdims=True)
-        if not xp.isfinite(m).all():
-            m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or an inf) in a slice: no shift
+        # all -inf (or an inf) in a slice: no shift. Always applied: testing first would read the device's
+        # answer on the host (a synchronization) on every call
+        m = xp.where(xp.isfinite(m), m, 0)
     e = xp.exp(a - m)
     if b is not None:
         e = e * b

@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import tree
-from ..backend import namespace
+from ..backend import device_of, namespace, to_host
 from ..core import Box, Trace, toposort
 from ..transforms import jvp, vjp
 
@@ -14,9 +14,7 @@ __all__ = ["check_grads", "primitives_used"]
 
 
 def _to_host(x: Any) -> np.ndarray:
-    if hasattr(x, "get") and namespace(x) is not np:  # CuPy-like device arrays
-        x = x.get()
-    return np.asarray(x)
+    return to_host(x)  # device arrays are copied explicitly: the checker compares on the host
 
 
 def _vdot(a: list, b: list) -> float:
@@ -42,15 +40,27 @@ def _shift(leaves: list, direction: list, eps: float) -> list:
     return [x + eps * d for x, d in zip(leaves, direction)]
 
 
+def _shares(a: Any, b: Any) -> bool:
+    xp = namespace(a)
+    return xp is namespace(b) and bool(xp.shares_memory(a, b))
+
+
 def _check_no_aliasing(grads: list, inputs: list, where: str) -> None:
-    arrays = [g for g in grads if isinstance(g, np.ndarray) and g.size > 0]
+    arrays = [g for g in grads if hasattr(g, "shape") and g.size > 0 and not isinstance(g, np.generic)]
     for i, g in enumerate(arrays):
         for h in arrays[i + 1:]:
-            if np.shares_memory(g, h):
+            if _shares(g, h):
                 raise AssertionError(f"{where}: two returned gradients share memory")
         for x in inputs:
-            if isinstance(x, np.ndarray) and np.shares_memory(g, x):
+            if hasattr(x, "shape") and not isinstance(x, np.generic) and _shares(g, x):
                 raise AssertionError(f"{where}: a returned gradient shares memory with an input")
+
+
+def _check_devices(grads: list, inputs: list, where: str) -> None:
+    """A gradient lives where its input does (a GPU input gets a GPU gradient, never a host copy)."""
+    for g, x in zip(grads, inputs):
+        if g is not None and hasattr(x, "shape") and hasattr(g, "shape") and device_of(g) != device_of(x):
+            raise AssertionError(f"{where}: a gradient lives on {device_of(g)} but its input on {device_of(x)}")
 
 
 def _mismatch(f, what: str, a: float, b: float, atol: float, rtol: float) -> None:
@@ -99,6 +109,7 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 2, *, modes: Sequ
         _, f_vjp = vjp(flat_f, *leaves)
         grads = list(f_vjp(u_tree))
         _check_no_aliasing(grads, leaves + u, getattr(f, "__name__", "f"))
+        _check_devices(grads, leaves, getattr(f, "__name__", "f"))
         reverse = _vdot(grads, v)
         _mismatch(f, "derivative mismatch: VJP vs finite differences", reverse, numeric, atol, rtol)
     if "fwd" in modes:

@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import tree
-from ..backend import dtype_of, namespace, shape_of
+from ..backend import device_scope, dtype_of, namespace, shape_of
 from ..core import Box, Trace, backward, getval, zeros_for
 from ..core.errors import user_location
 from ..core.primitive import _WRAPPERS
@@ -89,7 +89,8 @@ def _owned(grads: list, seen: set) -> list:
     out = []
     for g in grads:
         if type(g) is not Box and (id(g) in seen or getattr(g, "base", None) is not None):
-            g = namespace(g).array(g, copy=True)
+            with device_scope(g):  # the copy stays on g's device (array() allocates on the current one)
+                g = namespace(g).array(g, copy=True)
         seen.add(id(g))
         out.append(g)
     return out
@@ -209,7 +210,8 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
         roots = [out.node]
         del out  # backward empties roots: intermediate values are freed as the walk passes them
         raw = getval(value)  # the seed is a constant: shaped like one example's output, even under vmap
-        ones = namespace(raw).ones(shape_of(value), dtype=dtype_of(value))
+        with device_scope(raw):  # the seed lives where the output does, whichever device is current
+            ones = namespace(raw).ones(shape_of(value), dtype=dtype_of(value))
         res = backward(roots, [ones], [n for nodes in leaf_nodes for n in nodes])
     else:
         value = out

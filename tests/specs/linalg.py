@@ -10,6 +10,7 @@ flips of singular vectors). Batch axes include size-1 and empty ones. All specs 
 import sys
 
 import funcgrad.primitives.linalg  # noqa: F401
+from funcgrad import device_put
 
 from . import custom, fnp, fst, np, st
 
@@ -23,7 +24,7 @@ def _batch(max_dims=2):
 
 
 def _eye(n):
-    return np.eye(n)
+    return fnp.eye(n)  # on the default device: the backend under test
 
 
 def _dominant(x):
@@ -33,12 +34,13 @@ def _dominant(x):
 
 
 def _spread_diag(m, n):
-    """A constant m x n matrix with well separated diagonal entries 4k(i + 1) (k = max(m, n))."""
+    """A constant m x n matrix with well separated diagonal entries 4k(i + 1) (k = max(m, n)), on the default
+    device (the backend under test)."""
     d = np.zeros((m, n))
     k = max(m, n)
     for i in range(min(m, n)):
         d[i, i] = 4.0 * k * (i + 1)
-    return d
+    return device_put(d)
 
 
 # --- matmul: every rank combination, broadcasting batch axes (size-1, empty), empty core axes --------------------
@@ -99,7 +101,7 @@ def _det_case(draw):
 def _slogdet_case(draw):
     x = _square(draw, min_n=1)
     n = x.shape[-1]
-    flips = np.diag(draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=n, max_size=n)))  # negative dets too
+    flips = device_put(np.diag(draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=n, max_size=n))))  # det < 0 too
 
     def fun(a):
         sign, logdet = fnp.linalg.slogdet(_dominant(a) @ flips)
