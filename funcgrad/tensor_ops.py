@@ -20,13 +20,17 @@ def _binop(fn):
     call = fn.__call__
     bind = fn._bind
     empty: dict = {}  # never mutated: nodes keep it as their (empty) parameters
+    new = object.__new__
 
     def op(self, other):
         if _mode.enabled:
             a = self._v
             if type(other) is Tensor:
                 other = other._v
-            return _make(bind((a, other), empty) if type(a) is Box else call(a, other))
+            t = new(Tensor)  # _make, inlined
+            t._v = bind((a, other), empty) if type(a) is Box else call(a, other)
+            t.grad = None
+            return t
         if type(other) is Tensor:
             other = _strip_graph(other._v)
         return _make(fn(_strip_graph(self._v), other))

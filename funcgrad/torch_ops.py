@@ -107,6 +107,7 @@ def _scalar_like(x: Any) -> bool:
 
 # --- math ------------------------------------------------------------------------------------------------------
 _NO_PARAMS: dict = {}  # never mutated: nodes keep it as their (empty) parameters
+_new = object.__new__
 
 
 def _unary(np_fn, name: str, doc: str):
@@ -119,7 +120,10 @@ def _unary(np_fn, name: str, doc: str):
         # dispatch (the hot path of Tensor code)
         v = input._v if type(input) is Tensor else _as_value(input)
         if _mode.enabled:
-            return _make(bind((v,), _NO_PARAMS) if type(v) is Box and bind is not None else np_fn(v))
+            t = _new(Tensor)  # _make, inlined
+            t._v = bind((v,), _NO_PARAMS) if type(v) is Box and bind is not None else np_fn(v)
+            t.grad = None
+            return t
         return _make(np_fn(_strip_graph(v)))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
