@@ -54,17 +54,18 @@ def chain_torch(x, torch=torch):
     return x.sum()
 
 
-def grad_numpy(x):
-    """Forward pass saving what the backward pass needs, then the backward pass; in place where it is free."""
+def grad_numpy(x, xp=np):
+    """Forward pass saving what the backward pass needs, then the backward pass; in place where it is free.
+    ``xp`` is the array module (CuPy for the GPU benchmark's kernel-launch floor)."""
     saved = []
     for i in range(STEPS):
         t = x * 1.01
         t += 0.1
-        np.tanh(t, out=t)
-        c = np.cos(x) if i % 2 == 0 else np.sin(x)
+        xp.tanh(t, out=t)
+        c = xp.cos(x) if i % 2 == 0 else xp.sin(x)
         saved.append((x, t, c))
         x = t * c
-    g = np.ones_like(x)
+    g = xp.ones_like(x)
     for i in range(STEPS - 1, -1, -1):
         x, t, c = saved[i]
         # d/dx [tanh(1.01 x + 0.1) * c(x)] = 1.01 (1 - t^2) c + t c'(x), with c' = -sin or cos
@@ -72,7 +73,7 @@ def grad_numpy(x):
         d *= -1.01
         d += 1.01
         d *= c
-        dc = np.sin(x) if i % 2 == 0 else np.cos(x)
+        dc = xp.sin(x) if i % 2 == 0 else xp.cos(x)
         dc *= t
         if i % 2 == 0:
             d -= dc
