@@ -49,6 +49,9 @@ def test_creation_functions_take_device_and_like(gpu):
     assert device_of(fnp.array([1.0, 2.0], device="cuda")) == "cuda:0"
     assert device_of(fnp.asarray(np.ones(2), device="cuda")) == "cuda:0"
     assert device_of(fnp.linspace(0.0, 1.0, 5, device="cuda")) == "cuda:0"
+    assert device_of(fnp.logspace(0.0, 1.0, 5, device="cuda")) == "cuda:0"
+    assert device_of(fnp.identity(2, device="cuda")) == "cuda:0"
+    assert device_of(fnp.empty((2,), device="cuda")) == "cuda:0"
     assert device_of(fnp.full((2,), 3.0, device="cuda")) == "cuda:0"
     B.assert_allclose(fnp.arange(4, device="cuda"), np.arange(4))
 

@@ -414,7 +414,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     return out
 
 
-def logspace(start, stop, num: int = 50, endpoint: bool = True, base: float = 10.0, dtype=None, axis: int = 0):
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base: float = 10.0, dtype=None, axis: int = 0, *,
+             device=None):
     """``num`` samples spaced evenly on a log scale from ``base**start`` to ``base**stop``, as ``numpy.logspace``
     (differentiable in traced ``start`` and ``stop``).
 
@@ -423,7 +424,11 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base: float = 10
     array([  1.,  10., 100.])
     """
     if type(start) is not Box and type(stop) is not Box and type(base) is not Box:
-        return namespace(start).logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
+        def make(xp):
+            return xp.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
+        if device is None and not (_host_data(start) and _host_data(stop)):
+            return make(namespace_of(start, stop))  # array end points: their device
+        return _create(device, None, make)
     from .elementwise import power
 
     out = power(base, linspace(start, stop, num, endpoint=endpoint, axis=axis))
