@@ -263,7 +263,11 @@ def gpu_backend() -> GPUBackend:
 
 
 def gpu_available() -> bool:
-    """Whether ``"cuda"`` can be used here (CuPy and a CUDA device, or an installed stand-in)."""
+    """Whether ``"cuda"`` can be used here (CuPy and a CUDA device, or an installed stand-in).
+
+    >>> isinstance(gpu_available(), bool)
+    True
+    """
     try:
         gpu_backend()
     except DeviceUnavailableError:

@@ -37,7 +37,12 @@ def device_count() -> int:
 
 
 def current_device() -> int:
-    """The index of the current GPU, where new ``"cuda"`` arrays go (``torch.cuda.current_device``)."""
+    """The index of the current GPU, where new ``"cuda"`` arrays go (``torch.cuda.current_device``).
+
+    >>> import funcgrad as fg
+    >>> fg.cuda.current_device() if fg.cuda.is_available() else 0
+    0
+    """
     return gpu_backend().current_device()
 
 
@@ -51,18 +56,34 @@ def _index(dev: Any) -> int:
 
 
 def set_device(dev: Any) -> None:
-    """Make ``dev`` (an index or ``"cuda:N"``) the current GPU (``torch.cuda.set_device``)."""
+    """Make ``dev`` (an index or ``"cuda:N"``) the current GPU (``torch.cuda.set_device``).
+
+    >>> import funcgrad as fg
+    >>> if fg.cuda.is_available():
+    ...     fg.cuda.set_device(0)
+    """
     gpu_backend().set_current(_index(dev))
 
 
 def synchronize(dev: Any = None) -> None:
     """Wait for every kernel queued on ``dev`` (the current GPU by default) to finish, as
-    ``torch.cuda.synchronize``: what a timing measurement needs before reading the clock."""
+    ``torch.cuda.synchronize``: what a timing measurement needs before reading the clock.
+
+    >>> import funcgrad as fg
+    >>> if fg.cuda.is_available():
+    ...     fg.cuda.synchronize()
+    """
     gpu_backend().synchronize(_index(dev))
 
 
 class device:  # noqa: N801 - PyTorch's name
-    """Context manager making a GPU current for the block (``torch.cuda.device``)."""
+    """Context manager making a GPU current for the block (``torch.cuda.device``).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> if fg.cuda.is_available():
+    ...     with fg.cuda.device(0):
+    ...         x = fnp.zeros(3, device="cuda")
+    """
 
     def __init__(self, dev: Any):
         self._ctx = gpu_backend().use_device(_index(dev))

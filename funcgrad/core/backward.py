@@ -68,6 +68,23 @@ def _fit(g: Any, arg: Any) -> Any:
     return g
 
 
+def _fitted(pg: Any, arg: Any) -> Any:
+    """``pg`` unless its shape or dtype differs from ``arg``'s, else fitted (a Python scalar from a rule first
+    becomes an array of the argument's library)."""
+    try:
+        # dtypes of the builtin types are singletons: identity settles the common case cheaply
+        if pg.shape != arg.shape or (pg.dtype is not arg.dtype and pg.dtype != arg.dtype):
+            return _fit(pg, arg)
+        return pg
+    except AttributeError:  # a Python scalar from a rule, or an argument without shape
+        return _fit(namespace(arg).asarray(pg), arg)
+
+
+def _graph_freed() -> RuntimeError:
+    return RuntimeError("Trying to backward through the graph a second time, but its saved values were already "
+                        "freed. Pass retain_graph=True to the first backward call if you need to walk it again.")
+
+
 def _materialize(g: tuple, ans: tuple) -> tuple:
     return tuple(zeros_for(a) if gi is None else gi for gi, a in zip(g, ans))
 
@@ -117,7 +134,7 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
     if hooks is None and need is None and create_graph is None and not FLAGS.nans:
         _walk(heap, cts, want, leaves, retain_graph)
         return [want[t] for t in targets]
-    flags, pop, push, fit = FLAGS, heappop, heappush, _fit  # locals: this loop is the backward hot path
+    flags, pop, push = FLAGS, heappop, heappush
     while heap:
         node = pop(heap)[1]
         g = cts.pop(node)
@@ -136,9 +153,7 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
             continue
         args = node.args
         if args is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time, but its saved values were already freed. "
-                "Pass retain_graph=True to the first backward call if you need to walk it again.")
+            raise _graph_freed()
         ans, kw, rules = node.ans, node.kw, prim.vjps
         if create_graph is not None:  # the saved values as traced values again: the rules' work is recorded
             args = list(args)
@@ -164,13 +179,7 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
                 check_output(prim.name, getval(pg), args, f"backward pass (the VJP for argument {argnum})",
                              getattr(node, "where", None))
             if type(pg) is not tuple:
-                arg = args[argnum]
-                try:
-                    # dtypes of the builtin types are singletons: identity settles the common case cheaply
-                    if pg.shape != arg.shape or (pg.dtype is not arg.dtype and pg.dtype != arg.dtype):
-                        pg = fit(pg, arg)
-                except AttributeError:  # a Python scalar from a rule, or an argument without shape
-                    pg = fit(namespace(arg).asarray(pg), arg)
+                pg = _fitted(pg, args[argnum])
             prev = cts.get(parent)
             if prev is None:
                 cts[parent] = pg
@@ -198,9 +207,7 @@ def _walk(heap: list, cts: dict, want: dict, leaves: dict | None, retain_graph: 
             continue
         args = node.args
         if args is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time, but its saved values were already freed. "
-                "Pass retain_graph=True to the first backward call if you need to walk it again.")
+            raise _graph_freed()
         ans, kw, rules = node.ans, node.kw, prim.vjps
         if prim.multiple_results:
             g = _materialize(g, ans)
@@ -214,7 +221,7 @@ def _walk(heap: list, cts: dict, want: dict, leaves: dict | None, retain_graph: 
                 pg = rules[argnum](g, ans, *args, **kw) if kw else rules[argnum](g, ans, *args)
                 if pg is None:
                     continue
-            if type(pg) is not tuple:
+            if type(pg) is not tuple:  # _fitted, inlined
                 arg = args[argnum]
                 try:
                     if pg.shape != arg.shape or (pg.dtype is not arg.dtype and pg.dtype != arg.dtype):
