@@ -15,6 +15,7 @@ Run it from the repository root (needs scikit-learn)::
     python examples/digits_torch_style.py               # 30 epochs, a few seconds
     python examples/digits_torch_style.py --epochs 10 --seed 1
     python examples/digits_torch_style.py --lib torch   # the same code on PyTorch
+    python examples/digits_torch_style.py --device cuda # on the GPU (needs CuPy and an NVIDIA GPU)
 """
 from __future__ import annotations
 
@@ -35,12 +36,12 @@ from _digits import load_data  # shared by the examples
 
 # Everything below is plain PyTorch code; ``torch`` is funcgrad unless ``--lib torch`` rebinds it.
 
-def init_params(sizes):
+def init_params(sizes, device="cpu"):
     """Weights scaled by 1/sqrt(fan_in) so tanh starts in its linear range; leaves that require grad."""
     params = []
     for m, n in zip(sizes[:-1], sizes[1:]):
-        W = (torch.randn(m, n) / m ** 0.5).requires_grad_()
-        b = torch.zeros(n, requires_grad=True)
+        W = (torch.randn(m, n, device=device) / m ** 0.5).requires_grad_()
+        b = torch.zeros(n, device=device, requires_grad=True)
         params += [W, b]
     return params
 
@@ -83,15 +84,16 @@ class Adam:
             p.grad = None
 
 
-def train(X_train, X_test, y_train, y_test, epochs=30, batch_size=64, lr=3e-3, hidden=128, seed=0):
+def train(X_train, X_test, y_train, y_test, epochs=30, batch_size=64, lr=3e-3, hidden=128, seed=0, device="cpu"):
     torch.manual_seed(seed)
-    X_train, X_test = torch.from_numpy(X_train), torch.from_numpy(X_test)
-    y_train, y_test = torch.from_numpy(y_train), torch.from_numpy(y_test)
-    params = init_params((X_train.shape[1], hidden, 10))
+    device = torch.device(device)
+    X_train, X_test = torch.from_numpy(X_train).to(device), torch.from_numpy(X_test).to(device)
+    y_train, y_test = torch.from_numpy(y_train).to(device), torch.from_numpy(y_test).to(device)
+    params = init_params((X_train.shape[1], hidden, 10), device)
     opt = Adam(params, lr=lr)
     n = X_train.shape[0]
     for epoch in range(epochs):
-        order = torch.randperm(n)
+        order = torch.randperm(n, device=device)
         total = 0.0
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
@@ -113,6 +115,7 @@ def main(argv=None) -> float:
     p.add_argument("--seed", type=int, default=0, help="seed for the split, the initialization and shuffling")
     p.add_argument("--lib", default="funcgrad", choices=["funcgrad", "torch"],
                    help="the tensor library that runs the training code (default funcgrad)")
+    p.add_argument("--device", default="cpu", help="where to train: cpu (default), cuda or cuda:N")
     args = p.parse_args(argv)
 
     global torch
@@ -120,8 +123,8 @@ def main(argv=None) -> float:
         import torch
     data = load_data(args.seed)
     t0 = time.perf_counter()
-    acc = train(*data, epochs=args.epochs, seed=args.seed)
-    print(f"trained with {args.lib} in {time.perf_counter() - t0:.1f} s")
+    acc = train(*data, epochs=args.epochs, seed=args.seed, device=args.device)
+    print(f"trained with {args.lib} on {args.device} in {time.perf_counter() - t0:.1f} s")
     print(f"test accuracy: {acc:.4f}")
     return acc
 
