@@ -15,6 +15,7 @@ tensor([2., 4.])
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import weakref
 from typing import Any, Callable, Iterator
@@ -269,9 +270,12 @@ class Tensor:
         ``gradient`` is required for non-scalar tensors (the vector of the vector-Jacobian product). The graph is
         freed afterwards unless ``retain_graph`` (or ``create_graph``) is set, as in PyTorch.
         """
-        from .autograd import backward  # the autograd layer does the accumulation (and PyTorch's complex rule)
+        from .autograd import graph  # the autograd layer does the accumulation (and PyTorch's complex rule)
 
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+        if gradient is None and inputs is None and not retain_graph and not create_graph and \
+                graph._backward_scalar(self):
+            return
+        graph.backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     # --- conversion ---------------------------------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -301,8 +305,9 @@ class Tensor:
     def item(self) -> Any:
         """The single value as a Python number."""
         v = getval(self._v)
-        if int(np.prod(shape_of(v))) != 1:
-            raise ValueError(f"a Tensor with {int(np.prod(shape_of(v)))} elements cannot be converted to Scalar")
+        n = math.prod(shape_of(v))
+        if n != 1:
+            raise ValueError(f"a Tensor with {n} elements cannot be converted to Scalar")
         return v.item() if hasattr(v, "item") else v
 
     def tolist(self) -> Any:
@@ -353,7 +358,7 @@ class Tensor:
         return self.ndim
 
     def numel(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)  # Python ints: exact, and far cheaper than numpy.prod on a tuple
 
     @property
     def device(self) -> "device":
@@ -570,7 +575,7 @@ def _run_backward(outputs: list, grads: list, retain_graph: bool | None, create_
                              hooks=hooks, create_graph=GRAPH if create_graph else None)
     else:  # every leaf the walk reaches that belongs to a tensor, and the retained non-leaves
         reached: dict = {}
-        retained = list(_RETAINED.keys())
+        retained = list(_RETAINED.keys()) if _RETAINED else []
         res = _core_backward(roots, cts, retained, retain_graph=retain_graph, hooks=hooks,
                              create_graph=GRAPH if create_graph else None, leaves=reached)
         wanted = [_RETAINED.get(n) for n in retained]

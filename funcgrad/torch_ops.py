@@ -29,7 +29,7 @@ from . import numpy as fnp
 from .backend import to_host
 from .core import Box, Primitive, getval
 from .scipy import special as _special
-from .tensor import Tensor, _as_value, _make, _mode, _strip_graph
+from .tensor import Tensor, _as_value, _make, _mode, _strip_graph, _unwrap
 
 # --- dtypes ----------------------------------------------------------------------------------------------------
 # NumPy dtype objects under PyTorch's names. ``bool``, ``int`` and ``float`` would shadow Python's builtins in this
@@ -389,7 +389,8 @@ def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     x = _t(input)
     if dtype is None and x.dtype.kind in "biu":  # PyTorch sums bool and integers in int64
         dtype = np.int64
-    return fnp.sum(x, axis=_dims(dim), keepdims=keepdim, dtype=dtype)
+    # on the value, wrapped once: the loss of most training steps ends here
+    return _make(fnp.sum(_unwrap(x), axis=_dims(dim), keepdims=keepdim, dtype=dtype))
 
 
 def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -403,7 +404,7 @@ def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
     if dtype is None and x.dtype.kind not in "fc":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {x.dtype}; convert with .float() first")
-    return fnp.mean(x, axis=_dims(dim), keepdims=keepdim, dtype=dtype)
+    return _make(fnp.mean(_unwrap(x), axis=_dims(dim), keepdims=keepdim, dtype=dtype))
 
 
 def prod(input: Any, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:

@@ -14,8 +14,8 @@ import functools
 from typing import Any, Callable, Sequence
 
 from ..backend import dtype_of, namespace, shape_of
-from ..core import toposort
-from ..tensor import Tensor, _as_value, _run_backward
+from ..core import Box, backward as _core_backward, toposort
+from ..tensor import _HOOKS, _LEAVES, _RETAINED, GRAPH, Tensor, _as_value, _run_backward
 from .. import numpy as fnp
 
 __all__ = ["grad", "backward"]
@@ -139,8 +139,39 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     return tuple(out)
 
 
+def _accumulate_grad(t: Tensor, v: Any, create_graph: bool) -> None:
+    """Add the engine's cotangent ``v`` into ``t.grad``, in PyTorch's complex convention."""
+    if dtype_of(v).kind == "c":
+        v = fnp.conj(v)
+    elif not create_graph:
+        v = namespace(v).array(v, copy=True)  # .grad must not alias a seed or another tensor's memory
+    t.grad = Tensor._from_value(v) if t.grad is None else Tensor._from_value(t.grad._v + v)
+
+
+def _backward_scalar(out: Tensor) -> bool:
+    """``out.backward()`` in its most common form (a real scalar on the Tensor graph, no hooks or retained
+    gradients, nothing asked of the graph afterwards): the walk and the accumulation without the general path's
+    bookkeeping. False where that form does not apply."""
+    v = out._v
+    if type(v) is not Box or v._trace is not GRAPH or _HOOKS or _RETAINED:
+        return False
+    raw = v.value
+    if type(raw) is Box or shape_of(raw) != () or dtype_of(raw).kind != "f":
+        return False
+    reached: dict = {}
+    _core_backward([v.node], [namespace(raw).ones((), dtype=raw.dtype)], [], retain_graph=False, leaves=reached)
+    for n, g in reached.items():
+        t = _LEAVES.get(n)
+        if t is not None:
+            _accumulate_grad(t, g, False)
+    return True
+
+
 def _backward(outputs: tuple, grads: Sequence, retain_graph: bool | None, create_graph: bool,
               inputs: Any) -> None:
+    if (len(outputs) == 1 and grads[0] is None and inputs is None and not retain_graph and not create_graph
+            and _backward_scalar(outputs[0])):
+        return
     _check_outputs(outputs)
     seeds = _seeds(outputs, grads)
     if inputs is not None:
@@ -150,14 +181,8 @@ def _backward(outputs: tuple, grads: Sequence, retain_graph: bool | None, create
     else:  # every leaf that requires grad, and the non-leaves that retain their grad, found by the walk itself
         wanted, res = _run_backward(list(outputs), seeds, retain_graph, create_graph, None, collect=True)
     for t, g in zip(wanted, res):
-        if g is None or t is None:
-            continue
-        v = g._v
-        if dtype_of(v).kind == "c":
-            v = fnp.conj(v)
-        elif not create_graph:
-            v = namespace(v).array(v, copy=True)  # .grad must not alias a seed or another tensor's memory
-        t.grad = Tensor._from_value(v) if t.grad is None else Tensor._from_value(t.grad._v + v)
+        if g is not None and t is not None:
+            _accumulate_grad(t, g._v, create_graph)
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None, create_graph: bool = False,

@@ -132,11 +132,18 @@ def _flat_examples(x):
 
 
 # --- the transpose of every reduction ---------------------------------------------------------------------------
+_SMALL = 4096  # elements: below this a filled copy is cheaper than numpy.broadcast_to's Python-level setup
+
+
 def _expand_reduced_impl(g, shape, axis, keepdims):
     xp = namespace(g)
     if not keepdims and axis is not None:
         g = xp.reshape(g, _reduced(tuple(shape), axis)[1])
-    return xp.broadcast_to(g, shape)
+    if xp is _onp and math.prod(shape) <= _SMALL:
+        out = _onp.empty(shape, dtype=dtype_of(g))
+        out[...] = g
+        return out
+    return xp.broadcast_to(g, shape)  # a read-only view: no memory for large expansions
 
 
 expand_reduced = Primitive("expand_reduced", _expand_reduced_impl, doc=(
