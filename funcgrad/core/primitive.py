@@ -25,6 +25,7 @@ import numpy as _np
 
 from ..backend import device_mismatch, device_scope, namespace, namespace_of, shape_of
 from . import debug as _debug
+from .debug import FLAGS as _FLAGS  # the same object: its fields change, it is never rebound
 from .errors import FuncgradError, TracerLeakError, describe, user_location
 from .trace import Box, Node, getval
 
@@ -320,7 +321,7 @@ class Primitive:
             raise self._input_error(e, argvals, kw) from None
         if not argnums:
             return ans
-        if self.multiple_results or _debug.FLAGS.nans:
+        if self.multiple_results or _FLAGS.nans:
             return top.process(self, ans, argvals, kw, argnums, parents)
         return Box(ans, Node(self, argvals, kw, ans, argnums, parents), top)
 

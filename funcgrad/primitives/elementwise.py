@@ -202,7 +202,7 @@ _rules(arccos, lambda g, ans, x: -(g / sqrt(1.0 - x * x)))
 _rules(arctan, lambda g, ans, x: g / (x * x + 1.0))
 _rules(sinh, lambda g, ans, x: g * cosh(x))
 _rules(cosh, lambda g, ans, x: g * sinh(x))
-_rules(tanh, lambda g, ans, x: g * (1.0 - ans * ans))
+_rules(tanh, lambda g, ans, x: g - g * ans * ans)  # g (1 - ans^2), with no Python float to convert
 _rules(arcsinh, lambda g, ans, x: g / sqrt(x * x + 1.0))
 _rules(arccosh, lambda g, ans, x: g / sqrt(x * x - 1.0))
 _rules(arctanh, lambda g, ans, x: g / (1.0 - x * x))
