@@ -65,3 +65,23 @@ def test_nondifferentiable_primitives_stop_gradients(spec, data):
     assert type(out) is not Box, f"{spec.name} returned a traced value"
     assert B.is_backend_array(out) or not hasattr(out, "shape"), f"{spec.name} left the backend under test"
     np.testing.assert_array_equal(B.to_numpy(out), spec.reference(*host_args))
+
+
+@pytest.mark.parametrize("spec", [s for s in DIFF if registry[s.name].keeps_shape], ids=repr)
+@given(data=st.data())
+def test_shape_keeping_primitives_return_cotangents_of_their_input_shape_and_dtype(spec, data):
+    """The backward pass trusts ``keeps_shape`` and skips fitting these primitives' cotangents: check the promise
+    on every drawn input, in float64 and float32, real and complex."""
+    prim = registry[spec.name]
+    _, args = _on_backend(data.draw(spec.strategy, label="fun, args"))
+    x = args[0]
+    for dt in (np.float64, np.float32, np.complex128):
+        xv = x.astype(dt)
+        try:
+            ans = prim(xv)
+        except TypeError:  # real-only maps (cbrt) refuse complex input, as NumPy does
+            assert dt is np.complex128
+            continue
+        assert ans.shape == xv.shape and ans.dtype == xv.dtype
+        g = prim.vjps[0](ans * 0 + 1, ans, xv)
+        assert g.shape == xv.shape and g.dtype == xv.dtype, (spec.name, dt, g.shape, g.dtype)

@@ -212,6 +212,7 @@ def _walk(heap: list, cts: dict, want: dict, leaves: dict | None, retain_graph: 
         if prim.multiple_results:
             g = _materialize(g, ans)
         joint = rules.rule(g, ans, *args, **kw) if type(rules) is joint_type else None
+        keeps = prim.keeps_shape
         for argnum, parent in zip(node.argnums, node.parents):
             if joint is not None:
                 pg = joint[argnum]
@@ -221,7 +222,7 @@ def _walk(heap: list, cts: dict, want: dict, leaves: dict | None, retain_graph: 
                 pg = rules[argnum](g, ans, *args, **kw) if kw else rules[argnum](g, ans, *args)
                 if pg is None:
                     continue
-            if type(pg) is not tuple:  # _fitted, inlined
+            if not keeps and type(pg) is not tuple:  # _fitted, inlined
                 arg = args[argnum]
                 try:
                     if pg.shape != arg.shape or (pg.dtype is not arg.dtype and pg.dtype != arg.dtype):

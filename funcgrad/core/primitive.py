@@ -184,6 +184,9 @@ class Primitive:
         self.jvps: Any = ()  # forward-mode rules, filled by the forward-mode layer
         self.batch: Callable | None = None  # vmap rule; None: the generic loop over the batch (core/batching.py)
         self.multiple_results = multiple_results
+        # True for elementwise maps whose output has their input's shape and dtype (tanh, exp ...): their VJPs
+        # return cotangents of that shape and dtype already, so the backward pass skips fitting them
+        self.keeps_shape = False
         self.__doc__ = doc or impl.__doc__
         self.__wrapped__ = impl
         all_primitives.add(self)

@@ -166,6 +166,11 @@ def _rules(prim: Primitive, *rules) -> None:
 # Rules use operators where they can: on plain arrays (first order) they are NumPy's own operators, the cheapest
 # route; on traced values (higher orders) they are funcgrad primitives, so the rules differentiate again. The first
 # argument of each rule is the cotangent in reverse mode and the argument's tangent in forward mode.
+# Shape- and dtype-preserving maps of float and complex values: the engine need not fit their cotangents
+for _p in (negative, exp, expm1, log, log1p, log2, log10, sqrt, cbrt, square, reciprocal, sin, cos, tan, arcsin,
+           arccos, arctan, sinh, cosh, tanh, arcsinh, arccosh, arctanh):
+    _p.keeps_shape = True
+
 _rules(negative, lambda g, ans, x: -g)
 def _abs_vjp(g, ans, x):
     if dtype_of(x).kind == "c":
