@@ -453,7 +453,6 @@ def _index_add_impl(x, v, idx):
 
 
 def _index_mul_impl(x, v, idx):
-    xp = namespace(x)
     out = _copy(x)
     try:
         if _has_int_array(idx):
