@@ -149,7 +149,7 @@ def _accumulate_grad(t: Tensor, v: Any, create_graph: bool) -> None:
 
 
 def _backward_scalar(out: Tensor) -> bool:
-    """``out.backward()`` in its most common form (a real scalar on the Tensor graph, no hooks or retained
+    """``out.backward()`` (called by ``Tensor.backward``) in its most common form (a real scalar on the Tensor graph, no hooks or retained
     gradients, nothing asked of the graph afterwards): the walk and the accumulation without the general path's
     bookkeeping. False where that form does not apply."""
     v = out._v
@@ -169,9 +169,6 @@ def _backward_scalar(out: Tensor) -> bool:
 
 def _backward(outputs: tuple, grads: Sequence, retain_graph: bool | None, create_graph: bool,
               inputs: Any) -> None:
-    if (len(outputs) == 1 and grads[0] is None and inputs is None and not retain_graph and not create_graph
-            and _backward_scalar(outputs[0])):
-        return
     _check_outputs(outputs)
     seeds = _seeds(outputs, grads)
     if inputs is not None:
