@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 
 from ..backend import dtype_of, namespace, shape_of
 from .debug import FLAGS, check_output
-from .primitive import JointVJP, add_any, cast, sum_to, zeros_for
+from .primitive import JointVJP, add_any, cast, select_output, sum_to, zeros_for
 from .trace import Box, Node, getval
 
 __all__ = ["toposort", "backward", "zeros_for"]
@@ -156,11 +156,7 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
             raise _graph_freed()
         ans, kw, rules = node.ans, node.kw, prim.vjps
         if create_graph is not None:  # the saved values as traced values again: the rules' work is recorded
-            args = list(args)
-            for argnum, parent in zip(node.argnums, node.parents):
-                args[argnum] = Box(args[argnum], parent, create_graph)
-            if not prim.multiple_results:
-                ans = Box(ans, node, create_graph)
+            args, ans = _retrace(node, args, ans, create_graph)
         if prim.multiple_results:
             g = _materialize(g, ans)
         joint = rules.rule(g, ans, *args, **kw) if type(rules) is JointVJP else None
@@ -189,6 +185,25 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
         if not retain_graph:
             node.args = node.ans = node.kw = None
     return [want[t] for t in targets]
+
+
+def _retrace(node: Node, args: Any, ans: Any, trace: Any) -> tuple[list, Any]:
+    """``node``'s saved arguments and result as values of ``trace`` again, for a double backward.
+
+    A multiple-result node's outputs each get a fresh ``select_output`` node on it (equivalent to the ones the
+    forward pass made, which the walk cannot reach from here); the tuple a ``select_output`` node saved stays
+    plain, since its rule only routes the cotangent."""
+    args = list(args)
+    for argnum, parent in zip(node.argnums, node.parents):
+        a = args[argnum]
+        if type(a) is not tuple:
+            args[argnum] = Box(a, parent, trace)
+    if node.prim.multiple_results:
+        ans = tuple(Box(a, Node(select_output, (ans,), {"index": i}, a, (0,), (node,)), trace)
+                    for i, a in enumerate(ans))
+    else:
+        ans = Box(ans, node, trace)
+    return args, ans
 
 
 def _walk(heap: list, cts: dict, want: dict, leaves: dict | None, retain_graph: bool) -> None:
