@@ -11,6 +11,8 @@ from ..primitives.creation import *  # noqa: F401,F403
 from ..primitives.indexing import *  # noqa: F401,F403
 from ..primitives.linalg import *  # noqa: F401,F403
 from ..primitives.einsum import *  # noqa: F401,F403
+from ..primitives.pointwise import *  # noqa: F401,F403
+from ..primitives.statistics import *  # noqa: F401,F403
 from . import linalg  # noqa: F401
 
 from . import _methods as _m

@@ -301,11 +301,35 @@ def _clip_impl(x, a_min, a_max):
     return namespace_of(x, a_min, a_max).clip(x, a_min, a_max)
 
 
-clip = Primitive("clip", _clip_impl, doc=(
-    "``x`` limited to ``[a_min, a_max]``, as ``numpy.clip``; either bound may be None. At a boundary the "
-    "gradient goes to ``x``.\n\n"
-    ">>> import funcgrad.numpy as fnp\n>>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), -1.0, 1.0)\n"
-    "array([-1. ,  0.5,  1. ])\n"))
+_clip = Primitive("clip", _clip_impl, doc=(
+    "``x`` limited to ``[a_min, a_max]`` (primitive form of :func:`clip`; either bound may be None)."))
+_NO_BOUND = object()  # marks a bound that was not passed (None is a valid bound: no limit on that side)
+
+
+def clip(a, a_min=_NO_BOUND, a_max=_NO_BOUND, out=None, *, min=_NO_BOUND, max=_NO_BOUND):  # noqa: A002
+    """``a`` limited to ``[a_min, a_max]``, as ``numpy.clip``; either bound may be None or left out. The bounds
+    may be passed positionally, as NumPy 1's ``a_min``/``a_max`` or as NumPy 2's ``min``/``max`` keywords. At a
+    boundary the gradient goes to ``a``.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
+    array([-1. ,  0.5,  1. ])
+    >>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), a_max=1.0)
+    array([-2. ,  0.5,  1. ])
+    >>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), min=0.0)
+    array([0. , 0.5, 3. ])
+    """
+    if out is not None:
+        raise TypeError("funcgrad.numpy.clip: out= is not supported, funcgrad arrays are immutable; use the "
+                        "returned array instead")
+    if min is not _NO_BOUND or max is not _NO_BOUND:
+        if a_min is not _NO_BOUND or a_max is not _NO_BOUND:
+            raise ValueError("funcgrad.numpy.clip: pass the bounds either as a_min/a_max (or positionally) or as "
+                             "min/max, not both")
+        a_min, a_max = min, max
+    lo = None if a_min is _NO_BOUND else a_min
+    hi = None if a_max is _NO_BOUND else a_max
+    return _clip(a, lo, hi)
 
 
 def _clip_dx(g, ans, x, lo, hi):
@@ -317,9 +341,9 @@ def _clip_dx(g, ans, x, lo, hi):
     return multiply(g, inside)
 
 
-_rules(clip, _clip_dx, lambda g, ans, x, lo, hi: multiply(g, less(x, lo)),
-             lambda g, ans, x, lo, hi: multiply(g, greater(x, hi)))
-clip.def_batch(_batch_nary(clip))  # a None bound is an unbatched 0-d argument to the alignment
+_rules(_clip, _clip_dx, lambda g, ans, x, lo, hi: multiply(g, less(x, lo)),
+              lambda g, ans, x, lo, hi: multiply(g, greater(x, hi)))
+_clip.def_batch(_batch_nary(_clip))  # a None bound is an unbatched 0-d argument to the alignment
 
 
 # --- aliases and casting ------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import numpy as _onp
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Primitive, getval
 from ..core.primitive import broadcast_to
-from .shape import _reshape
+from .shape import _asarray, _reshape
 from .elementwise import (absolute, divide, equal, logical_and, multiply, not_equal, power, sqrt, square,
                           subtract, where)
 
@@ -77,6 +77,13 @@ def _arr(x):
     # The array methods skip the Python-level dispatch of the module functions (2-3x faster on small arrays);
     # Python scalars and lists have none, so they become arrays of their namespace first.
     return x if hasattr(x, "ndim") else namespace(x).asarray(x)
+
+
+def _seq(x):
+    """A list or tuple argument of a composition as one array: packed (differentiably) when it holds traced values,
+    converted otherwise. Primitives do this themselves on the way in; compositions must do it before they ask
+    for a shape or dtype, which NumPy would answer by converting the traced elements (and dropping them)."""
+    return _asarray(x) if type(x) is list or type(x) is tuple else x
 
 
 def _no_out(name: str, out) -> None:
@@ -560,6 +567,7 @@ def var(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdi
     """
     if out is not None:
         _no_out("var", out)
+    a = _seq(a)
     axis = _axis(axis)
     n = _checked("var", shape_of(a) if hasattr(a, "shape") else _onp.shape(a), axis)[2]
     d = subtract(a, _mean(a, axis=axis, keepdims=True, dtype=dtype))
@@ -588,6 +596,7 @@ def average(a, axis: _AxisLike = None, weights=None, returned: bool = False, *, 
     >>> float(fnp.average(fnp.array([1.0, 3.0]), weights=fnp.array([3.0, 1.0])))
     1.5
     """
+    a, weights = _seq(a), _seq(weights)
     axis = _axis(axis)
     ashape = shape_of(a) if hasattr(a, "shape") else _onp.shape(a)
     if weights is None:
@@ -663,6 +672,7 @@ def norm(x, ord=None, axis: _AxisLike = None, keepdims: bool = False):
     >>> float(fnp.linalg.norm(fnp.array([3.0, 4.0])))
     5.0
     """
+    x = _seq(x)
     if dtype_of(x).kind not in "fc":
         x = namespace(getval(x)).asarray(getval(x), dtype=_onp.float64)  # integers: no gradient, as a float
     nd = len(shape_of(x))
