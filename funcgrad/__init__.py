@@ -21,6 +21,11 @@ from . import tensor_ops as _tensor_ops  # noqa: F401  (operators of the Tensor 
 from .tensor import (GRAPH as _GRAPH, Tensor, device, enable_grad, get_default_dtype, is_grad_enabled, no_grad,  # noqa: F401
                      set_default_dtype, set_grad_enabled, tensor)
 from .torch_ops import *  # noqa: F401,F403  (torch-named functions over Tensors)
+from .torch_math import *  # noqa: F401,F403  (more torch math: reductions, special functions)
+from . import special  # noqa: F401  (torch.special's names)
+from .torch_shape import *  # noqa: F401,F403  (shape, splitting and index-helper functions)
+from .torch_scatter import *  # noqa: F401,F403  (index_copy, index_reduce, *_scatter ...)
+from . import tensor_methods_extra as _tensor_methods_extra  # noqa: F401,E402  (index_add_, put_, stride ...)
 from .tensor_creation import *  # noqa: F401,F403
 from .tensor_inplace import *  # noqa: F401,F403
 from . import autograd  # noqa: F401

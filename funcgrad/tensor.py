@@ -386,7 +386,11 @@ class Tensor:
 
 
 def _torch_formatter(a: np.ndarray) -> dict | None:
-    """PyTorch's number format: ``1.`` for whole floats, four decimals otherwise, scientific for wide ranges."""
+    """PyTorch's number format: ``1.`` for whole floats, four decimals otherwise, scientific for wide ranges;
+    booleans padded only as wide as the widest one present (``[True, True]``, ``[ True, False]``)."""
+    if a.dtype.kind == "b" and a.size:
+        width = 5 if not a.all() else 4
+        return {"bool": lambda x: str(bool(x)).rjust(width)}
     if a.dtype.kind != "f" or a.size == 0:
         return None
     finite = np.abs(a[np.isfinite(a)])

@@ -1,0 +1,553 @@
+"""More of PyTorch's math over Tensors: ``funcgrad.logaddexp``, ``addcmul``, ``cdist``, ``copysign``, ``erf`` ...
+
+Like ``funcgrad/torch_ops.py``, each function translates PyTorch's signature to ``funcgrad.numpy`` operations on
+Tensors and has no derivative code: gradients come from the operations it is composed of. Functions PyTorch
+does not differentiate (bitwise ops, ``gcd``, ``frexp`` ...) compute on the plain values and return a Tensor with
+no graph. Reductions and scans (``median``, ``quantile``, ``cummax`` ...) live in ``funcgrad/torch_reduce.py``,
+the error/gamma/Bessel families in ``funcgrad/special.py``. Importing this module attaches the Tensor methods
+PyTorch has for these names (``t.logaddexp(u)``, ``t.erf()`` ...).
+
+>>> import funcgrad as fg
+>>> fg.logaddexp(fg.tensor([0.0]), fg.tensor([0.0]))
+tensor([0.6931])
+>>> fg.tensor([1.0, -2.0]).copysign(-1.0)
+tensor([-1., -2.])
+"""
+from __future__ import annotations
+
+import collections
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from . import numpy as fnp
+from .backend import namespace
+from .special import (_float_dtype, _raw, digamma, erf, erfc, erfinv, gammaln, i0, logit, multigammaln,  # noqa: F401
+                      polygamma, sinc, xlogy)
+from .tensor import Tensor
+from .torch_ops import _norm_dim, _t, return_types
+
+lgamma = gammaln
+mvlgamma = multigammaln
+
+_LN2 = math.log(2.0)
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+def _cast(x: Any, dtype: Any) -> Tensor:
+    t = _t(x)
+    return t if t.dtype == dtype else fnp.astype(t, dtype)
+
+
+def _nograd(value: Any) -> Tensor:
+    """A Tensor over a plain value (results PyTorch does not differentiate)."""
+    return Tensor._from_value(value)
+
+
+def _rawarr(x: Any) -> Any:
+    r = _raw(x)
+    return r if hasattr(r, "dtype") else np.asarray(r)
+
+
+def _return_type(name: str, fields: list) -> type:
+    """``funcgrad.return_types.<name>``: made here when torch_ops has not defined it."""
+    if not hasattr(return_types, name):
+        setattr(return_types, name, collections.namedtuple(name, fields))
+    return getattr(return_types, name)
+
+
+# --- elementwise -------------------------------------------------------------------------------------------------
+def logaddexp(input: Any, other: Any) -> Tensor:
+    """log(exp(input) + exp(other)), computed stably (``torch.logaddexp``).
+
+    >>> import funcgrad as fg
+    >>> fg.logaddexp(fg.tensor([1000.0]), fg.tensor([1000.0]))
+    tensor([1000.6932])
+    """
+    dtype = _float_dtype(input, other)
+    return fnp.logaddexp(_cast(input, dtype), _cast(other, dtype))
+
+
+def logaddexp2(input: Any, other: Any) -> Tensor:
+    """log2(2**input + 2**other), computed stably (``torch.logaddexp2``).
+
+    >>> import funcgrad as fg
+    >>> fg.logaddexp2(fg.tensor([1.0]), fg.tensor([1.0]))
+    tensor([2.])
+    """
+    dtype = _float_dtype(input, other)
+    x, y = _cast(input, dtype), _cast(other, dtype)
+    if hasattr(fnp, "logaddexp2"):
+        return fnp.logaddexp2(x, y)
+    return fnp.logaddexp(x * _LN2, y * _LN2) / _LN2
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """``input + value * tensor1 * tensor2`` (``torch.addcmul``).
+
+    >>> import funcgrad as fg
+    >>> fg.addcmul(fg.tensor([1.0]), fg.tensor([2.0]), fg.tensor([3.0]), value=0.5)
+    tensor([4.])
+    """
+    p = fnp.multiply(_t(tensor1), tensor2)
+    return fnp.add(_t(input), p if value == 1 else p * value)
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (``torch.addcdiv``); integer tensor1 and tensor2 are refused.
+
+    >>> import funcgrad as fg
+    >>> fg.addcdiv(fg.tensor([1.0]), fg.tensor([2.0]), fg.tensor([4.0]), value=2)
+    tensor([2.])
+    """
+    a, b = _t(tensor1), _t(tensor2)
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+        raise RuntimeError(f"addcdiv: integer division of tensor1 ({a.dtype}) by tensor2 ({b.dtype}) is not "
+                           f"supported; convert one of them to a floating dtype, or use addcmul with a reciprocal")
+    q = fnp.divide(a, b)
+    return fnp.add(_t(input), q if value == 1 else q * value)
+
+
+def _beta_alpha(op: str, input: Any, prod: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """``beta * input + alpha * prod``; with beta = 0 the input is ignored (its NaNs too), as in PyTorch."""
+    x = _t(input)
+    try:
+        shape = np.broadcast_shapes(tuple(x.shape), tuple(prod.shape))
+    except ValueError:
+        shape = None
+    if shape != tuple(prod.shape):
+        raise RuntimeError(f"{op}: input of shape {tuple(x.shape)} does not broadcast to the product's shape "
+                           f"{tuple(prod.shape)}")
+    p = prod if alpha == 1 else alpha * prod
+    if beta == 0:
+        return p
+    return (x if beta == 1 else beta * x) + p
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * bmm(batch1, batch2)`` (``torch.baddbmm``).
+
+    >>> import funcgrad as fg
+    >>> fg.baddbmm(fg.zeros(1, 1, 1), fg.ones(1, 1, 2), fg.ones(1, 2, 1)).shape
+    (1, 1, 1)
+    """
+    a, b = _t(batch1), _t(batch2)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"baddbmm: expected batch1 (b, n, m) and batch2 (b, m, p), got shapes {tuple(a.shape)} "
+                           f"and {tuple(b.shape)}")
+    return _beta_alpha("baddbmm", input, fnp.matmul(a, b), beta, alpha)
+
+
+def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * sum_i batch1[i] @ batch2[i]`` (``torch.addbmm``).
+
+    >>> import funcgrad as fg
+    >>> fg.addbmm(fg.zeros(1, 1), fg.ones(3, 1, 2), fg.ones(3, 2, 1))
+    tensor([[6.]])
+    """
+    a, b = _t(batch1), _t(batch2)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"addbmm: expected batch1 (b, n, m) and batch2 (b, m, p), got shapes {tuple(a.shape)} "
+                           f"and {tuple(b.shape)}")
+    return _beta_alpha("addbmm", input, fnp.einsum("bij,bjk->ik", a, b), beta, alpha)
+
+
+def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (mat @ vec)`` (``torch.addmv``).
+
+    >>> import funcgrad as fg
+    >>> fg.addmv(fg.tensor([1.0]), fg.tensor([[1.0, 2.0]]), fg.tensor([3.0, 4.0]))
+    tensor([12.])
+    """
+    m, v = _t(mat), _t(vec)
+    if m.ndim != 2 or v.ndim != 1 or m.shape[1] != v.shape[0]:
+        raise RuntimeError(f"addmv: expected a matrix (n, m) and a vector (m,), got shapes {tuple(m.shape)} and "
+                           f"{tuple(v.shape)}")
+    return _beta_alpha("addmv", input, fnp.matmul(m, v), beta, alpha)
+
+
+def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)`` (``torch.addr``).
+
+    >>> import funcgrad as fg
+    >>> fg.addr(fg.zeros(2, 2), fg.tensor([1.0, 2.0]), fg.tensor([3.0, 4.0]))
+    tensor([[3., 4.],
+            [6., 8.]])
+    """
+    a, b = _t(vec1), _t(vec2)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"addr: expected 1-D vectors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    return _beta_alpha("addr", input, fnp.multiply(fnp.expand_dims(a, 1), b), beta, alpha)
+
+
+def _pnorm(d: Tensor, p: float, axis: int) -> Tensor:
+    """The p-norm of ``d`` over ``axis`` with gradient 0 where the norm is 0 (PyTorch's choice)."""
+    a = fnp.abs(d)
+    if p == 0:
+        return fnp.sum(fnp.astype(fnp.not_equal(_raw(d), 0), d.dtype) + 0.0 * a, axis=axis)
+    if p == math.inf:
+        return fnp.max(a, axis=axis)
+    if p == 1:
+        return fnp.sum(a, axis=axis)
+    s = fnp.sum(d * d if p == 2 else fnp.power(a, p), axis=axis)
+    pos = _raw(s) > 0
+    safe = fnp.where(pos, s, 1.0)
+    return fnp.where(pos, fnp.sqrt(safe) if p == 2 else fnp.power(safe, 1.0 / p), 0.0)
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: Any = None) -> Tensor:
+    """The p-norm distances between the rows of ``x1`` (..., P, M) and of ``x2`` (..., R, M): a (..., P, R)
+    tensor (``torch.cdist``; ``compute_mode`` is accepted and ignored: distances are computed directly).
+
+    >>> import funcgrad as fg
+    >>> fg.cdist(fg.tensor([[0.0, 0.0]]), fg.tensor([[3.0, 4.0], [1.0, 0.0]]))
+    tensor([[5., 1.]])
+    """
+    a, b = _t(x1), _t(x2)
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"cdist: expected x1 (..., P, M) and x2 (..., R, M) with the same M, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values (got p={p})")
+    if a.dtype.kind not in "fc" or b.dtype.kind not in "fc":
+        raise RuntimeError(f"cdist only supports floating-point dtypes, got {a.dtype} and {b.dtype}")
+    d = fnp.expand_dims(a, -2) - fnp.expand_dims(b, -3)
+    return _pnorm(d, p, -1)
+
+
+def nan_to_num(input: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the dtype's largest and
+    lowest finite values); the gradient flows where the input was finite (``torch.nan_to_num``).
+
+    >>> import funcgrad as fg
+    >>> fg.nan_to_num(fg.tensor([float("nan"), float("inf"), 1.0]), posinf=9.0)
+    tensor([0., 9., 1.])
+    """
+    x = _t(input)
+    if x.dtype.kind not in "fc":
+        return x
+    if hasattr(fnp, "nan_to_num") and x.dtype.kind == "c":
+        return fnp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+    info = np.finfo(x.dtype)
+    r = _raw(x)
+    xp = namespace(r)
+    hi = info.max if posinf is None else posinf
+    lo = info.min if neginf is None else neginf
+    out = fnp.where(xp.isnan(r), nan, x)
+    out = fnp.where(r == xp.inf, hi, out)
+    return fnp.where(r == -xp.inf, lo, out)
+
+
+def copysign(input: Any, other: Any) -> Tensor:
+    """|input| with the sign of ``other`` (its sign bit: -0.0 counts as negative) (``torch.copysign``); the
+    gradient flows to ``input`` only, 0 where input is 0.
+
+    >>> import funcgrad as fg
+    >>> fg.copysign(fg.tensor([1.0, 2.0]), fg.tensor([-0.0, 3.0]))
+    tensor([-1.,  2.])
+    """
+    dtype = _float_dtype(input, other)
+    x = _cast(input, dtype)
+    o = _rawarr(other)
+    neg = namespace(o).signbit(o)
+    return fnp.where(neg, -fnp.abs(x), fnp.abs(x))
+
+
+def heaviside(input: Any, values: Any) -> Tensor:
+    """0 where input < 0, ``values`` where input == 0, 1 where input > 0 (``torch.heaviside``; no gradient).
+
+    >>> import funcgrad as fg
+    >>> fg.heaviside(fg.tensor([-1.0, 0.0, 2.0]), fg.tensor(0.5))
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    x, v = _rawarr(input), _rawarr(values)
+    if isinstance(values, Tensor) and isinstance(input, Tensor) and x.dtype != v.dtype:
+        raise RuntimeError(f"heaviside is not implemented for tensors of different dtypes ({x.dtype} and "
+                           f"{v.dtype}); convert values with .to(input.dtype)")
+    xp = namespace(x)
+    out = xp.where(x == 0, v, xp.where(x > 0, 1, 0)).astype(x.dtype)
+    return _nograd(xp.where(xp.isnan(x), x, out) if x.dtype.kind == "f" else out)
+
+
+def ldexp(input: Any, other: Any) -> Tensor:
+    """``input * 2**other`` (``torch.ldexp``); differentiable in both arguments.
+
+    >>> import funcgrad as fg
+    >>> fg.ldexp(fg.tensor([1.5]), fg.tensor([3]))
+    tensor([12.])
+    """
+    dtype = _float_dtype(input, other)
+    return _cast(input, dtype) * fnp.power(2.0, _cast(other, dtype))
+
+
+def _integers(op: str, *args: Any) -> list:
+    arrs = [_rawarr(a) for a in args]
+    for a in arrs:
+        if a.dtype.kind not in "iu":
+            raise RuntimeError(f"{op}: expected integer tensors, got dtype {a.dtype}; convert with .long()")
+    return arrs
+
+
+def gcd(input: Any, other: Any) -> Tensor:
+    """Elementwise greatest common divisor of integer tensors (``torch.gcd``).
+
+    >>> import funcgrad as fg
+    >>> fg.gcd(fg.tensor([12, 7]), fg.tensor([18, 0]))
+    tensor([6, 7])
+    """
+    a, b = _integers("gcd", input, other)
+    return _nograd(namespace(a).gcd(a, b))
+
+
+def lcm(input: Any, other: Any) -> Tensor:
+    """Elementwise least common multiple of integer tensors (``torch.lcm``).
+
+    >>> import funcgrad as fg
+    >>> fg.lcm(fg.tensor([4, 3]), fg.tensor([6, 0]))
+    tensor([12,  0])
+    """
+    a, b = _integers("lcm", input, other)
+    return _nograd(namespace(a).lcm(a, b))
+
+
+def deg2rad(input: Any) -> Tensor:
+    """Degrees to radians (``torch.deg2rad``).
+
+    >>> import funcgrad as fg
+    >>> fg.deg2rad(fg.tensor([180.0]))
+    tensor([3.1416])
+    """
+    return _cast(input, _float_dtype(input)) * (math.pi / 180.0)
+
+
+def rad2deg(input: Any) -> Tensor:
+    """Radians to degrees (``torch.rad2deg``).
+
+    >>> import funcgrad as fg
+    >>> fg.rad2deg(fg.tensor([3.141592653589793]))
+    tensor([180.])
+    """
+    return _cast(input, _float_dtype(input)) * (180.0 / math.pi)
+
+
+def signbit(input: Any) -> Tensor:
+    """Whether the sign bit is set (true for -0.0) (``torch.signbit``).
+
+    >>> import funcgrad as fg
+    >>> fg.signbit(fg.tensor([-0.0, 1.0, -2.0]))
+    tensor([ True, False,  True])
+    """
+    r = _rawarr(input)
+    return _nograd(namespace(r).signbit(r))
+
+
+def nextafter(input: Any, other: Any) -> Tensor:
+    """The next floating value after ``input`` towards ``other`` (``torch.nextafter``; no gradient).
+
+    >>> import funcgrad as fg
+    >>> bool(fg.nextafter(fg.tensor([1.0]), fg.tensor([2.0])) > 1.0)
+    True
+    """
+    a, b = _rawarr(input), _rawarr(other)
+    dtype = np.result_type(a.dtype, b.dtype)
+    if dtype.kind != "f":
+        raise RuntimeError(f"nextafter: expected floating tensors, got {a.dtype} and {b.dtype}")
+    xp = namespace(a)
+    return _nograd(xp.nextafter(a.astype(dtype), b.astype(dtype)))
+
+
+def _bitwise(name: str):
+    def fn(input: Any, other: Any) -> Tensor:
+        a, b = _rawarr(input), _rawarr(other)
+        for v in (a, b):
+            if v.dtype.kind not in "biu":
+                raise RuntimeError(f"{name} is only supported for integer and boolean tensors, got dtype {v.dtype}")
+        return _nograd(getattr(namespace(a), name)(a, b))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Elementwise ``{name}`` of integer or boolean tensors (``torch.{name}``).\n\n"
+                  f">>> import funcgrad as fg\n>>> fg.{name}(fg.tensor([12]), fg.tensor([10])).dtype\n"
+                  f"dtype('int64')")
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and")
+bitwise_or = _bitwise("bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor")
+
+
+def bitwise_not(input: Any) -> Tensor:
+    """Elementwise bitwise not (logical not for bool) (``torch.bitwise_not``).
+
+    >>> import funcgrad as fg
+    >>> fg.bitwise_not(fg.tensor([0, 5]))
+    tensor([-1, -6])
+    """
+    a = _rawarr(input)
+    if a.dtype.kind not in "biu":
+        raise RuntimeError(f"bitwise_not is only supported for integer and boolean tensors, got dtype {a.dtype}")
+    return _nograd(namespace(a).invert(a))
+
+
+def isneginf(input: Any) -> Tensor:
+    """Elementwise test for -inf (``torch.isneginf``).
+
+    >>> import funcgrad as fg
+    >>> fg.isneginf(fg.tensor([-float("inf"), 1.0]))
+    tensor([ True, False])
+    """
+    r = _rawarr(input)
+    return _nograd(r == -np.inf if r.dtype.kind == "f" else namespace(r).zeros(r.shape, bool))
+
+
+def isposinf(input: Any) -> Tensor:
+    """Elementwise test for +inf (``torch.isposinf``).
+
+    >>> import funcgrad as fg
+    >>> fg.isposinf(fg.tensor([float("inf"), 1.0]))
+    tensor([ True, False])
+    """
+    r = _rawarr(input)
+    return _nograd(r == np.inf if r.dtype.kind == "f" else namespace(r).zeros(r.shape, bool))
+
+
+def isreal(input: Any) -> Tensor:
+    """Elementwise: whether the imaginary part is 0 (always true for real dtypes) (``torch.isreal``).
+
+    >>> import funcgrad as fg
+    >>> fg.isreal(fg.tensor([1.0, 2.0]))
+    tensor([True, True])
+    """
+    r = _rawarr(input)
+    xp = namespace(r)
+    return _nograd(xp.imag(r) == 0 if r.dtype.kind == "c" else xp.ones(r.shape, bool))
+
+
+def frexp(input: Any) -> tuple:
+    """``(mantissa, exponent)`` with input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (``torch.frexp``;
+    exponent is int32; no gradient).
+
+    >>> import funcgrad as fg
+    >>> fg.frexp(fg.tensor([8.0]))
+    frexp(mantissa=tensor([0.5000]), exponent=tensor([4], dtype=int32))
+    """
+    r = _rawarr(input)
+    if r.dtype.kind != "f":
+        raise RuntimeError(f"frexp only supports floating-point dtypes, got {r.dtype}")
+    m, e = namespace(r).frexp(r)
+    return _return_type("frexp", ["mantissa", "exponent"])(_nograd(m), _nograd(e.astype(np.int32)))
+
+
+def positive(input: Any) -> Tensor:
+    """``input`` itself (``torch.positive``, unary ``+``); bool tensors are refused, as in PyTorch.
+
+    >>> import funcgrad as fg
+    >>> fg.positive(fg.tensor([-1.0]))
+    tensor([-1.])
+    """
+    x = _t(input)
+    if x.dtype == np.bool_:
+        raise RuntimeError("positive: the `+` operator on a bool tensor is not supported; use it on a numeric "
+                           "tensor, or .int() first")
+    return x
+
+
+# --- linear algebra ------------------------------------------------------------------------------------------------
+def logdet(input: Any) -> Tensor:
+    """log(det(A)) of a (batch of) square matrices: NaN where det < 0, -inf where det = 0 (``torch.logdet``).
+
+    >>> import funcgrad as fg
+    >>> fg.logdet(fg.tensor([[2.0, 0.0], [0.0, 3.0]]))
+    tensor(1.7918)
+    """
+    from . import linalg
+
+    x = _t(input)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(f"logdet: expected a (batch of) square matrices, got shape {tuple(x.shape)}")
+    sign, logabs = linalg.slogdet(x)
+    return fnp.where(_raw(sign) < 0, np.nan, logabs)
+
+
+def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``
+    (``torch.renorm``).
+
+    >>> import funcgrad as fg
+    >>> fg.renorm(fg.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0)
+    tensor([[0.6000, 0.8000],
+            [0.3000, 0.4000]])
+    """
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim}-D of shape {tuple(x.shape)}")
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive norm p={p} is not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = _norm_dim(dim, x.ndim, "renorm")
+    axes = tuple(i for i in range(x.ndim) if i != d)
+    a = fnp.abs(x)
+    if p == math.inf:
+        n = fnp.max(a, axis=axes, keepdims=True)
+    else:
+        n = fnp.power(fnp.sum(fnp.power(a, float(p)), axis=axes, keepdims=True), 1.0 / p)
+    big = _raw(n) > maxnorm
+    factor = fnp.where(big, maxnorm / (fnp.where(big, n, 1.0) + 1e-7), 1.0)
+    return x * factor
+
+
+def chain_matmul(*matrices: Any) -> Tensor:
+    """The product of two or more matrices, left to right (``torch.chain_matmul``).
+
+    >>> import funcgrad as fg
+    >>> fg.chain_matmul(fg.eye(2), fg.tensor([[1.0, 2.0], [3.0, 4.0]]), fg.ones(2, 1))
+    tensor([[3.],
+            [7.]])
+    """
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    ms = [_t(m) for m in matrices]
+    for i, m in enumerate(ms):
+        if m.ndim != 2:
+            raise RuntimeError(f"chain_matmul(): matrix {i} has shape {tuple(m.shape)}; all must be 2-D (use "
+                               f"matmul for batches)")
+    return functools.reduce(fnp.matmul, ms)
+
+
+# --- methods -------------------------------------------------------------------------------------------------------
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    """``t.polygamma(n)``: :func:`polygamma` ``(n, t)``."""
+    return polygamma(n, self)
+
+
+_METHODS = ["logaddexp", "logaddexp2", "addcmul", "addcdiv", "baddbmm", "addbmm", "addmv", "addr", "nan_to_num",
+            "copysign", "heaviside", "ldexp", "gcd", "lcm", "deg2rad", "rad2deg", "signbit", "nextafter",
+            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isneginf", "isposinf", "isreal", "frexp",
+            "positive", "logdet", "renorm", "erf", "erfc", "erfinv", "lgamma", "digamma", "mvlgamma", "xlogy",
+            "i0", "sinc", "logit", "fix"]
+
+__all__ = [n for n in _METHODS if n != "fix"] + ["cdist", "chain_matmul", "polygamma"]
+
+
+def _install() -> None:
+    from . import torch_ops
+
+    g = globals()
+    for name in _METHODS:
+        fn = g.get(name) or getattr(torch_ops, name)
+        if not hasattr(Tensor, name):
+            setattr(Tensor, name, torch_ops._method(fn))
+    if not hasattr(Tensor, "polygamma"):
+        Tensor.polygamma = _polygamma_method
+
+
+_install()
+# the reductions and scans, and their methods, from the sibling module
+from .torch_reduce import *  # noqa: E402,F401,F403
+from . import torch_reduce as _torch_reduce  # noqa: E402
+
+__all__ += _torch_reduce.__all__
