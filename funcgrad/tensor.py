@@ -129,6 +129,22 @@ def get_default_dtype() -> np.dtype:
     return _default_dtype[0]
 
 
+def _set_leaf_value(t: "Tensor", value: Any) -> None:
+    """Make ``value`` (untraced by the Tensor graph) the value of leaf ``t``, which then requires grad.
+
+    A leaf that already requires grad keeps its node: its hooks, its ``_LEAVES`` entry and graphs that still
+    hold it stay valid, and an optimizer's update (``w.sub_(...)`` under ``no_grad``, ``w.data = ...``) creates
+    nothing that outlives the step. (Backward never frees or reads a leaf node's saved value.)"""
+    old = t._v
+    if type(old) is Box and old._trace is GRAPH and old.node.prim is None:
+        node = old.node
+        node.ans = value
+        t._v = Box(value, node, GRAPH)
+    else:
+        t._v = GRAPH.new_input(value)
+        _LEAVES[t._v.node] = t
+
+
 def _strip_graph(v: Any) -> Any:
     """``v`` without the Tensor graph's level (other transforms' levels stay)."""
     if type(v) is Box and v._trace is GRAPH:
@@ -216,9 +232,9 @@ class Tensor:
             if kind not in "fc":
                 raise RuntimeError(f"only Tensors of floating point and complex dtype can require gradients "
                                    f"(this one is {dtype_of(self._v)})")
-            self._v = GRAPH.new_input(self._v)
-            _LEAVES[self._v.node] = self
+            _set_leaf_value(self, self._v)
         else:
+            _LEAVES.pop(self._v.node, None)  # a later requires_grad_() makes a fresh leaf; no entry piles up
             self._v = _strip_graph(self._v)
         return self
 
@@ -260,6 +276,8 @@ class Tensor:
 
     def detach_(self) -> "Tensor":
         """Detach in place."""
+        if self.requires_grad and self.is_leaf:
+            _LEAVES.pop(self._v.node, None)
         self._v = _strip_graph(self._v)
         return self
 
@@ -367,7 +385,22 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
+        """The values outside any graph; assigning to it replaces them without recording (``w.data = ...``),
+        keeping ``requires_grad``, ``.grad`` and hooks, as PyTorch does (the shape and dtype may change)."""
         return self.detach()
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        new = _strip_graph(value._v) if isinstance(value, Tensor) else _as_value(value, self.dtype)
+        if type(new) is Box:
+            raise RuntimeError("Tensor.data: the new value is traced by a transform; assign a plain value")
+        if self.requires_grad:
+            if not self.is_leaf:
+                raise RuntimeError("Tensor.data: assigning to the data of a non-leaf tensor is not supported; "
+                                   "detach it first")
+            _set_leaf_value(self, new)
+        else:
+            self._v = new
 
     def __repr__(self) -> str:
         v = getval(self._v)

@@ -34,8 +34,10 @@ import numpy as np
 
 from . import numpy as fnp
 from .core import Box
-from .tensor import GRAPH, Tensor, _LEAVES, _mode, _strip_graph
-from .tensor_ops import _check_inplace
+from .backend import device_of, to_device
+from .core import getval
+from .tensor import GRAPH, Tensor, _as_value, _mode, _set_leaf_value, _strip_graph
+from .tensor_ops import _check_inplace, _index
 
 __all__: list = []
 
@@ -69,9 +71,8 @@ def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
     # grad mode off: the update is not recorded
     if type(old) is Box and old._trace is GRAPH:
         new = _strip_graph(new)
-        if old.node.prim is None:  # a requires-grad leaf stays one (a parameter update)
-            t._v = GRAPH.new_input(new)
-            _LEAVES[t._v.node] = t
+        if old.node.prim is None:  # a requires-grad leaf stays one (a parameter update), on its own node
+            _set_leaf_value(t, new)
         else:
             if tuple(new.shape) != tuple(old.shape):
                 raise RuntimeError(f"{what}: cannot change the shape of a tensor that is part of a graph under "
@@ -81,6 +82,23 @@ def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
     else:
         t._v = new
     return t
+
+
+def _setitem(self: Tensor, idx: Any, value: Any) -> None:
+    # Functional underneath: the Tensor is rebound to an updated copy and the tape records the update, so the
+    # values saved for earlier operations stay intact (no "modified by an inplace operation" errors).
+    _check_inplace(self, "__setitem__")
+    if isinstance(value, Tensor):
+        v = _raw(value)
+    else:  # numbers and lists take this tensor's dtype directly: through float32 first, 0.89 would not stay 0.89
+        v = _as_value(value, self.dtype)
+        where = device_of(getval(self._v))
+        if device_of(v) != where:
+            v = to_device(v, where)
+    _rebind(self, fnp.at(_raw(self))[_index(idx)].set(v), "__setitem__")
+
+
+Tensor.__setitem__ = _setitem
 
 
 def _inplace_binary(name: str, fn):

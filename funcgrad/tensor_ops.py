@@ -76,14 +76,6 @@ def _getitem(self: Tensor, idx: Any) -> Tensor:
     return fnp.getitem(self, _index(idx))
 
 
-def _setitem(self: Tensor, idx: Any, value: Any) -> None:
-    # Functional underneath: the Tensor is rebound to an updated copy and the tape records the update, so the
-    # values saved for earlier operations stay intact (no "modified by an inplace operation" errors).
-    _check_inplace(self, "__setitem__")
-    value = value if isinstance(value, Tensor) else Tensor(value).to(self.device)  # numbers go where self is
-    self._v = fnp.at(_unwrap_inplace(self))[_index(idx)].set(value._v if _mode.enabled else _strip_graph(value._v))
-
-
 def _check_inplace(t: Tensor, what: str) -> None:
     if t.requires_grad and t.is_leaf and _mode.enabled:
         raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place operation "
@@ -95,6 +87,5 @@ def _unwrap_inplace(t: Tensor) -> Any:
 
 
 Tensor.__getitem__ = _getitem
-Tensor.__setitem__ = _setitem
 Tensor.T = property(lambda self: fnp.transpose(self))
 Tensor.mT = property(lambda self: fnp.swapaxes(self, -1, -2))

@@ -1,0 +1,121 @@
+"""Every in-place Tensor method, as a call on a square float tensor and (where a Python number goes in) the same
+update done on a NumPy array: shared by the memory and the precision tests. ``test_the_table_covers_every_method``
+fails when a Tensor method ending in ``_`` has no row here."""
+import numpy as np
+
+import funcgrad as fg
+
+N = 8  # the tensors are N x N
+IDX = [0, 2, 5]
+MASK = (np.arange(N * N).reshape(N, N) % 3) == 0
+
+
+def _idx():
+    return fg.tensor(IDX)
+
+
+def _mask():
+    return fg.tensor(MASK)
+
+
+def _src(t):
+    return fg.ones(t.shape, dtype=t.dtype) * 0.5
+
+
+def _row_src(t):
+    return fg.ones((len(IDX), N), dtype=t.dtype) * 0.5
+
+
+def _scatter_index():
+    return fg.tensor(np.tile(np.arange(N), (2, 1)) % N)
+
+
+def _np_index_fill(a, s):
+    a[IDX] = s
+    return a
+
+
+def _np_masked_fill(a, s):
+    a[MASK] = s
+    return a
+
+
+def _np_setitem(a, s):
+    a[1, 2:5] = s
+    return a
+
+
+def _np_put(a, s):
+    a.flat[IDX] = s
+    return a
+
+
+def _np_scatter(a, s):
+    a[np.tile(np.arange(N), (2, 1)) % N, np.arange(N)] = s
+    return a
+
+
+# name -> (call(t, s), numpy_reference(a, s) or None): s is a Python number where the method takes one
+TABLE = {
+    "abs_": (lambda t, s: t.abs_(), None),
+    "absolute_": (lambda t, s: t.absolute_(), None),
+    "add_": (lambda t, s: t.add_(s, alpha=3), lambda a, s: a + 3 * s),
+    "ceil_": (lambda t, s: t.ceil_(), None),
+    "clamp_": (lambda t, s: t.clamp_(s, 2 * s), lambda a, s: np.clip(a, s, 2 * s)),
+    "clamp_max_": (lambda t, s: t.clamp_max_(s), lambda a, s: np.minimum(a, s)),
+    "clamp_min_": (lambda t, s: t.clamp_min_(s), lambda a, s: np.maximum(a, s)),
+    "clip_": (lambda t, s: t.clip_(s, 2 * s), lambda a, s: np.clip(a, s, 2 * s)),
+    "copy_": (lambda t, s: t.copy_(_src(t) * 2.0), None),
+    "cos_": (lambda t, s: t.cos_(), None),
+    "div_": (lambda t, s: t.div_(s), lambda a, s: a / s),
+    "divide_": (lambda t, s: t.divide_(s), lambda a, s: a / s),
+    "exp_": (lambda t, s: t.mul_(0.0).exp_(), None),
+    "fill_": (lambda t, s: t.fill_(s), lambda a, s: np.full_like(a, s)),
+    "floor_": (lambda t, s: t.floor_(), None),
+    "index_add_": (lambda t, s: t.index_add_(0, _idx(), _row_src(t), alpha=s),
+                   lambda a, s: (a.__setitem__(IDX, a[IDX] + 0.5 * s), a)[1]),
+    "index_copy_": (lambda t, s: t.index_copy_(0, _idx(), _row_src(t)), None),
+    "index_fill_": (lambda t, s: t.index_fill_(0, _idx(), s), _np_index_fill),
+    "index_put_": (lambda t, s: t.index_put_((_idx(),), fg.tensor(s, dtype=t.dtype)), _np_index_fill),
+    "index_reduce_": (lambda t, s: t.index_reduce_(0, _idx(), _row_src(t), "amax"), None),
+    "log_": (lambda t, s: t.abs_().add_(1.0).log_(), None),
+    "masked_fill_": (lambda t, s: t.masked_fill_(_mask(), s), _np_masked_fill),
+    "masked_scatter_": (lambda t, s: t.masked_scatter_(_mask(), _src(t)), None),
+    "mul_": (lambda t, s: t.mul_(s), lambda a, s: a * s),
+    "multiply_": (lambda t, s: t.multiply_(s), lambda a, s: a * s),
+    "neg_": (lambda t, s: t.neg_(), None),
+    "negative_": (lambda t, s: t.negative_(), None),
+    "normal_": (lambda t, s: t.normal_(s, 0.0), lambda a, s: np.full_like(a, s)),
+    "pow_": (lambda t, s: t.abs_().pow_(s), lambda a, s: np.abs(a).astype(a.dtype) ** s),
+    "put_": (lambda t, s: t.put_(_idx(), fg.full((len(IDX),), s, dtype=t.dtype)), _np_put),
+    "reciprocal_": (lambda t, s: t.abs_().add_(1.0).reciprocal_(), None),
+    "relu_": (lambda t, s: t.relu_(), None),
+    "round_": (lambda t, s: t.round_(), None),
+    "scatter_": (lambda t, s: t.scatter_(0, _scatter_index(), s), _np_scatter),
+    "scatter_add_": (lambda t, s: t.scatter_add_(0, _scatter_index(), _row_src(t)[:2]), None),
+    "scatter_reduce_": (lambda t, s: t.scatter_reduce_(0, _scatter_index(), _row_src(t)[:2], "sum"), None),
+    "sigmoid_": (lambda t, s: t.sigmoid_(), None),
+    "sign_": (lambda t, s: t.sign_(), None),
+    "sin_": (lambda t, s: t.sin_(), None),
+    "sqrt_": (lambda t, s: t.abs_().sqrt_(), None),
+    "square_": (lambda t, s: t.square_(), None),
+    "sub_": (lambda t, s: t.sub_(s, alpha=3), lambda a, s: a - 3 * s),
+    "subtract_": (lambda t, s: t.subtract_(s), lambda a, s: a - s),
+    "t_": (lambda t, s: t.t_(), None),
+    "tanh_": (lambda t, s: t.tanh_(), None),
+    "true_divide_": (lambda t, s: t.true_divide_(s), lambda a, s: a / s),
+    "trunc_": (lambda t, s: t.trunc_(), None),
+    "uniform_": (lambda t, s: t.uniform_(s, s), lambda a, s: np.full_like(a, s)),
+    "zero_": (lambda t, s: t.zero_(), None),
+    "__setitem__": (lambda t, s: t.__setitem__((1, slice(2, 5)), s), _np_setitem),
+    "__iadd__": (lambda t, s: t.__iadd__(s), lambda a, s: a + s),
+    "__isub__": (lambda t, s: t.__isub__(s), lambda a, s: a - s),
+    "__imul__": (lambda t, s: t.__imul__(s), lambda a, s: a * s),
+    "__itruediv__": (lambda t, s: t.__itruediv__(s), lambda a, s: a / s),
+    "__ipow__": (lambda t, s: t.abs_().__ipow__(s), lambda a, s: np.abs(a).astype(a.dtype) ** s),
+}
+# Methods ending in "_" that change the autograd state, not the values: tested on their own.
+NOT_UPDATES = {"requires_grad_", "detach_"}
+# Methods complex tensors do not have (ordering, rounding, real-only maps), as in PyTorch.
+REAL_ONLY = {"ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "floor_", "index_reduce_", "relu_", "round_",
+             "sign_", "trunc_", "sigmoid_", "normal_", "uniform_", "scatter_reduce_"}
