@@ -226,7 +226,15 @@ def checkpoint(f: Callable, static_argnums: Sequence[int] = ()) -> Callable:
     cf = custom_vjp(rematerialize, nondiff_argnums=static_argnums)
 
     def fwd(*args):
-        return f(*args), [a for i, a in enumerate(args) if i not in static_argnums]
+        static = [a for i, a in enumerate(args) if i in static_argnums]
+        diff = [a for i, a in enumerate(args) if i not in static_argnums]
+
+        def g_of_diff(*d):
+            return f(*_merge(static, list(d), static_argnums, len(args)))
+
+        # Traced, as under any transform (so ``x.at[...]`` and the other traced methods work inside ``f``); the
+        # tape is dropped as soon as the block returns, which is what checkpointing is for.
+        return vjp(g_of_diff, *diff)[0], diff
 
     def bwd(*rest):
         static, (diff, g) = rest[:len(static_argnums)], rest[len(static_argnums):]

@@ -146,10 +146,10 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
         in_leaves, in_def = tree.flatten(diff)
         if holomorphic:
             _check_holomorphic("jacfwd", in_leaves, "inputs", holomorphic)
-        out = g(*diff)
-        aux = None
-        if has_aux:
-            out, aux = out
+        # The outputs' structure from a traced call (zero tangents), not a plain one: code inside ``f`` sees
+        # traced values, with their methods (``x.at[...]``), under every transform.
+        res = jvp(g, diff, tree.map(lambda x: _zeros(x, shape_of(x)), diff), has_aux=has_aux)
+        out, aux = res[0], (res[2] if has_aux else None)
         out_leaves, out_def = tree.flatten(out)
         _check_holomorphic("jacfwd", out_leaves, "outputs", holomorphic)
         total = sum(_size(x) for x in in_leaves)
