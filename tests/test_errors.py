@@ -134,3 +134,40 @@ def test_debug_nans_in_the_backward_pass_names_the_forward_line():
             fg.grad(model)(0.0)
     line = model.__code__.co_firstlineno + 2
     assert f"{__file__}:{line}" in str(info.value)
+
+
+def _double(x):
+    """Twice x."""
+    return 2.0 * x
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp", "jacfwd", "vmap(grad)", "tensor.backward"])
+def test_a_primitive_without_rules_raises_instead_of_a_zero_gradient(transform):
+    prim = fg.primitive(_double)
+    run = {
+        "grad": lambda: fg.grad(prim)(1.0),
+        "jvp": lambda: fg.jvp(prim, (1.0,), (1.0,)),
+        "jacfwd": lambda: fg.jacfwd(prim)(np.ones(2)),
+        "vmap(grad)": lambda: fg.vmap(fg.grad(prim))(np.ones(3)),
+        "tensor.backward": lambda: fnp.sum(prim(fg.tensor([1.0], requires_grad=True))).backward(),
+    }[transform]
+    with pytest.raises(NotImplementedError, match=r"funcgrad\._double has no derivative rule.*defvjp.*"
+                                                  r"differentiable=False"):
+        run()
+
+
+def test_primitives_declared_non_differentiable_stop_the_gradient_and_keep_their_names():
+    prim = fg.primitive(_double)
+    assert (prim.__name__, prim.__qualname__, prim.__doc__, prim.__module__) == (
+        "_double", "_double", "Twice x.", __name__)
+    const = fg.primitive(_double, differentiable=False)
+    assert float(fg.grad(lambda x: const(x) + 3.0 * x)(1.0)) == 3.0
+    assert np.allclose(fg.jvp(lambda x: const(x) * x, (2.0,), (1.0,))[1], 4.0)
+
+    @fg.primitive(differentiable=False)
+    def rounded(x):
+        return np.round(x)
+
+    assert rounded.__name__ == "rounded" and float(fg.grad(lambda x: rounded(x) * x)(1.2)) == 1.0
+    fg.defvjp(prim, lambda ans, x: lambda g: 2.0 * g)  # once it has a rule, it differentiates
+    assert float(fg.grad(prim)(1.0)) == 2.0

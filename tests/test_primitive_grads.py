@@ -85,3 +85,12 @@ def test_shape_keeping_primitives_return_cotangents_of_their_input_shape_and_dty
         assert ans.shape == xv.shape and ans.dtype == xv.dtype
         g = prim.vjps[0](ans * 0 + 1, ans, xv)
         assert g.shape == xv.shape and g.dtype == xv.dtype, (spec.name, dt, g.shape, g.dtype)
+
+
+def test_only_primitives_declared_non_differentiable_stop_gradients():
+    """A primitive without rules must say it has no derivative (``differentiable=False``): the non-differentiable
+    specs are exactly those, and every rule-less primitive is one of them (others raise, see test_errors)."""
+    declared = {n for n, p in registry.items() if not p.differentiable}
+    assert declared == {s.name for s in NONDIFF}
+    undeclared = sorted(n for n, p in registry.items() if not p.vjps and not p.jvps and p.differentiable)
+    assert not undeclared, f"primitives with no rules that are not declared non-differentiable: {undeclared}"

@@ -177,8 +177,11 @@ class Primitive:
     """
 
     def __init__(self, name: str, impl: Callable, *, multiple_results: bool = False, register: bool = True,
-                 doc: str | None = None):
+                 doc: str | None = None, differentiable: bool = True):
         self.name = name
+        # False: declared without derivative (comparisons, rounding, argmax ...): traced inputs pass through as
+        # constants. True and no rules yet: differentiating it raises, it never gives a silent zero.
+        self.differentiable = differentiable
         self.impl = impl
         self.vjps: Any = ()
         self.jvps: Any = ()  # forward-mode rules, filled by the forward-mode layer
@@ -196,6 +199,12 @@ class Primitive:
             if name in registry:
                 raise ValueError(f"a primitive named {name!r} is already registered")
             registry[name] = self
+
+    def def_nondiff(self) -> "Primitive":
+        """Declare this primitive non-differentiable: under a transform its output is a constant (the gradient
+        stops), instead of the error a primitive without rules raises. Returns the primitive."""
+        self.differentiable = False
+        return self
 
     def def_vjp(self, *rules: Callable | None) -> None:
         """Set one VJP rule per positional argument (``None``: that argument gets no gradient).
@@ -374,8 +383,15 @@ class Primitive:
             if self.vjps or self.jvps:
                 raise NotImplementedError(
                     f"funcgrad.{self.name} has no {'VJP' if top.reverse else 'JVP'} rule, so "
-                    f"{top.transform} cannot differentiate it (at {user_location()})")
-            # no derivative: drop this trace's level only, so that outer traces (vmap's batching) still see it
+                    f"{top.transform} cannot differentiate it (at {user_location()}); define it with "
+                    f"{'defvjp' if top.reverse else 'defjvp'}")
+            if self.differentiable:
+                raise NotImplementedError(
+                    f"funcgrad.{self.name} has no derivative rule (no VJP, no JVP), so {top.transform} cannot "
+                    f"differentiate it (at {user_location()}). Give it one with funcgrad.defvjp / defjvp (or "
+                    f"Primitive.def_vjp / def_jvp), or, if it has no derivative, declare it so: "
+                    f"funcgrad.primitive(fun, differentiable=False) or Primitive.def_nondiff()")
+            # declared without derivative: drop this trace's level only (outer traces, vmap's batching, see it)
             return self(*[a.value if type(a) is Box and a._trace is top else a for a in args], **kw)
         nrules = len(rules)
         argvals = list(args)
@@ -401,6 +417,12 @@ class Primitive:
         if not argnums:
             return ans
         return top.process(self, ans, argvals, kw, argnums, parents)
+
+
+def nondifferentiable(*prims: Primitive) -> None:
+    """Declare ``prims`` non-differentiable (see :meth:`Primitive.def_nondiff`), one line per family module."""
+    for p in prims:
+        p.def_nondiff()
 
 
 def primitive(name: str, *, multiple_results: bool = False) -> Callable[[Callable], Primitive]:

@@ -5,6 +5,7 @@ from typing import Any
 
 from .. import tree
 from ..core import Primitive
+from ..core.primitive import nondifferentiable
 
 __all__: list = []  # not NumPy names: exported at the top level as funcgrad.stop_gradient
 LINALG: list = []
@@ -23,3 +24,7 @@ def stop_gradient(x: Any) -> Any:
     3.0
     """
     return tree.map(_stop, x)
+
+
+# Declared without derivative: under a transform their outputs are constants (see Primitive.def_nondiff).
+nondifferentiable(_stop)

@@ -16,7 +16,7 @@ import numpy as _onp
 
 from ..backend import NUMPY_TYPES, dtype_of, namespace, namespace_of, shape_of
 from ..core import Primitive, getval
-from ..core.primitive import cast
+from ..core.primitive import cast, nondifferentiable
 
 __all__ = [
     "negative", "absolute", "abs", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "cbrt", "square",
@@ -420,3 +420,9 @@ def _angle_scale(deg):
 angle.def_vjp(lambda g, ans, x, deg=False: (g * _angle_scale(deg)) * (-1j) / x if dtype_of(x).kind == "c" else None)
 angle.def_jvp(lambda t, ans, x, deg=False: imag(t / x) * _angle_scale(deg) if dtype_of(x).kind == "c" else None)
 angle.def_batch(_batch_unary(angle))
+
+
+# Declared without derivative: under a transform their outputs are constants (see Primitive.def_nondiff).
+nondifferentiable(_round, ceil, equal, floor, floor_divide, greater, greater_equal, isfinite, isinf, isnan,
+                  less, less_equal, logical_and, logical_not, logical_or, logical_xor, not_equal, rint, sign,
+                  trunc)

@@ -32,7 +32,7 @@ from ..backend import device_of, dtype_of, namespace, shape_of, to_device, to_ho
 from ..core import Box, Primitive, getval
 from ..core.backward import zeros_for
 from ..core.batching import loop_rule
-from ..core.primitive import broadcast_to
+from ..core.primitive import broadcast_to, nondifferentiable
 from .elementwise import divide, maximum, minimum, multiply
 from .shape import _reshape, _transpose
 
@@ -873,3 +873,7 @@ def _value_dependent_batch(name: str):
 for _p in (nonzero, argwhere, flatnonzero):
     _p.def_batch(_value_dependent_batch(_p.name))
 del _p
+
+
+# Declared without derivative: under a transform their outputs are constants (see Primitive.def_nondiff).
+nondifferentiable(_argsort_p, argwhere, flatnonzero, nonzero)

@@ -23,6 +23,7 @@ import numpy as _onp
 
 from ..backend import dtype_of, namespace, namespace_of, shape_of
 from ..core import Box, Primitive, getval
+from ..core.primitive import nondifferentiable
 from .elementwise import (_batch_nary, _batch_unary, _binary, _rules, _tie_share, _unary, _power_dx, _power_dy,
                           add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cos, divide, equal,
                           floor_divide, imag, isinf, isnan, logical_and, logical_not, logical_or, mod, multiply,
@@ -414,3 +415,8 @@ def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float 
         return add(_nan_to_num_real(real(x), nan, posinf, neginf),
                    multiply(_nan_to_num_real(imag(x), nan, posinf, neginf), 1j))
     return _nan_to_num_real(x, nan, posinf, neginf)
+
+
+# Declared without derivative: under a transform their outputs are constants (see Primitive.def_nondiff).
+nondifferentiable(_frexp, _isclose, bitwise_and, bitwise_count, bitwise_or, bitwise_xor, gcd, invert, lcm,
+                  left_shift, nextafter, right_shift, signbit, spacing)

@@ -26,7 +26,7 @@ import numpy as _onp
 
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Primitive, getval
-from ..core.primitive import broadcast_to
+from ..core.primitive import broadcast_to, nondifferentiable
 from .shape import _asarray, _reshape
 from .elementwise import (absolute, divide, equal, logical_and, multiply, not_equal, power, sqrt, square,
                           subtract, where)
@@ -696,3 +696,7 @@ def norm(x, ord=None, axis: _AxisLike = None, keepdims: bool = False):
         return _matrix_norm(x, ord, axis, keepdims)
     raise ValueError(f"funcgrad.numpy.linalg.norm: axis={axis!r} names {len(axis)} axes; a norm takes 1 (vector) "
                      f"or 2 (matrix)")
+
+
+# Declared without derivative: under a transform their outputs are constants (see Primitive.def_nondiff).
+nondifferentiable(_all, _any, _argmax, _argmin)

@@ -14,6 +14,7 @@ import numpy as _onp
 
 from ..backend import namespace, namespace_of, shape_of
 from ..core import Primitive
+from ..core.primitive import nondifferentiable
 from ..core.batching import loop_rule
 from .elementwise import _align, add, exp, multiply, sign, subtract
 from .reductions import _reduced, _sum, expand_reduced
@@ -196,3 +197,7 @@ def softmax(x, axis=None):
     array([0.5, 0.5])
     """
     return exp(log_softmax(x, axis=axis))
+
+
+# Declared without derivative: under a transform their outputs are constants (see Primitive.def_nondiff).
+nondifferentiable(_logsumexp_sign)

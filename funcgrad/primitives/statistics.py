@@ -19,7 +19,7 @@ import numpy as _onp
 
 from ..backend import dtype_of, namespace, namespace_of, shape_of
 from ..core import Box, Primitive, getval
-from ..core.primitive import broadcast_to, cast
+from ..core.primitive import broadcast_to, cast, nondifferentiable
 from .elementwise import (absolute, add, ceil, clip, conj, divide, equal, floor, greater, imag, isnan, logical_and,
                           logical_not, multiply, not_equal, real, rint, sqrt, square, subtract)
 from .elementwise import where as _where
@@ -676,3 +676,7 @@ def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False) -> Any:
     array([0, 1, 2])
     """
     return _digitize(x, bins, right=right)
+
+
+# Declared without derivative: under a transform their outputs are constants (see Primitive.def_nondiff).
+nondifferentiable(_bin_edges, _digitize, _histogram, _histogram2d, _histogramdd)

@@ -177,19 +177,30 @@ class custom_jvp:  # noqa: N801 - JAX's name
         return _record(top, name, transpose, leaves, out)
 
 
-def primitive(fun: Callable) -> Primitive:
+def primitive(fun: Callable | None = None, *, differentiable: bool = True) -> Any:
     """Wrap a function on plain arrays as a new primitive, HIPS autograd style; give it rules with
-    :func:`defvjp` / :func:`defjvp`. Without rules it is non-differentiable (the gradient stops).
+    :func:`defvjp` / :func:`defjvp`. Until it has them, differentiating it raises ``NotImplementedError``
+    (never a silent zero gradient); a function without a derivative is declared with ``differentiable=False``,
+    and its output is then a constant under transforms. The primitive keeps ``fun``'s name, qualified name,
+    docstring and module.
 
     >>> import numpy as np, funcgrad as fg
     >>> @fg.primitive
     ... def cube(x):
     ...     return x ** 3
     >>> fg.defvjp(cube, lambda ans, x: lambda g: g * 3 * x ** 2)
-    >>> float(fg.grad(cube)(2.0))
-    12.0
+    >>> float(fg.grad(cube)(2.0)), cube.__name__
+    (12.0, 'cube')
+    >>> count = fg.primitive(lambda x: np.floor(x), differentiable=False)
+    >>> float(fg.grad(lambda x: count(x) + x)(2.5))
+    1.0
     """
-    return Primitive(getattr(fun, "__name__", "primitive"), fun, register=False, doc=fun.__doc__)
+    if fun is None:  # @primitive(differentiable=False)
+        return lambda f: primitive(f, differentiable=differentiable)
+    prim = Primitive(getattr(fun, "__name__", "primitive"), fun, register=False, doc=fun.__doc__,
+                     differentiable=differentiable)
+    functools.update_wrapper(prim, fun)
+    return prim
 
 
 def defvjp(prim: Primitive, *makers: Callable | None) -> None:
