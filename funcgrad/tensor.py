@@ -27,6 +27,7 @@ from .backend import (device_of, dtype_of, get_default_device, gpu_backend, name
                       to_device, to_host)
 from .core import Box, Trace, backward as _core_backward, getval
 from .core.primitive import register_array_wrapper
+from .numpy._dispatch import numpy_equivalent, ufunc_call
 
 __all__ = ["Tensor", "GRAPH", "tensor", "device", "is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad",
            "set_default_dtype", "get_default_dtype"]
@@ -311,14 +312,34 @@ class Tensor:
         return np.asarray(v)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        # NumPy sees the values only: no gradient flows through NumPy functions (documented). A GPU tensor is
-        # refused, as PyTorch does: copying it to the host is for .cpu() to say.
+        # Conversion to a plain array keeps no gradient: refused for a tensor that requires grad, as PyTorch does
+        # (NumPy functions that funcgrad has dispatch before they get here). A GPU tensor is refused too: copying
+        # it to the host is for .cpu() to say.
+        if self.requires_grad:
+            raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy array: it would drop the "
+                               "gradient. Use tensor.detach().numpy(), or funcgrad.numpy functions on the tensor")
         v = getval(self._v)
         if namespace(v) is not np:
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy "
                             f"the tensor to host memory first.")
         v = np.asarray(v)
         return v.astype(dtype) if dtype is not None else v
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        # NEP 18: numpy.sum(t), numpy.linalg.norm(t) ... run funcgrad.numpy's function (gradients flow, Tensors
+        # come back); without one, a tensor that requires grad refuses and the others give NumPy their values
+        fn = numpy_equivalent(func)
+        if fn is not None:
+            return fn(*args, **kwargs)
+        return _numpy_fallback(f"numpy.{func.__name__}", func, args, kwargs)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        # NEP 13: numpy.sin(t), ndarray <op> t, np.add.reduce(t)
+        out = ufunc_call(ufunc, method, inputs, kwargs, "a Tensor")
+        if out is NotImplemented:
+            name = f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
+            return _numpy_fallback(name, getattr(ufunc, method), inputs, kwargs)
+        return out
 
     def item(self) -> Any:
         """The single value as a Python number."""
@@ -569,6 +590,19 @@ def _to_device(v: Any, where: Any) -> Any:
 
         return device_put(v, target)
     return to_device(v, target)
+
+
+def _numpy_fallback(name: str, func: Callable, args: tuple, kwargs: dict) -> Any:
+    """A NumPy function funcgrad has no equivalent for, on Tensors: their values, unless one requires grad."""
+    is_tensor = lambda x: isinstance(x, Tensor)  # noqa: E731
+    leaves = tree.leaves((args, kwargs), is_leaf=is_tensor)
+    if any(isinstance(x, Tensor) and x.requires_grad for x in leaves):
+        raise RuntimeError(f"{name}() on a Tensor that requires grad would drop its gradient, and funcgrad.numpy "
+                           f"has no such function to differentiate; compose it from funcgrad operations, or call "
+                           f"it on t.detach() if no gradient is wanted")
+    args, kwargs = tree.map(lambda x: x.__array__() if isinstance(x, Tensor) else x, (args, kwargs),
+                            is_leaf=is_tensor)
+    return func(*args, **kwargs)
 
 
 def _tensor_hook(hook: Callable) -> Callable:

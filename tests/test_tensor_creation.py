@@ -218,14 +218,16 @@ def test_contiguous_to_cpu_and_cuda():
 
 
 # --- interop --------------------------------------------------------------------------------------------------
-def test_array_protocol_gives_values_without_gradient():
-    """``np.asarray(t)`` (``Tensor.__array__``) hands NumPy the values only: NumPy functions see plain data and no
-    gradient flows through them; use funcgrad functions to stay differentiable."""
-    x = fg.tensor([1.0, 4.0], requires_grad=True, device="cpu")  # NumPy reads host memory only, as with PyTorch
-    a = np.asarray(x)
+def test_array_protocol_gives_values_only_of_tensors_without_grad():
+    """``np.asarray(t)`` hands NumPy the values of a tensor that does not require grad; one that does refuses (it
+    would drop the gradient), as in PyTorch. NumPy *functions* dispatch to funcgrad's (tests/test_numpy_dispatch.py)."""
+    plain = fg.tensor([1.0, 4.0], device="cpu")  # NumPy reads host memory only, as with PyTorch
+    a = np.asarray(plain)
     assert type(a) is np.ndarray and a.dtype == np.float32
-    np.testing.assert_array_equal(np.sqrt(x), [1.0, 2.0])
-    assert np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert np.asarray(plain, dtype=np.float64).dtype == np.float64
+    x = fg.tensor([1.0, 4.0], requires_grad=True, device="cpu")
+    with pytest.raises(RuntimeError, match="requires grad.*detach"):
+        np.asarray(x)
 
 
 def test_dlpack_zero_copy_with_numpy():

@@ -123,8 +123,9 @@ class Box:
 
     __slots__ = ("value", "node", "_trace")
     __array_priority__ = 1000.0
-    # Filled by funcgrad.numpy: the plain NumPy ufuncs that an operator on an ndarray and a box may dispatch to.
-    _operator_ufuncs: dict = {}
+    # Filled by funcgrad.numpy: (resolve, call_ufunc) for NumPy's dispatch protocols (funcgrad/numpy/_dispatch.py);
+    # empty while only the core is loaded, and NumPy functions on boxes then refuse.
+    _numpy_dispatch: tuple = ()
 
     def __init__(self, value, node, trace):
         self.value = value
@@ -192,14 +193,20 @@ class Box:
         raise _conversion_error("Converting it to a NumPy array (np.asarray or a NumPy function)", self)
 
     def __array_function__(self, func, types, args, kwargs):
-        raise _conversion_error(f"numpy.{func.__name__}()", self)
+        # NEP 18: numpy.sum(box) is funcgrad.numpy.sum(box) where funcgrad has the function
+        fn = Box._numpy_dispatch[0](func, "__call__") if Box._numpy_dispatch else None
+        if fn is None:
+            raise _conversion_error(f"numpy.{func.__name__}() (funcgrad.numpy has no {func.__name__})", self)
+        return fn(*args, **kwargs)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        # ndarray <op> box lands here; route the plain operator ufuncs to funcgrad, refuse everything else.
-        fn = self._operator_ufuncs.get(ufunc) if method == "__call__" and not kwargs else None
-        if fn is None:
-            raise _conversion_error(f"numpy.{ufunc.__name__}()", self)
-        return fn(*inputs)
+        # NEP 13: numpy.sin(box), ndarray <op> box and np.add.reduce(box) land here
+        out = Box._numpy_dispatch[1](ufunc, method, inputs, kwargs, "a traced value") if Box._numpy_dispatch \
+            else NotImplemented
+        if out is NotImplemented:
+            raise _conversion_error(f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}() "
+                                    f"(funcgrad.numpy has no equivalent)", self)
+        return out
 
     def __setitem__(self, idx, value):
         raise TracedConversionError(

@@ -5,9 +5,8 @@ They call the same ``funcgrad.numpy`` functions a user would, so ``x.sum(axis=0)
 """
 from __future__ import annotations
 
-import numpy as _onp
-
 from ..core import Box, Primitive
+from ._dispatch import numpy_equivalent, ufunc_call
 
 _NO_PARAMS: dict = {}  # shared, never written: the params of an operator call
 import sys as _sys
@@ -58,13 +57,7 @@ def _install() -> None:
     Box.__abs__ = lambda self: fnp.absolute(self)
     Box.__getitem__ = lambda self, idx: fnp.getitem(self, idx)
 
-    ufuncs = {_onp.add: "add", _onp.subtract: "subtract", _onp.multiply: "multiply", _onp.divide: "divide",
-              _onp.power: "power", _onp.matmul: "matmul", _onp.remainder: "mod", _onp.floor_divide: "floor_divide",
-              _onp.less: "less", _onp.less_equal: "less_equal", _onp.greater: "greater",
-              _onp.greater_equal: "greater_equal", _onp.equal: "equal", _onp.not_equal: "not_equal",
-              _onp.negative: "negative", _onp.absolute: "absolute"}
-    # resolved at call time: families register their names after this module is imported
-    Box._operator_ufuncs = {u: (lambda n: lambda *a: getattr(fnp, n)(*a))(n) for u, n in ufuncs.items()}
+    Box._numpy_dispatch = (numpy_equivalent, ufunc_call)
 
     def method(name: str, fn_name: str | None = None):
         fn_name = fn_name or name

@@ -34,7 +34,7 @@ from ..core.backward import zeros_for
 from ..core.batching import loop_rule
 from ..core.primitive import broadcast_to, nondifferentiable
 from .elementwise import divide, maximum, minimum, multiply
-from .shape import _reshape, _transpose
+from .shape import _asarray, _reshape, _transpose
 
 __all__ = ["getitem", "take", "take_along_axis", "at", "sort", "argsort", "nonzero", "argwhere", "flatnonzero",
            "compress", "extract"]
@@ -838,7 +838,9 @@ def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=Non
     >>> fg.grad(lambda x: fnp.sort(x)[0])(np.array([3.0, 1.0, 2.0]))
     array([0., 1., 0.])
     """
-    if type(a) is not Box and not hasattr(a, "shape"):
+    if type(a) is list or type(a) is tuple:
+        a = _asarray(a)  # packed differentiably where it holds traced values
+    elif type(a) is not Box and not hasattr(a, "shape"):
         a = _onp.asarray(a)
     ind = _index_value(argsort(a, axis=axis, kind=kind, order=order, stable=stable), "sort")
     if axis is None:
