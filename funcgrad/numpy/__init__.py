@@ -13,12 +13,20 @@ from ..primitives.linalg import *  # noqa: F401,F403
 from ..primitives.einsum import *  # noqa: F401,F403
 from ..primitives.pointwise import *  # noqa: F401,F403
 from ..primitives.statistics import *  # noqa: F401,F403
+from ..primitives.manipulation import *  # noqa: F401,F403
+from ..primitives.numerical import *  # noqa: F401,F403
+from ..primitives.npextra import *  # noqa: F401,F403
 from . import linalg  # noqa: F401
 
 from . import _methods as _m
 
 _m._install()
 del _m
+
+
+# Functions returning a helper whose methods call the primitives (``at(t)[i].set(v)``): the Tensor must reach
+# those calls, to come back as a Tensor, so it is not unwrapped on the way into the helper.
+_HELPER_MAKERS = {"at"}
 
 
 def _accept_wrappers_everywhere() -> None:
@@ -31,8 +39,8 @@ def _accept_wrappers_everywhere() -> None:
 
     for ns in (globals(), vars(_linalg)):
         for name, obj in list(ns.items()):
-            if isinstance(obj, types.FunctionType) and not name.startswith("_") and \
-                    obj.__module__.startswith("funcgrad.primitives"):
+            if isinstance(obj, types.FunctionType) and not name.startswith("_") and name not in _HELPER_MAKERS \
+                    and obj.__module__.startswith("funcgrad.primitives"):
                 ns[name] = accepts_wrappers(obj)
 
 
