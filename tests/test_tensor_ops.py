@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import funcgrad as fg
+import funcgrad.numpy as fnp
 from funcgrad.tensor import Tensor
 from funcgrad.testing import check_grads
 
