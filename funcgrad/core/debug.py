@@ -7,6 +7,7 @@ flag costs nothing while it is off. The switch is process-wide (all threads).
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Any, Iterator
 
 from ..backend import namespace
@@ -68,6 +69,11 @@ def _wrap(prim) -> None:
     prim.impl = checked
 
 
+#: Every Primitive ever made (weakly): debug_nans wraps them all. Kept here, below core/primitive.py, which adds
+#: each new primitive to it.
+all_primitives: "weakref.WeakSet" = weakref.WeakSet()
+
+
 def _unwrap(prim) -> None:
     impl = getattr(prim, "_unchecked_impl", None)
     if impl is not None:
@@ -77,8 +83,6 @@ def _unwrap(prim) -> None:
 
 def set_debug_nans(enabled: bool) -> None:
     """Switch NaN/Inf checking on or off for every primitive, existing and future."""
-    from .primitive import all_primitives
-
     FLAGS.nans = bool(enabled)
     for prim in list(all_primitives):
         (_wrap if enabled else _unwrap)(prim)

@@ -26,8 +26,9 @@ import numpy as _np
 from ..backend import device_mismatch, device_scope, namespace, namespace_of, shape_of
 from . import debug as _debug
 from .debug import FLAGS as _FLAGS  # the same object: its fields change, it is never rebound
+from .debug import all_primitives
 from .errors import FuncgradError, TracerLeakError, describe, user_location
-from .trace import Box, Node, getval
+from .trace import Box, Node, Trace, getval
 
 __all__ = ["Primitive", "registry", "primitive", "select_output", "add_any", "sum_to", "broadcast_to", "cast",
            "pack", "index0", "embed0", "Variadic", "JointJVP", "JointVJP", "zeros_for",
@@ -35,8 +36,6 @@ __all__ = ["Primitive", "registry", "primitive", "select_output", "add_any", "su
 
 #: name -> Primitive, for every public primitive. The registry-driven property tests walk this.
 registry: dict[str, "Primitive"] = {}
-#: every primitive alive, registered or not (debug_nans wraps them all)
-all_primitives: "weakref.WeakSet[Primitive]" = weakref.WeakSet()
 
 
 def zeros_for(x: Any) -> Any:
@@ -445,6 +444,7 @@ def primitive(name: str, *, multiple_results: bool = False) -> Callable[[Callabl
 select_output = Primitive("select_output", lambda t, index: t[index], register=False,
                           doc="Output ``index`` of a multiple-result primitive (internal).")
 select_output.def_vjp(lambda g, ans, t, index: tuple(g if i == index else None for i in range(len(t))))
+Trace.select_output = select_output  # the trace boxes each result through it (trace.py is below this module)
 
 
 @primitive("add_any")

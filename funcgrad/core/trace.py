@@ -54,6 +54,7 @@ class Trace:
     """
 
     __slots__ = ("level", "active", "transform", "where")
+    select_output: Any = None  # the primitive picking one result of several; set by core/primitive.py
     reverse = True  # which rules a primitive applies under this trace: VJPs (reverse) or JVPs (forward)
     batching = False  # vmap's trace: primitives are applied through their batching rules instead
 
@@ -73,8 +74,7 @@ class Trace:
         if FLAGS.nans:
             node.where = user_location()
         if prim.multiple_results:
-            from .primitive import select_output
-
+            select_output = Trace.select_output
             return tuple(Box(a, Node(select_output, (ans,), {"index": i}, a, (0,), (node,)), self)
                          for i, a in enumerate(ans))
         return Box(ans, node, self)
