@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import weakref
 from typing import Any, Callable
 
 import numpy as _np
