@@ -25,6 +25,13 @@ from .torch_math import *  # noqa: F401,F403  (more torch math: reductions, spec
 from . import special  # noqa: F401  (torch.special's names)
 from .torch_shape import *  # noqa: F401,F403  (shape, splitting and index-helper functions)
 from .torch_scatter import *  # noqa: F401,F403  (index_copy, index_reduce, *_scatter ...)
+from .torch_more import *  # noqa: F401,F403  (more torch functions: linalg, sampling, in-place variants ...)
+from .torch_nn_ops import *  # noqa: F401,F403  (celu, dropout, rrelu, rnn cells ...)
+from .torch_embedding import *  # noqa: F401,F403  (embedding, embedding_bag, bilinear, pixel_shuffle ...)
+from .torch_losses import *  # noqa: F401,F403  (cosine_similarity, pdist, kl_div, ctc_loss ...)
+from .torch_norm_ops import *  # noqa: F401,F403  (layer_norm, group_norm, batch_norm ...)
+from .torch_conv import *  # noqa: F401,F403  (conv1d/2d/3d, conv_transpose*, convolution, conv_tbc)
+from .torch_pool import *  # noqa: F401,F403  (max_pool*, avg_pool1d, adaptive pools)
 from . import tensor_methods_extra as _tensor_methods_extra  # noqa: F401,E402  (index_add_, put_, stride ...)
 from .tensor_creation import *  # noqa: F401,F403
 from .tensor_inplace import *  # noqa: F401,F403

@@ -19,6 +19,7 @@ tensor([1.7918])
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from typing import Any
 
@@ -28,11 +29,12 @@ from . import numpy as fnp
 from .backend import namespace
 from .core import getval
 from .tensor import Tensor, get_default_dtype
-from .torch_ops import _t, exp2, expm1, log1p, log_softmax, logsumexp, round, sigmoid, softmax  # noqa: F401
+from .torch_ops import (_no_out, _t, _t_as, exp2, expm1, log1p, log_softmax, logsumexp, round,  # noqa: F401
+                        sigmoid, softmax)
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "exp2", "expm1", "log1p", "gammaln", "digamma",
            "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "ndtr", "ndtri", "log_ndtr", "sinc", "entr",
-           "xlogy", "xlog1py", "logsumexp", "softmax", "log_softmax", "round", "zeta"]
+           "xlogy", "xlog1py", "logsumexp", "softmax", "log_softmax", "round", "zeta", "gammainc", "gammaincc"]
 
 _SQPI = 1.0 / math.sqrt(math.pi)  # 1/sqrt(pi)
 _SQRT2 = math.sqrt(2.0)
@@ -49,6 +51,18 @@ def _float(x: Any, op: str) -> Tensor:
         raise TypeError(f"funcgrad.special.{op}: complex input (dtype {t.dtype}) is not supported; pass the real "
                         f"and imaginary parts separately")
     return t
+
+
+def _wide(fn):
+    """``fn`` computed in float64 for float16 and float32 inputs, the result cast back: the series and recurrences
+    here are written for float64, and cancel too much in float32 (lgamma(2) = 1e-6 ...)."""
+    @functools.wraps(fn)
+    def wrapper(input: Any, *args: Any, **kwargs: Any) -> Tensor:
+        x = _float(input, fn.__name__)
+        if x.dtype in (np.float16, np.float32):
+            return fnp.astype(fn(fnp.astype(x, np.float64), *args, **kwargs), x.dtype)
+        return fn(x, *args, **kwargs)
+    return wrapper
 
 
 def _raw(x: Any) -> Any:
@@ -100,6 +114,7 @@ def _branches(x: Tensor) -> tuple:
     return small, xs, xl, neg
 
 
+@_wide
 def erf(input: Any) -> Tensor:
     """The error function 2/sqrt(pi) * integral_0^x exp(-t^2) dt (``torch.special.erf``, ``torch.erf``).
 
@@ -113,6 +128,7 @@ def erf(input: Any) -> Tensor:
     return fnp.where(small, _erf_series(xs), fnp.where(neg, -large, large))
 
 
+@_wide
 def erfc(input: Any) -> Tensor:
     """The complementary error function 1 - erf(x), accurate where it is tiny (``torch.special.erfc``).
 
@@ -126,6 +142,7 @@ def erfc(input: Any) -> Tensor:
     return fnp.where(small, 1.0 - _erf_series(xs), fnp.where(neg, 2.0 - tail, tail))
 
 
+@_wide
 def erfcx(input: Any) -> Tensor:
     """The scaled complementary error function exp(x^2) erfc(x), without overflow for large x
     (``torch.special.erfcx``).
@@ -137,10 +154,12 @@ def erfcx(input: Any) -> Tensor:
     x = _float(input, "erfcx")
     small, xs, xl, neg = _branches(x)
     cf = _erfcx_cf(xl)
-    neg_large = 2.0 * fnp.exp(xl * xl) - cf
+    xn = fnp.where(neg, xl, _T_ERF + 1.0)  # exp(x^2) only where x < -2: elsewhere it overflows into the gradient
+    neg_large = 2.0 * fnp.exp(xn * xn) - _erfcx_cf(xn)
     return fnp.where(small, fnp.exp(xs * xs) * (1.0 - _erf_series(xs)), fnp.where(neg, neg_large, cf))
 
 
+@_wide
 def ndtr(input: Any) -> Tensor:
     """The standard normal distribution function (``torch.special.ndtr``).
 
@@ -151,6 +170,7 @@ def ndtr(input: Any) -> Tensor:
     return 0.5 * erfc(-_float(input, "ndtr") / _SQRT2)
 
 
+@_wide
 def log_ndtr(input: Any) -> Tensor:
     """log(ndtr(x)), accurate in both tails (``torch.special.log_ndtr``).
 
@@ -200,6 +220,7 @@ def _erf_inv_small(y: Tensor) -> Tensor:
     return x
 
 
+@_wide
 def erfinv(input: Any) -> Tensor:
     """The inverse error function on [-1, 1] (±inf at ±1, NaN outside) (``torch.special.erfinv``).
 
@@ -221,6 +242,7 @@ def erfinv(input: Any) -> Tensor:
     return fnp.where(small | inside, out, edge)
 
 
+@_wide
 def ndtri(input: Any) -> Tensor:
     """The inverse of :func:`ndtr` on [0, 1] (±inf at 1 and 0, NaN outside) (``torch.special.ndtri``).
 
@@ -248,7 +270,8 @@ _SHIFT = 8  # recurrences move the argument to >= 8.5, where the asymptotic seri
 
 
 def _lgamma_pos(x: Any) -> Any:
-    """log Gamma(x) for x >= 1/2: Stirling's series at x + 8, moved back by log Gamma(x) = log Gamma(x+8) - sum log(x+k)."""
+    """log Gamma(x) for x >= 1/2: Stirling's series at x + 8, moved back by
+    log Gamma(x) = log Gamma(x+8) - sum log(x+k)."""
     z = x + float(_SHIFT)
     s = fnp.log(x)
     for k in range(1, _SHIFT):
@@ -269,6 +292,7 @@ def _reflect(x: Tensor) -> tuple:
     return low, hi, mirrored, frac
 
 
+@_wide
 def gammaln(input: Any) -> Tensor:
     """log |Gamma(x)| (``torch.special.gammaln``, ``torch.lgamma``); +inf at the poles 0, -1, -2, ...
 
@@ -280,7 +304,8 @@ def gammaln(input: Any) -> Tensor:
     low, hi, mirrored, frac = _reflect(x)
     # reflection: Gamma(x) Gamma(1 - x) = pi / sin(pi x)
     refl = math.log(math.pi) - fnp.log(fnp.abs(fnp.sin(math.pi * frac))) - _lgamma_pos(mirrored)
-    return fnp.where(low, refl, _lgamma_pos(hi))
+    r = _raw(x)
+    return fnp.where(namespace(r).isinf(r), np.inf, fnp.where(low, refl, _lgamma_pos(hi)))  # +inf at +-inf
 
 
 def _digamma_pos(x: Any) -> Any:
@@ -293,6 +318,7 @@ def _digamma_pos(x: Any) -> Any:
     return fnp.log(z) - 0.5 / z - series - s
 
 
+@_wide
 def digamma(input: Any) -> Tensor:
     """The digamma function, d/dx log Gamma(x) (``torch.special.digamma``, ``torch.digamma``, ``psi``).
 
@@ -329,6 +355,8 @@ def polygamma(n: int, input: Any) -> Tensor:
                            f"order of the derivative: 0 for digamma, 1 for trigamma ...")
     n = builtins.int(n)
     x = _float(input, "polygamma")
+    if x.dtype in (np.float16, np.float32):  # computed in float64, as the functions under _wide
+        return fnp.astype(polygamma(n, fnp.astype(x, np.float64)), x.dtype)
     if n == 0:
         return digamma(x)
     r = _raw(x)
@@ -351,13 +379,14 @@ def polygamma(n: int, input: Any) -> Tensor:
     return sign * (asym + math.factorial(n) * total)
 
 
+@_wide
 def multigammaln(input: Any, p: int) -> Tensor:
     """The log of the multivariate gamma function of dimension ``p`` (``torch.special.multigammaln``,
     ``torch.mvlgamma``); every element must exceed (p - 1)/2.
 
     >>> import funcgrad as fg
     >>> fg.mvlgamma(fg.tensor([2.5]), 2)
-    tensor([0.8571])
+    tensor([0.8570])
     """
     if not isinstance(p, (builtins.int, np.integer)) or p < 1:
         raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1 (got p={p!r})")
@@ -401,6 +430,7 @@ def _bessel(x: Tensor, order: int, scaled: bool) -> Tensor:
     return fnp.where(small, series, asym)
 
 
+@_wide
 def i0(input: Any) -> Tensor:
     """The modified Bessel function of the first kind, order 0 (``torch.special.i0``, ``torch.i0``).
 
@@ -411,6 +441,7 @@ def i0(input: Any) -> Tensor:
     return _bessel(_float(input, "i0"), 0, False)
 
 
+@_wide
 def i0e(input: Any) -> Tensor:
     """exp(-|x|) * i0(x) (``torch.special.i0e``).
 
@@ -421,6 +452,7 @@ def i0e(input: Any) -> Tensor:
     return _bessel(_float(input, "i0e"), 0, True)
 
 
+@_wide
 def i1(input: Any) -> Tensor:
     """The modified Bessel function of the first kind, order 1 (``torch.special.i1``).
 
@@ -431,6 +463,7 @@ def i1(input: Any) -> Tensor:
     return _bessel(_float(input, "i1"), 1, False)
 
 
+@_wide
 def i1e(input: Any) -> Tensor:
     """exp(-|x|) * i1(x) (``torch.special.i1e``).
 
@@ -452,6 +485,7 @@ def expit(input: Any) -> Tensor:
     return sigmoid(_float(input, "expit"))
 
 
+@_wide
 def logit(input: Any, eps: float | None = None) -> Tensor:
     """log(p / (1 - p)), with ``p`` clamped to [eps, 1 - eps] when ``eps`` is given (the gradient is 0 where the
     clamp acts, as in PyTorch) (``torch.special.logit``, ``torch.logit``).
@@ -468,6 +502,7 @@ def logit(input: Any, eps: float | None = None) -> Tensor:
     return fnp.log(p) - fnp.log1p(-p)
 
 
+@_wide
 def sinc(input: Any) -> Tensor:
     """The normalized sinc function sin(pi x)/(pi x), 1 at 0 (``torch.special.sinc``, ``torch.sinc``).
 
@@ -481,6 +516,7 @@ def sinc(input: Any) -> Tensor:
     return fnp.where(zero, 1.0, fnp.sin(xs) / xs)
 
 
+@_wide
 def entr(input: Any) -> Tensor:
     """Elementwise entropy -x log x: 0 at 0, -inf for x < 0 (``torch.special.entr``).
 
@@ -507,8 +543,8 @@ def _float_dtype(*args: Any) -> np.dtype:
 
 def _xlog(op: str, input: Any, other: Any, log) -> Tensor:
     dtype = _float_dtype(input, other)
-    x = fnp.astype(_t(input), dtype)
-    y = fnp.astype(_t(other), dtype)
+    x = _t_as(input, dtype)
+    y = _t_as(other, dtype)
     xr, yr = _raw(x), _raw(y)
     xp = namespace(xr)
     zero = (xr == 0) & ~xp.isnan(yr)  # 0 * log(anything but NaN) is 0
@@ -567,6 +603,91 @@ def zeta(input: Any, other: Any) -> Tensor:
         total = xp.where((q <= 0) & (q == xp.floor(q)) & (s > 1.0), xp.inf, total)
         total = xp.where((q <= 0) & (q != xp.floor(q)), xp.nan, total)
     return Tensor._from_value(total.astype(dtype))
+
+
+# --- regularized incomplete gamma --------------------------------------------------------------------------------
+def _igamma_parts(op: str, input: Any, other: Any) -> tuple:
+    dtype = _float_dtype(input, other)
+    a = _t_as(input, dtype)
+    x = _t_as(other, dtype)
+    a = Tensor._from_value(_raw(a))  # PyTorch has no derivative in the shape parameter: none flows to it
+    a, x = fnp.broadcast_arrays(a, x)
+    return _t(a), _t(x)
+
+
+def _igamma(a: Tensor, x: Tensor, upper: bool) -> Tensor:
+    """P(a, x) (Q(a, x) when ``upper``): the series below x < a + 1, the continued fraction above (Numerical
+    Recipes' split), with as many terms as the largest argument needs; a constant (no gradient to it)."""
+    ar, xr = _raw(a), _raw(x)
+    xp = namespace(ar)
+    with np.errstate(all="ignore"):
+        ok = (ar > 0) & (xr > 0) & xp.isfinite(ar) & xp.isfinite(xr)
+        use_series = xr < ar + 1
+        big = builtins.float(xp.max(xp.where(ok, xp.maximum(ar, xr), 0))) if ar.size else 0.0
+    terms = builtins.min(builtins.int(100 + 12 * math.sqrt(big)), 4000)
+    lg = Tensor._from_value(_raw(gammaln(Tensor._from_value(xp.where(ok, ar, 1.0)))))
+    s_m = ok & use_series
+    c_m = ok & ~use_series
+    xs = fnp.where(s_m, x, 0.5)
+    xc = fnp.where(c_m, x, 2.0)
+    a_s = Tensor._from_value(xp.where(s_m, ar, 1.0))
+    a_c = Tensor._from_value(xp.where(c_m, ar, 1.0))
+    lg_s = fnp.where(s_m, lg, 0.0)
+    lg_c = fnp.where(c_m, lg, 0.0)
+    # series: x^a e^-x / Gamma(a+1) * sum_n x^n / ((a+1)...(a+n))
+    term = fnp.ones_like(xs)
+    total = term
+    for k in range(1, terms):
+        term = term * xs / (a_s + float(k))
+        total = total + term
+    p = fnp.exp(a_s * fnp.log(xs) - xs - lg_s - fnp.log(a_s)) * total
+    # continued fraction for Q (modified Lentz, evaluated backwards with a fixed depth)
+    f = xc + 1.0 - a_c + 0.0 * xc
+    depth = terms
+    tail = xc + float(2 * depth + 1) - a_c
+    for k in range(depth, 0, -1):
+        tail = (xc + float(2 * k - 1) - a_c) - float(k) * (float(k) - a_c) / tail
+    f = tail
+    q = fnp.exp(a_c * fnp.log(xc) - xc - lg_c) / f
+    series_val = (1.0 - p) if upper else p
+    cf_val = q if upper else 1.0 - q
+    out = fnp.where(s_m, series_val, cf_val)
+    # edges (PyTorch's values): P(a, 0) = 0, P(a, inf) = 1, P(0, x > 0) = 1, P(inf, finite x) = 0; NaN for NaN or
+    # negative arguments and for P(0, 0), P(inf, inf)
+    bad = xp.isnan(ar) | xp.isnan(xr) | (ar < 0) | (xr < 0)
+    inner = xp.where(xr == 0, 0.0, xp.where(xp.isinf(ar), xp.where(xp.isinf(xr), xp.nan, 0.0), 1.0))
+    edge = xp.where(bad, xp.nan, xp.where(ar == 0, xp.where(xr == 0, xp.nan, 1.0), inner))
+    edge = (1.0 - edge) if upper else edge
+    return fnp.where(ok, out, edge.astype(out.dtype))
+
+
+def gammainc(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    """The regularized lower incomplete gamma function P(a, x) for a = ``input``, x = ``other``
+    (``torch.special.gammainc``, ``torch.igamma``); differentiable in ``other`` only, as in PyTorch.
+
+    >>> import funcgrad as fg
+    >>> fg.special.gammainc(fg.tensor([1.0, 2.0]), fg.tensor([0.5, 3.0]))
+    tensor([0.3935, 0.8009])
+    """
+    _no_out("gammainc", out)
+    a, x = _igamma_parts("gammainc", input, other)
+    return _igamma(a, x, False)
+
+
+def gammaincc(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x) (``torch.special.gammaincc``,
+    ``torch.igammac``).
+
+    >>> import funcgrad as fg
+    >>> fg.special.gammaincc(fg.tensor([1.0, 3.0]), fg.tensor([0.5, 30.0]))
+    tensor([6.0653e-01, 4.5010e-11])
+    """
+    _no_out("gammaincc", out)
+    a, x = _igamma_parts("gammaincc", input, other)
+    return _igamma(a, x, True)
+
+
+igamma, igammac = gammainc, gammaincc
 
 
 # ``torch.special.gammaln`` is torch.lgamma; ``polygamma`` ... also serve the top-level names (funcgrad.torch_math)

@@ -2,8 +2,8 @@
 
 Like ``funcgrad/torch_ops.py``, each function translates PyTorch's signature to ``funcgrad.numpy`` operations on
 Tensors and has no derivative code: gradients come from the operations it is composed of. Functions PyTorch
-does not differentiate (bitwise ops, ``gcd``, ``frexp`` ...) compute on the plain values and return a Tensor with
-no graph. Reductions and scans (``median``, ``quantile``, ``cummax`` ...) live in ``funcgrad/torch_reduce.py``,
+does not differentiate (bitwise ops, ``gcd``, ``frexp``'s exponent ...) compute on the plain values and return a
+Tensor with no graph. The matrix norms ``nuclear_norm``, ``frobenius_norm`` and ``norm_except_dim`` are here too. Reductions and scans (``median``, ``quantile``, ``cummax`` ...) live in ``funcgrad/torch_reduce.py``,
 the error/gamma/Bessel families in ``funcgrad/special.py``. Importing this module attaches the Tensor methods
 PyTorch has for these names (``t.logaddexp(u)``, ``t.erf()`` ...).
 
@@ -15,6 +15,7 @@ tensor([-1., -2.])
 """
 from __future__ import annotations
 
+import builtins
 import collections
 import functools
 import math
@@ -27,7 +28,7 @@ from .backend import namespace
 from .special import (_float_dtype, _raw, digamma, erf, erfc, erfinv, gammaln, i0, logit, multigammaln,  # noqa: F401
                       polygamma, sinc, xlogy)
 from .tensor import Tensor
-from .torch_ops import _norm_dim, _t, return_types
+from .torch_ops import _no_out, _norm_dim, _t, return_types
 
 lgamma = gammaln
 mvlgamma = multigammaln
@@ -39,6 +40,15 @@ _LN2 = math.log(2.0)
 def _cast(x: Any, dtype: Any) -> Tensor:
     t = _t(x)
     return t if t.dtype == dtype else fnp.astype(t, dtype)
+
+
+def _promoted(*args: Any) -> list:
+    """Tensors of ``args`` in PyTorch's result dtype: floating tensors win over integer ones without widening
+    (int64 with float32 gives float32, where NumPy gives float64)."""
+    ts = [_t(a) for a in args]
+    floats = [t.dtype for t in ts if t.dtype.kind in "fc"]
+    dtype = np.result_type(*floats) if floats else np.result_type(*[t.dtype for t in ts])
+    return [_cast(t, dtype) for t in ts]
 
 
 def _nograd(value: Any) -> Tensor:
@@ -91,8 +101,9 @@ def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
     >>> fg.addcmul(fg.tensor([1.0]), fg.tensor([2.0]), fg.tensor([3.0]), value=0.5)
     tensor([4.])
     """
-    p = fnp.multiply(_t(tensor1), tensor2)
-    return fnp.add(_t(input), p if value == 1 else p * value)
+    x, a, b = _promoted(input, tensor1, tensor2)
+    p = fnp.multiply(a, b)
+    return fnp.add(x, p if value == 1 else p * value)
 
 
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
@@ -106,8 +117,9 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
     if a.dtype.kind in "biu" and b.dtype.kind in "biu":
         raise RuntimeError(f"addcdiv: integer division of tensor1 ({a.dtype}) by tensor2 ({b.dtype}) is not "
                            f"supported; convert one of them to a floating dtype, or use addcmul with a reciprocal")
+    x, a, b = _promoted(input, a, b)
     q = fnp.divide(a, b)
-    return fnp.add(_t(input), q if value == 1 else q * value)
+    return fnp.add(x, q if value == 1 else q * value)
 
 
 def _beta_alpha(op: str, input: Any, prod: Tensor, beta: Any, alpha: Any) -> Tensor:
@@ -256,7 +268,8 @@ def copysign(input: Any, other: Any) -> Tensor:
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
-    """0 where input < 0, ``values`` where input == 0, 1 where input > 0 (``torch.heaviside``; no gradient).
+    """0 where input < 0 (and where it is NaN, as in PyTorch), ``values`` where input == 0, 1 where input > 0
+    (``torch.heaviside``; no gradient).
 
     >>> import funcgrad as fg
     >>> fg.heaviside(fg.tensor([-1.0, 0.0, 2.0]), fg.tensor(0.5))
@@ -267,8 +280,7 @@ def heaviside(input: Any, values: Any) -> Tensor:
         raise RuntimeError(f"heaviside is not implemented for tensors of different dtypes ({x.dtype} and "
                            f"{v.dtype}); convert values with .to(input.dtype)")
     xp = namespace(x)
-    out = xp.where(x == 0, v, xp.where(x > 0, 1, 0)).astype(x.dtype)
-    return _nograd(xp.where(xp.isnan(x), x, out) if x.dtype.kind == "f" else out)
+    return _nograd(xp.where(x == 0, v, xp.where(x > 0, 1, 0)).astype(x.dtype))
 
 
 def ldexp(input: Any, other: Any) -> Tensor:
@@ -344,7 +356,8 @@ def signbit(input: Any) -> Tensor:
 
 
 def nextafter(input: Any, other: Any) -> Tensor:
-    """The next floating value after ``input`` towards ``other`` (``torch.nextafter``; no gradient).
+    """The next floating value after ``input`` towards ``other`` (``torch.nextafter``); as in PyTorch, the gradient
+    is 1 for ``input`` (the step is a constant) and 0 for ``other``.
 
     >>> import funcgrad as fg
     >>> bool(fg.nextafter(fg.tensor([1.0]), fg.tensor([2.0])) > 1.0)
@@ -355,7 +368,10 @@ def nextafter(input: Any, other: Any) -> Tensor:
     if dtype.kind != "f":
         raise RuntimeError(f"nextafter: expected floating tensors, got {a.dtype} and {b.dtype}")
     xp = namespace(a)
-    return _nograd(xp.nextafter(a.astype(dtype), b.astype(dtype)))
+    a = a.astype(dtype)
+    step = xp.nextafter(a, b.astype(dtype)) - a  # exact: one unit in the last place (or 0)
+    x = _cast(input, dtype)
+    return x + step if x.requires_grad else _nograd(a + step)
 
 
 def _bitwise(name: str):
@@ -426,7 +442,7 @@ def isreal(input: Any) -> Tensor:
 
 def frexp(input: Any) -> tuple:
     """``(mantissa, exponent)`` with input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (``torch.frexp``;
-    exponent is int32; no gradient).
+    exponent is int32; as in PyTorch the gradient flows through the mantissa, ``2**-exponent``).
 
     >>> import funcgrad as fg
     >>> fg.frexp(fg.tensor([8.0]))
@@ -435,8 +451,14 @@ def frexp(input: Any) -> tuple:
     r = _rawarr(input)
     if r.dtype.kind != "f":
         raise RuntimeError(f"frexp only supports floating-point dtypes, got {r.dtype}")
-    m, e = namespace(r).frexp(r)
-    return _return_type("frexp", ["mantissa", "exponent"])(_nograd(m), _nograd(e.astype(np.int32)))
+    xp = namespace(r)
+    m, e = xp.frexp(r)
+    x = _t(input)
+    if x.requires_grad:  # the mantissa as input * 2**-exponent: a power-of-two scaling, exact (e = 0 for inf, NaN)
+        m = x * xp.ldexp(xp.ones_like(r), -e)
+    else:
+        m = _nograd(m)
+    return _return_type("frexp", ["mantissa", "exponent"])(m, _nograd(e.astype(np.int32)))
 
 
 def positive(input: Any) -> Tensor:
@@ -491,8 +513,10 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
     a = fnp.abs(x)
     if p == math.inf:
         n = fnp.max(a, axis=axes, keepdims=True)
-    else:
-        n = fnp.power(fnp.sum(fnp.power(a, float(p)), axis=axes, keepdims=True), 1.0 / p)
+    else:  # the norm of a zero slice is 0, with no NaN from the root's derivative at 0
+        s = fnp.sum(fnp.power(a, float(p)), axis=axes, keepdims=True)
+        pos = _raw(s) > 0
+        n = fnp.where(pos, fnp.power(fnp.where(pos, s, 1.0), 1.0 / p), 0.0)
     big = _raw(n) > maxnorm
     factor = fnp.where(big, maxnorm / (fnp.where(big, n, 1.0) + 1e-7), 1.0)
     return x * factor
@@ -518,6 +542,68 @@ def chain_matmul(*matrices: Any) -> Tensor:
     return functools.reduce(fnp.matmul, ms)
 
 
+# --- matrix norms -------------------------------------------------------------------------------------------------
+def nuclear_norm(input: Any, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Tensor:
+    """The sum of the singular values of a matrix, or of the matrices over the two dimensions ``dim``
+    (``torch.nuclear_norm``; ``nuclear_norm(A, True)`` keeps the dimensions, as PyTorch's overload does).
+
+    >>> import funcgrad as fg
+    >>> fg.nuclear_norm(fg.tensor([[3.0, 0.0], [0.0, -2.0]]))
+    tensor(5.)
+    """
+    _no_out("nuclear_norm", out)
+    if isinstance(dim, builtins.bool):
+        dim, keepdim = None, dim
+    x = _t(input)
+    if dim is None:
+        if x.ndim != 2:
+            raise RuntimeError(f"nuclear_norm: expected a 2-D tensor without dim, got shape {tuple(x.shape)}; pass "
+                               f"dim=(d0, d1) for the matrices of a batch")
+        dim = (0, 1)
+    if len(tuple(dim)) != 2:
+        raise RuntimeError(f"nuclear_norm: dim must be a pair of dimensions, got {dim!r}")
+    from . import linalg
+
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"nuclear_norm: expected a floating-point or complex tensor, got dtype {x.dtype}")
+    return linalg.matrix_norm(x, "nuc", tuple(dim), keepdim)
+
+
+def frobenius_norm(input: Any, dim: Any, keepdim: bool = False, *, out: Any = None) -> Tensor:
+    """The square root of the sum of squares over the dimensions ``dim`` (one or two) (``torch.frobenius_norm``).
+
+    >>> import funcgrad as fg
+    >>> fg.frobenius_norm(fg.tensor([[1.0, 2.0], [2.0, 4.0]]), dim=(0, 1))
+    tensor(5.)
+    """
+    _no_out("frobenius_norm", out)
+    dims = (dim,) if isinstance(dim, builtins.int) else tuple(dim)
+    if not 1 <= len(dims) <= 2:
+        raise RuntimeError(f"frobenius_norm: expected one or two dimensions in dim, got {dim!r}")
+    from . import linalg
+
+    return linalg.vector_norm(_t(input), 2, dims, keepdim)
+
+
+def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002 - PyTorch's name
+    """The ``pow``-norm over every dimension but ``dim``, keeping the dimensions (the norm of all elements when
+    ``dim`` is -1) (``torch.norm_except_dim``, the weight-norm helper).
+
+    >>> import funcgrad as fg
+    >>> fg.norm_except_dim(fg.tensor([[3.0, 4.0], [0.0, 1.0]]), 2, 0)
+    tensor([[5.],
+            [1.]])
+    """
+    from . import linalg
+
+    x = _t(v)
+    if dim == -1:
+        return linalg.vector_norm(x, pow)
+    d = _norm_dim(dim, x.ndim, "norm_except_dim")
+    axes = tuple(i for i in range(x.ndim) if i != d)
+    return linalg.vector_norm(x, pow, axes, True) if axes else fnp.abs(x)
+
+
 # --- methods -------------------------------------------------------------------------------------------------------
 def _polygamma_method(self: Tensor, n: int) -> Tensor:
     """``t.polygamma(n)``: :func:`polygamma` ``(n, t)``."""
@@ -530,7 +616,8 @@ _METHODS = ["logaddexp", "logaddexp2", "addcmul", "addcdiv", "baddbmm", "addbmm"
             "positive", "logdet", "renorm", "erf", "erfc", "erfinv", "lgamma", "digamma", "mvlgamma", "xlogy",
             "i0", "sinc", "logit", "fix"]
 
-__all__ = [n for n in _METHODS if n != "fix"] + ["cdist", "chain_matmul", "polygamma"]
+__all__ = [n for n in _METHODS if n != "fix"] + ["cdist", "chain_matmul", "polygamma", "nuclear_norm", "frobenius_norm",
+                                                 "norm_except_dim"]
 
 
 def _install() -> None:

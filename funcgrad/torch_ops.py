@@ -62,6 +62,14 @@ def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor._from_value(_as_value(x))
 
 
+def _t_as(x: Any, dtype: Any) -> Tensor:
+    """``x`` as a Tensor of ``dtype``: a Python number or list goes there directly (through the default float32 it
+    would lose digits: 0.89 would not stay 0.89 in float64)."""
+    if isinstance(x, Tensor):
+        return x if x.dtype == dtype else fnp.astype(x, dtype)
+    return Tensor._from_value(_as_value(x, dtype))
+
+
 def _ix(x: Any) -> Any:
     """An index argument (gather's ``index``, a mask ...) as a value no gradient flows through."""
     if isinstance(x, Tensor):
@@ -187,9 +195,14 @@ def round(input: Any, *, decimals: int = 0, out: Any = None) -> Tensor:  # noqa:
     return fnp.round(_t(input), decimals=decimals)
 
 
+_PY_NUMBERS = (int, float, complex, bool)
+
+
 def _binary(np_fn, name: str, doc: str):
     def fn(input: Any, other: Any, *, out: Any = None) -> Tensor:
         _no_out(name, out)
+        if type(input) in _PY_NUMBERS and isinstance(other, Tensor):  # a number takes the tensor's dtype
+            return np_fn(input, other)
         return np_fn(_t(input), other)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc

@@ -1,5 +1,6 @@
-"""PyTorch's order statistics, NaN-aware reductions, scans and histograms over Tensors: ``median``, ``quantile``,
-``kthvalue``, ``cummax``, ``logcumsumexp``, ``nanmean``, ``histc``, ``trapezoid`` ...
+"""PyTorch's order statistics, NaN-aware reductions, scans, histograms, covariances and numerical derivatives over
+Tensors: ``median``, ``quantile``, ``kthvalue``, ``mode``, ``cummax``, ``logcumsumexp``, ``nanmean``, ``histc``,
+``histogram``, ``cov``, ``corrcoef``, ``trapezoid``, ``gradient`` ...
 
 Orders are found on the plain values (a stable sort); the selected elements are then gathered from the Tensor
 with ``take_along_axis``, so the gradient goes to the elements whose values are returned, as in PyTorch. No
@@ -23,10 +24,12 @@ from . import numpy as fnp
 from .backend import namespace, to_host
 from .special import _float_dtype, _raw
 from .tensor import Tensor
-from .torch_ops import _dims, _method, _norm_dim, _t, return_types
+from .tensor import get_default_dtype
+from .torch_ops import _dims, _method, _no_out, _norm_dim, _t, _t_as, clamp, return_types
 
 __all__ = ["logcumsumexp", "cummax", "cummin", "kthvalue", "median", "nanmedian", "quantile", "nanquantile",
-           "nanmean", "nansum", "histc", "bincount", "trapezoid", "trapz", "cumulative_trapezoid"]
+           "nanmean", "nansum", "histc", "bincount", "trapezoid", "trapz", "cumulative_trapezoid", "histogram",
+           "histogramdd", "mode", "gradient", "cov", "corrcoef"]
 
 
 def _rt(name: str, fields: list) -> type:
@@ -47,6 +50,10 @@ def _argsort(r: Any, axis: int) -> Any:
 
 def _slice(x: Any, d: int, sl: slice) -> Any:
     return x[(slice(None),) * d + (sl,)]
+
+
+def _as_float(x: Tensor) -> Tensor:
+    return x if x.dtype.kind in "fc" else fnp.astype(x, get_default_dtype())
 
 
 def _floating(op: str, x: Tensor) -> Tensor:
@@ -164,6 +171,8 @@ def _median_full(x: Tensor, ignore_nan: bool) -> Tensor:
     if flat.size == 0:
         return fnp.sum(x * 0.0) + np.nan
     m = xp.sort(flat)[(flat.size - 1) // 2]
+    if x.dtype.kind not in "fc":  # an integer median keeps its dtype (and has no gradient), as in PyTorch
+        return Tensor._from_value(xp.asarray(m, dtype=x.dtype))
     # m plus the mean of (x - m) over the elements equal to m: the value m exactly, the gradient split evenly
     # among the ties, as PyTorch's full median does
     mask = r == m
@@ -459,9 +468,267 @@ def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1
     return fnp.cumsum(terms, axis=d)
 
 
+# --- covariance -----------------------------------------------------------------------------------------------
+def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``input`` (observations in the columns), with
+    ``correction`` (1: Bessel's), integer frequency weights and observation weights (``torch.cov``).
+
+    >>> import funcgrad as fg
+    >>> fg.cov(fg.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    x = _t(input)
+    if x.ndim > 2:
+        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an input with {x.ndim} "
+                         f"dimensions (shape {tuple(x.shape)})")
+    x = _as_float(x)
+    x = fnp.reshape(x, (1, -1)) if x.ndim < 2 else x
+    n = x.shape[1]
+    w = None
+    for name, wt in (("fweights", fweights), ("aweights", aweights)):
+        if wt is None:
+            continue
+        wt = _t(wt)
+        if wt.ndim > 1 or wt.numel() != n:
+            raise ValueError(f"cov(): expected {name} to be a 1-D tensor of {n} observations, got shape "
+                             f"{tuple(wt.shape)}")
+        if name == "fweights" and wt.dtype.kind not in "iu":
+            raise ValueError(f"cov(): expected fweights to have integral dtype, got {wt.dtype}")
+        if bool(namespace(_raw(wt)).any(_raw(wt) < 0)):
+            raise ValueError(f"cov(): {name} cannot be negative")
+        w = wt if w is None else w * wt
+    if w is None:
+        avg = fnp.mean(x, axis=1)
+        norm = n - correction
+    else:
+        w = fnp.astype(w, x.dtype) if w.dtype != x.dtype else w
+        w_sum = fnp.sum(w)
+        avg = fnp.sum(x * w, axis=1) / w_sum
+        if correction == 0:
+            norm = w_sum
+        elif aweights is None:
+            norm = w_sum - correction
+        else:
+            norm = w_sum - correction * fnp.sum(w * _t_as(aweights, x.dtype)) / w_sum
+    norm = fnp.maximum(norm, 0) if isinstance(norm, Tensor) else builtins.max(norm, 0)
+    xm = x - fnp.expand_dims(avg, 1)
+    other = xm if w is None else xm * w
+    c = fnp.matmul(xm, fnp.conj(fnp.transpose(other)) if x.dtype.kind == "c" else fnp.transpose(other))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return fnp.squeeze(c / norm)
+
+
+def corrcoef(input: Any) -> Tensor:
+    """Pearson correlation coefficients of the variables in the rows of ``input``, clipped to [-1, 1]
+    (``torch.corrcoef``).
+
+    >>> import funcgrad as fg
+    >>> fg.corrcoef(fg.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.5]]))
+    tensor([[ 1.0000, -0.9820],
+            [-0.9820,  1.0000]])
+    """
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = fnp.diagonal(c)
+    sd = fnp.sqrt(fnp.real(d) if c.dtype.kind == "c" else d)
+    c = c / fnp.expand_dims(sd, 1)
+    c = c / fnp.expand_dims(sd, 0)
+    if c.dtype.kind == "c":
+        return fnp.astype(clamp(fnp.real(c), -1, 1), c.dtype) + 1j * fnp.astype(clamp(fnp.imag(c), -1, 1), c.dtype)
+    return clamp(c, -1, 1)
+
+
+# --- histograms (torch.histogram) and mode ---------------------------------------------------------------------------
+def _hist_range(op: str, rng: Any, d: int) -> Any:
+    if rng is None:
+        return None
+    vals = [builtins.float(v) for v in rng]
+    if len(vals) != 2 * d:
+        raise ValueError(f"{op}: range should have {2 * d} elements (a min and a max for each of the {d} dimensions)"
+                         f", got {len(vals)}")
+    pairs = [(vals[2 * i], vals[2 * i + 1]) for i in range(d)]
+    for lo, hi in pairs:
+        if lo > hi:
+            raise ValueError(f"{op}: expected the range's max ({hi}) >= its min ({lo})")
+    return pairs
+
+
+def _bins_arg(bins: Any) -> Any:
+    return to_host(_raw(bins)).astype(np.float64) if isinstance(bins, Tensor) else bins
+
+
+def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002 - PyTorch's name
+              weight: Any = None, density: bool = False, out: Any = None) -> tuple:
+    """``(hist, bin_edges)``: a histogram of the elements with ``bins`` equal bins over ``range`` (the data's range
+    by default) or with the edges of a 1-D tensor ``bins``; the last bin includes its right edge
+    (``torch.histogram``; no gradient).
+
+    >>> import funcgrad as fg
+    >>> fg.histogram(fg.tensor([1.0, 2.0, 1.0]), bins=4, range=(0.0, 3.0))
+    histogram(hist=tensor([0., 2., 1., 0.]), bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
+    """
+    _no_out("histogram", out)
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"histogram: input must be a floating-point tensor, got dtype {x.dtype}")
+    r = _raw(x)
+    pairs = _hist_range("histogram", range, 1)
+    w = None if weight is None else to_host(_raw(_t(weight))).reshape(-1)
+    h = to_host(r).reshape(-1).astype(np.float64)
+    if w is not None and w.shape != h.shape:
+        raise RuntimeError(f"histogram: weight of shape {tuple(_t(weight).shape)} must have the input's shape "
+                           f"{tuple(x.shape)}")
+    hist, edges = np.histogram(h, bins=_bins_arg(bins), range=pairs[0] if pairs else None, weights=w,
+                               density=density)
+    xp = namespace(r)
+    return _rt("histogram", ["hist", "bin_edges"])(Tensor._from_value(xp.asarray(hist.astype(x.dtype))),
+                                                            Tensor._from_value(xp.asarray(edges.astype(x.dtype))))
+
+
+def histogramdd(input: Any, bins: Any = 10, *, range: Any = None,  # noqa: A002 - PyTorch's name
+                weight: Any = None, density: bool = False, out: Any = None) -> tuple:
+    """``(hist, bin_edges)`` of the points in the rows of ``input`` (..., D): ``bins`` an int, one int per
+    dimension, or one tensor of edges per dimension; ``range`` the flat list ``[min0, max0, min1, max1, ...]``
+    (``torch.histogramdd``; no gradient).
+
+    >>> import funcgrad as fg
+    >>> fg.histogramdd(fg.tensor([[0.0, 0.0], [1.0, 1.0]]), bins=2).hist
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    _no_out("histogramdd", out)
+    x = _t(input)
+    if x.dtype.kind != "f" or x.ndim < 1:
+        raise RuntimeError(f"histogramdd: input must be a floating-point tensor of points (..., D), got dtype "
+                           f"{x.dtype} and shape {tuple(x.shape)}")
+    d = x.shape[-1]
+    pts = to_host(_raw(x)).reshape(-1, d).astype(np.float64)
+    b = [_bins_arg(v) for v in bins] if isinstance(bins, (list, tuple)) else bins
+    w = None if weight is None else to_host(_raw(_t(weight))).reshape(-1)
+    if w is not None and w.shape[0] != pts.shape[0]:
+        raise RuntimeError(f"histogramdd: weight must have one value per point ({pts.shape[0]}), got shape "
+                           f"{tuple(_t(weight).shape)}")
+    hist, edges = np.histogramdd(pts, bins=b, range=_hist_range("histogramdd", range, d), weights=w, density=density)
+    xp = namespace(_raw(x))
+    return _rt("histogramdd", ["hist", "bin_edges"])(
+        Tensor._from_value(xp.asarray(hist.astype(x.dtype))),
+        [Tensor._from_value(xp.asarray(e.astype(x.dtype))) for e in edges])
+
+
+def mode(input: Any, dim: int = -1, keepdim: bool = False, *, out: Any = None) -> tuple:
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest among equally frequent ones) and
+    the index of its last occurrence (``torch.mode``); the gradient goes to that index.
+
+    >>> import funcgrad as fg
+    >>> fg.mode(fg.tensor([[1.0, 2.0, 2.0], [3.0, 1.0, 3.0]]))
+    mode(values=tensor([2., 3.]), indices=tensor([2, 2]))
+    """
+    _no_out("mode", out)
+    x = _t(input)
+    rt = _rt("mode", ["values", "indices"])
+    if x.ndim == 0:
+        return rt(x, Tensor._from_value(np.zeros((), np.int64)))
+    d = _norm_dim(dim, x.ndim, "mode")
+    if x.shape[d] == 0:
+        raise IndexError(f"mode(): expected reduction dim {d} to have non-zero size (shape {tuple(x.shape)})")
+    r = _raw(x)
+    h = np.moveaxis(to_host(r), d, -1)
+    flat = h.reshape(-1, h.shape[-1])
+    n = flat.shape[-1]
+    idx = np.empty(flat.shape[0], np.int64)
+    for i, row in enumerate(flat):
+        u, counts = np.unique(row, return_counts=True)
+        best = u[np.argmax(counts)]
+        idx[i] = n - 1 - np.argmax(row[::-1] == best)
+    idx = namespace(r).asarray(np.expand_dims(idx.reshape(h.shape[:-1]), d))
+    values = fnp.take_along_axis(x, idx, axis=d)
+    if not keepdim:
+        values, idx = fnp.squeeze(values, axis=d), namespace(r).squeeze(idx, axis=d)
+    return rt(values, Tensor._from_value(idx))
+
+
+# --- numerical gradient --------------------------------------------------------------------------------------------
+def _sl(x: Tensor, d: int, start: Any, stop: Any) -> Tensor:
+    return x[(slice(None),) * d + (slice(start, stop),)]
+
+
+def _along(v: Tensor, d: int, ndim: int) -> Tensor:
+    return fnp.reshape(v, (1,) * d + (-1,) + (1,) * (ndim - d - 1))
+
+
+def _gradient_1(f: Tensor, d: int, h: Any, edge_order: int) -> Tensor:
+    n = f.shape[d]
+    f0, f1, fl, fl1 = _sl(f, d, 0, 1), _sl(f, d, 1, 2), _sl(f, d, n - 1, n), _sl(f, d, n - 2, n - 1)
+    if not isinstance(h, Tensor):  # uniform spacing
+        mid = (_sl(f, d, 2, None) - _sl(f, d, 0, n - 2)) / (2.0 * h)
+        if edge_order == 1:
+            first, last = (f1 - f0) / h, (fl - fl1) / h
+        else:
+            f2, fl2 = _sl(f, d, 2, 3), _sl(f, d, n - 3, n - 2)
+            first = (-1.5 * f0 + 2.0 * f1 - 0.5 * f2) / h
+            last = (0.5 * fl2 - 2.0 * fl1 + 1.5 * fl) / h
+        return fnp.concatenate([first, mid, last], axis=d)
+    dx = h[1:] - h[:-1]
+    dx1, dx2 = dx[:-1], dx[1:]
+    a = _along(-dx2 / (dx1 * (dx1 + dx2)), d, f.ndim)
+    b = _along((dx2 - dx1) / (dx1 * dx2), d, f.ndim)
+    c = _along(dx1 / (dx2 * (dx1 + dx2)), d, f.ndim)
+    mid = a * _sl(f, d, 0, n - 2) + b * _sl(f, d, 1, n - 1) + c * _sl(f, d, 2, None)
+    if edge_order == 1:
+        first, last = (f1 - f0) / dx[0], (fl - fl1) / dx[-1]
+    else:
+        f2, fl2 = _sl(f, d, 2, 3), _sl(f, d, n - 3, n - 2)
+        e1, e2 = dx[0], dx[1]
+        first = (-(2.0 * e1 + e2) / (e1 * (e1 + e2)) * f0 + (e1 + e2) / (e1 * e2) * f1
+                 - e1 / (e2 * (e1 + e2)) * f2)
+        e1, e2 = dx[-2], dx[-1]
+        last = (e2 / (e1 * (e1 + e2)) * fl2 - (e2 + e1) / (e1 * e2) * fl1 + (2.0 * e2 + e1) / (e2 * (e1 + e2)) * fl)
+    return fnp.concatenate([first, mid, last], axis=d)
+
+
+def gradient(input: Any, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> tuple:
+    """Estimates of the derivatives of ``input`` along each of ``dim`` (all dimensions by default) by central
+    differences, one-sided (of order ``edge_order``, 1 or 2) at the ends (``torch.gradient``). ``spacing`` is one
+    number for every dimension, one number per dimension, or one 1-D tensor of coordinates per dimension.
+
+    >>> import funcgrad as fg
+    >>> fg.gradient(fg.tensor([1.0, 4.0, 9.0, 16.0]))
+    (tensor([3., 4., 6., 7.]),)
+    """
+    f = _as_float(_t(input))
+    dims = list(range(f.ndim)) if dim is None else [dim] if isinstance(dim, builtins.int) else list(dim)
+    dims = [_norm_dim(d, f.ndim, "gradient") for d in dims]
+    if edge_order not in (1, 2):
+        raise ValueError(f"torch.gradient only supports edge_order=1 and edge_order=2, got {edge_order}")
+    if isinstance(spacing, (list, tuple)):
+        sp = list(spacing)
+        if len(sp) != len(dims):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length "
+                               f"{len(dims)} (one per dimension in dim), got a list of length {len(sp)}")
+    else:
+        sp = [spacing] * len(dims)
+    outs = []
+    for d, h in zip(dims, sp):
+        n = f.shape[d]
+        if n < edge_order + 1:
+            raise RuntimeError(f"torch.gradient expected each dimension size to be at least edge_order+1 = "
+                               f"{edge_order + 1}, got size {n} in dimension {d}")
+        if isinstance(h, Tensor) and h.ndim == 0:
+            h = h.item()
+        if isinstance(h, Tensor):
+            if h.ndim != 1 or h.shape[0] != n:
+                raise RuntimeError(f"torch.gradient expected the coordinates for dimension {d} to be a 1-D tensor of "
+                                   f"{n} values, got shape {tuple(h.shape)}")
+            h = fnp.astype(h, f.dtype) if h.dtype != f.dtype else h
+        outs.append(_gradient_1(f, d, h, edge_order))
+    return tuple(outs)
+
+
 # --- methods ---------------------------------------------------------------------------------------------------------
 _METHODS = ["logcumsumexp", "cummax", "cummin", "kthvalue", "median", "nanmedian", "quantile", "nanquantile",
-            "nanmean", "nansum", "histc", "bincount"]
+            "nanmean", "nansum", "histc", "bincount", "histogram", "mode", "cov", "corrcoef"]
 
 
 def _install() -> None:

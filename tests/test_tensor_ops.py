@@ -395,11 +395,11 @@ def test_sum_of_bools_and_ints_is_int64():
 def test_functional_updates_of_a_tensor_return_tensors():
     """``fnp.at(t)[idx].<update>(number)`` returns a Tensor (the update is recorded), whatever the value's type."""
     t = fg.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    for out, want in [(fnp.at(t)[0].set(5.0), [5.0, 2.0, 3.0]), (fnp.at(t)[np.array([0, 0])].add(1.0), [3.0, 2.0, 3.0]),
+    for out, want in [(fnp.at(t)[0].set(5.0), [5.0, 2.0, 3.0]), (fnp.at(t)[fg.tensor([0, 0])].add(1.0), [3.0, 2.0, 3.0]),
                       (fnp.at(t)[1:].multiply(2.0), [1.0, 4.0, 6.0]), (fnp.at(t)[0].set(fg.tensor(5.0)), [5.0, 2.0, 3.0])]:
         assert isinstance(out, fg.Tensor) and out.requires_grad
-        np.testing.assert_array_equal(out.detach().numpy(), want)
+        assert out.tolist() == want
     y = fnp.at(t)[0].set(5.0)
     fnp.sum(y * y).backward()
-    np.testing.assert_array_equal(t.grad.numpy(), [0.0, 4.0, 6.0])  # d/dt of 25 + t1^2 + t2^2
+    assert t.grad.tolist() == [0.0, 4.0, 6.0]  # d/dt of 25 + t1^2 + t2^2
     assert isinstance(fg.scatter(fg.zeros(3), 0, fg.tensor([1]), value=2.0), fg.Tensor)

@@ -32,7 +32,7 @@ from ..backend import device_of, dtype_of, namespace, shape_of, to_device, to_ho
 from ..core import Box, Primitive, getval
 from ..core.backward import zeros_for
 from ..core.batching import loop_rule
-from ..core.primitive import broadcast_to, nondifferentiable
+from ..core.primitive import _WRAPPERS, broadcast_to, nondifferentiable
 from .elementwise import divide, maximum, minimum, multiply
 from .shape import _asarray, _reshape, _transpose
 
@@ -69,6 +69,8 @@ def _static_item(i: Any, x: Any) -> Any:
         return i
     if t is Box:
         return _index_value(i)
+    if t in _WRAPPERS:  # a Tensor as an index: its (untraced) values
+        return _static_item(_WRAPPERS[t][0](i), x)
     if t is slice:
         return slice(_index_value(i.start), _index_value(i.stop), _index_value(i.step))
     if t is list or t is tuple:
