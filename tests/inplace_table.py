@@ -114,8 +114,76 @@ TABLE = {
     "__itruediv__": (lambda t, s: t.__itruediv__(s), lambda a, s: a / s),
     "__ipow__": (lambda t, s: t.abs_().__ipow__(s), lambda a, s: np.abs(a).astype(a.dtype) ** s),
 }
+
+def _mat(t):
+    return fg.ones((N, N), dtype=t.dtype) * 0.125
+
+
+def _pos(t):
+    return t.abs_().add_(1.5)  # inside every domain below (log, rsqrt, acosh, mvlgamma ...)
+
+
+def _unit(t):
+    return t.tanh_().mul_(0.5)  # inside (-1, 1): asin, atanh, erfinv, logit's (0, 1) after add_
+
+
+_UNARY = ["acos_", "arccos_", "asin_", "arcsin_", "atanh_", "arctanh_", "erfinv_"]
+_UNARY_ANY = ["asinh_", "arcsinh_", "atan_", "arctan_", "conj_physical_", "cosh_", "sinh_", "tan_", "deg2rad_",
+              "rad2deg_", "erf_", "erfc_", "exp2_", "expm1_", "fix_", "frac_", "i0_", "sgn_", "sinc_",
+              "logical_not_"]
+_UNARY_POS = ["acosh_", "arccosh_", "digamma_", "lgamma_", "log10_", "log1p_", "log2_", "rsqrt_"]
+for _n in _UNARY:
+    TABLE[_n] = ((lambda n: lambda t, s: getattr(_unit(t), n)())(_n), None)
+for _n in _UNARY_ANY:
+    TABLE[_n] = ((lambda n: lambda t, s: getattr(t, n)())(_n), None)
+for _n in _UNARY_POS:
+    TABLE[_n] = ((lambda n: lambda t, s: getattr(_pos(t), n)())(_n), None)
+# with a Python number as the other operand: the result must be the NumPy result at the tensor's dtype
+_BINARY = {"atan2_": np.arctan2, "arctan2_": np.arctan2, "copysign_": np.copysign, "fmod_": np.fmod,
+           "remainder_": np.remainder, "hypot_": np.hypot, "floor_divide_": np.floor_divide,
+           "eq_": np.equal, "ne_": np.not_equal, "not_equal_": np.not_equal, "ge_": np.greater_equal,
+           "greater_equal_": np.greater_equal, "gt_": np.greater, "greater_": np.greater, "le_": np.less_equal,
+           "less_equal_": np.less_equal, "lt_": np.less, "less_": np.less, "logical_and_": np.logical_and,
+           "logical_or_": np.logical_or, "logical_xor_": np.logical_xor}
+for _n, _f in _BINARY.items():
+    TABLE[_n] = ((lambda n: lambda t, s: getattr(t, n)(s))(_n), (lambda f: lambda a, s: f(a, s).astype(a.dtype))(_f))
+TABLE.update({
+    "heaviside_": (lambda t, s: t.heaviside_(_src(t)), None),
+    "nextafter_": (lambda t, s: t.nextafter_(_src(t)), None),
+    "xlogy_": (lambda t, s: t.xlogy_(s), lambda a, s: a * np.log(s)),
+    "igamma_": (lambda t, s: _pos(t).igamma_(_src(t)), None),
+    "igammac_": (lambda t, s: _pos(t).igammac_(_src(t)), None),
+    "ldexp_": (lambda t, s: t.ldexp_(fg.tensor(2)), None),
+    "float_power_": (lambda t, s: t.abs_().float_power_(s), lambda a, s: np.abs(a).astype(a.dtype) ** s),
+    "lerp_": (lambda t, s: t.lerp_(_src(t), s), lambda a, s: a + s * (0.5 - a)),
+    "addcmul_": (lambda t, s: t.addcmul_(_src(t), _src(t), value=s), lambda a, s: a + s * 0.25),
+    "addcdiv_": (lambda t, s: t.addcdiv_(_src(t), _src(t) * 4.0, value=s), lambda a, s: a + s * 0.25),
+    "addmm_": (lambda t, s: t.addmm_(_mat(t), _mat(t), beta=1.0, alpha=s), lambda a, s: a + s * N / 64),
+    "addr_": (lambda t, s: t.addr_(_mat(t)[0], _mat(t)[0], alpha=s), lambda a, s: a + s / 64),
+    "addbmm_": (lambda t, s: t.addbmm_(_mat(t)[None], _mat(t)[None], alpha=s), lambda a, s: a + s * N / 64),
+    "addmv_": (lambda t, s: t[0].clone().addmv_(_mat(t), _mat(t)[0], alpha=s), None),
+    "baddbmm_": (lambda t, s: t[None].clone().baddbmm_(_mat(t)[None], _mat(t)[None], alpha=s), None),
+    "cumsum_": (lambda t, s: t.cumsum_(0), None),
+    "cumprod_": (lambda t, s: t.cumprod_(1), None),
+    "tril_": (lambda t, s: t.tril_(), None),
+    "triu_": (lambda t, s: t.triu_(1), None),
+    "logit_": (lambda t, s: _unit(t).add_(0.5).logit_(), None),
+    "nan_to_num_": (lambda t, s: t.nan_to_num_(nan=s), None),
+    "polygamma_": (lambda t, s: _pos(t).polygamma_(1), None),
+    "mvlgamma_": (lambda t, s: _pos(t).add_(1.0).mvlgamma_(2), None),
+    "renorm_": (lambda t, s: t.renorm_(2, 0, s), None),
+    "bernoulli_": (lambda t, s: t.bernoulli_(s), None),
+})
+# integer-only operations: memory checked on integer tensors (nothing to record), not on float weights
+INT_ONLY = {"bitwise_and_": lambda t: t.bitwise_and_(6), "bitwise_or_": lambda t: t.bitwise_or_(6),
+            "bitwise_xor_": lambda t: t.bitwise_xor_(6), "bitwise_not_": lambda t: t.bitwise_not_(),
+            "bitwise_left_shift_": lambda t: t.bitwise_left_shift_(1).bitwise_right_shift_(1),
+            "bitwise_right_shift_": lambda t: t.bitwise_right_shift_(1), "gcd_": lambda t: t.gcd_(6),
+            "lcm_": lambda t: t.lcm_(1)}
 # Methods ending in "_" that change the autograd state, not the values: tested on their own.
 NOT_UPDATES = {"requires_grad_", "detach_"}
 # Methods complex tensors do not have (ordering, rounding, real-only maps), as in PyTorch.
 REAL_ONLY = {"ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "floor_", "index_reduce_", "relu_", "round_",
-             "sign_", "trunc_", "sigmoid_", "normal_", "uniform_", "scatter_reduce_"}
+             "sign_", "trunc_", "sigmoid_", "normal_", "uniform_", "scatter_reduce_", "atan2_", "arctan2_",
+             "copysign_", "fmod_", "remainder_", "hypot_", "floor_divide_", "ge_", "greater_equal_", "gt_",
+             "greater_", "le_", "less_equal_", "lt_", "less_", "float_power_", "xlogy_"}
