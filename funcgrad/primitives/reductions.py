@@ -6,10 +6,10 @@ non-differentiable: they accept traced values and return plain arrays, so the gr
 
 Conventions at kinks: a tie for the maximum (or minimum) of a slice splits the gradient evenly among the tied
 entries (HIPS autograd's and PyTorch's convention). ``prod``'s gradient is exact with zeros in the reduced slice
-(one zero: only that entry gets a gradient; two or more: none does). ``cumprod``'s first derivative is exact with
-zeros too; its higher derivatives are exact only where the input has no zeros (forward mode's second derivative
-also with one zero per slice). Forward mode follows the same conventions: the JVP rules are the VJP rules'
-transposes (tied extrema average their tangents; ``prod`` and ``cumprod`` use the same products of the others).
+(one zero: only that entry gets a gradient; two or more: none does). ``cumprod``'s derivatives are exact to any
+order with any number of zeros per slice (with zeros its rules are division-free recurrences). Forward mode
+follows the same conventions: the JVP rules are the VJP rules' transposes (tied extrema average their tangents;
+``prod`` and ``cumprod`` use the same products of the others).
 
 Every reduction's VJP re-expands the cotangent along the reduced axes with :func:`expand_reduced`, whose own VJP
 is ``sum`` again: the pair are each other's transposes, so derivatives of any order stay inside this module.
@@ -27,9 +27,9 @@ import numpy as _onp
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Primitive, getval
 from ..core.primitive import broadcast_to, nondifferentiable
-from .shape import _asarray, _reshape
-from .elementwise import (absolute, divide, equal, logical_and, multiply, not_equal, power, sqrt, square,
-                          subtract, where)
+from .shape import _asarray, _reshape, crop, pad_p
+from .elementwise import (absolute, divide, equal, multiply, not_equal, power, sqrt, square, subtract,
+                          where)
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "cumsum", "cumprod", "argmax",
            "argmin", "all", "any", "average"]
@@ -395,23 +395,60 @@ def _cumprod_impl(x, axis=None, dtype=None):
     return _arr(x).cumprod(axis=axis, dtype=dtype)
 
 
+def _shift(y, axis: int, d: int, fill: float):
+    # y_new[i] = y[i + d] along axis (d > 0 reads ahead, d < 0 behind), the |d| places with no source filled
+    # with ``fill``. crop and pad are each other's transposes, so expressions built from shifts differentiate
+    # exactly to any order.
+    s = shape_of(y)
+    nd, n = len(s), s[axis]
+    k = builtins.min(abs(d), n)
+    starts, stops = [0] * nd, list(s)
+    widths = [(0, 0)] * nd
+    if d > 0:
+        starts[axis], widths[axis] = k, (0, k)
+    else:
+        stops[axis], widths[axis] = n - k, (k, 0)
+    return pad_p(crop(y, starts=tuple(starts), stops=tuple(stops)), pad_width=tuple(widths), constant_values=fill)
+
+
+def _linear_scan(a, b, axis: int, reverse: bool):
+    # The linear recurrence s_k = b_k + a_k s_{k-1} (s_{-1} = 0), or with reverse=True s_k = b_k + a_k s_{k+1}
+    # (s_n = 0), by recursive doubling: after the step with offset d, (a_k, b_k) is the affine map composed over
+    # 2d neighbours, so ceil(log2 n) steps of products and sums (no division) give every s_k. Each step reads
+    # the neighbour d places back (forward) or ahead (reverse); the zero fill ends the chain at the boundary.
+    n = shape_of(b)[axis]
+    d = 1
+    while d < n:
+        off = d if reverse else -d
+        b = b + multiply(a, _shift(b, axis, off, 0))
+        if 2 * d < n:  # the last step's composed a is never read
+            a = multiply(a, _shift(a, axis, off, 0))
+        d *= 2
+    return b
+
+
+def _exclusive_cumprod(x, axis: int):
+    # E_i = prod_{j < i} x_j: the cumulative product of x shifted one place back with a leading 1 (division-free,
+    # so zeros anywhere are fine, and its own derivatives are cumprod's rules again).
+    return _cumprod(_shift(x, axis, -1, 1), axis=axis)
+
+
 def _cumprod_vjp(g, ans, x, axis=None, dtype=None):
     shape = shape_of(x)
     if axis is None:
         x = _reshape(x, shape=(math.prod(shape),))
         axis = 0
-    # grad_i = sum_{k >= i} g_k ans_k / x_i, exact (to any order) for nonzero x.
-    rc = _cumsum(multiply(g, ans), axis=axis, reverse=True)
+    axis = axis % len(shape_of(x))
     if not _has_zero(x):
-        grad = divide(rc, x)
+        # grad_i = sum_{k >= i} g_k ans_k / x_i, exact (to any order) for nonzero x.
+        grad = divide(_cumsum(multiply(g, ans), axis=axis, reverse=True), x)
     else:
-        z = equal(x, 0.0)
-        # Entries after the first zero of their slice get nothing (every later product holds that zero); the
-        # first zero gets sum_{k >= m} g_k prod_{j <= k, j != m} x_j: the products with x_m read as 1.
-        first = logical_and(z, equal(_cumsum(z, axis=axis), 1))
-        around_first = _cumprod(where(first, 1.0, x), axis=axis)
-        at_first = multiply(_cumsum(multiply(g, around_first), axis=axis, reverse=True), first)
-        grad = where(z, at_first, divide(rc, where(z, 1.0, x)))
+        # grad_i = sum_{k >= i} g_k prod_{j <= k, j != i} x_j = E_i S_i, with E the exclusive cumulative product
+        # and S_i = sum_{k >= i} g_k prod_{i < j <= k} x_j, the reverse recurrence S_i = g_i + x_{i+1} S_{i+1}.
+        # Both are polynomials in x computed without division, so every derivative is exact whatever the zeros:
+        # masking the entries at and past the zeros (as a formula dividing by x must) would keep the values but
+        # drop the derivatives through those zeros, wrong from the second order on with two zeros in a slice.
+        grad = multiply(_exclusive_cumprod(x, axis), _linear_scan(_shift(x, axis, 1, 0), g, axis, reverse=True))
     return _reshape(grad, shape=shape) if shape_of(grad) != shape else grad
 
 
@@ -421,16 +458,12 @@ def _cumprod_jvp(t, ans, x, axis=None, dtype=None):
         flat = (math.prod(shape_of(x)),)  # ans is already flat
         x, t = _reshape(x, shape=flat), _reshape(t, shape=flat)
         axis = 0
+    axis = axis % len(shape_of(x))
     if not _has_zero(x):
         return multiply(ans, _cumsum(divide(t, x), axis=axis))
-    z = equal(x, 0.0)
-    # From the first zero m of a slice on, ans_k is 0 and only t_m counts, times the products with x_m read as 1
-    # (themselves 0 past a second zero); before it, the formula above holds. Masking t at the zeros keeps the
-    # first term's derivative in x_m right too.
-    first = logical_and(z, equal(_cumsum(z, axis=axis), 1))
-    around_first = _cumprod(where(first, 1.0, x), axis=axis)
-    before = multiply(ans, _cumsum(divide(where(z, 0.0, t), where(z, 1.0, x)), axis=axis))
-    return before + multiply(around_first, _cumsum(multiply(t, first), axis=axis))
+    # The transpose of the VJP's formula: tangent_k = sum_{i <= k} (t_i E_i) prod_{i < j <= k} x_j, the forward
+    # recurrence T_k = t_k E_k + x_k T_{k-1}; division-free, so exact to any order with zeros anywhere.
+    return _linear_scan(x, multiply(t, _exclusive_cumprod(x, axis)), axis, reverse=False)
 
 
 _cumprod = Primitive("cumprod", _cumprod_impl, doc="``numpy.cumprod`` (primitive form; see :func:`cumprod`).")
@@ -461,8 +494,8 @@ def cumsum(a, axis: int | None = None, dtype=None, out=None):
 
 
 def cumprod(a, axis: int | None = None, dtype=None, out=None):
-    """Cumulative product along ``axis`` (None: over the flattened array), as ``numpy.cumprod``. The first
-    derivative is exact with zeros in the input; higher derivatives are exact where the input has no zeros.
+    """Cumulative product along ``axis`` (None: over the flattened array), as ``numpy.cumprod``. Derivatives of
+    every order are exact, also with zeros (any number of them) in the input.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.cumprod(fnp.array([1.0, 2.0, 3.0]))
