@@ -5,6 +5,8 @@
 >>> print(fg.grad(lambda x: fnp.sin(x) * x)(0.0))
 0.0
 """
+import sys as _sys
+
 from . import backend, tree  # noqa: F401
 from . import core  # noqa: F401
 from . import primitives  # noqa: F401
@@ -17,26 +19,44 @@ from .primitives.control import stop_gradient
 from .transforms import (checkpoint, custom_jvp, custom_vjp, defjvp, defvjp, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, linearize, primitive, value_and_grad, vjp, vmap)
 from . import testing  # noqa: F401
-from . import tensor_ops as _tensor_ops  # noqa: F401  (operators of the Tensor facade)
-from .tensor import (GRAPH as _GRAPH, Tensor, device, enable_grad, get_default_dtype, is_grad_enabled, no_grad,  # noqa: F401
-                     set_default_dtype, set_grad_enabled, tensor)
-from .torch_ops import *  # noqa: F401,F403  (torch-named functions over Tensors)
-from .torch_math import *  # noqa: F401,F403  (more torch math: reductions, special functions)
-from . import special  # noqa: F401  (torch.special's names)
-from .torch_shape import *  # noqa: F401,F403  (shape, splitting and index-helper functions)
-from .torch_scatter import *  # noqa: F401,F403  (index_copy, index_reduce, *_scatter ...)
-from .torch_more import *  # noqa: F401,F403  (more torch functions: linalg, sampling, in-place variants ...)
-from .torch_nn_ops import *  # noqa: F401,F403  (celu, dropout, rrelu, rnn cells ...)
-from .torch_embedding import *  # noqa: F401,F403  (embedding, embedding_bag, bilinear, pixel_shuffle ...)
-from .torch_losses import *  # noqa: F401,F403  (cosine_similarity, pdist, kl_div, ctc_loss ...)
-from .torch_norm_ops import *  # noqa: F401,F403  (layer_norm, group_norm, batch_norm ...)
-from .torch_conv import *  # noqa: F401,F403  (conv1d/2d/3d, conv_transpose*, convolution, conv_tbc)
-from .torch_pool import *  # noqa: F401,F403  (max_pool*, avg_pool1d, adaptive pools)
-from . import tensor_methods_extra as _tensor_methods_extra  # noqa: F401,E402  (index_add_, put_, stride ...)
-from .tensor_creation import *  # noqa: F401,F403
-from .tensor_inplace import *  # noqa: F401,F403
+# --- the Tensor face (funcgrad/tensors/): PyTorch's names, each family once ---------------------------------------
+from .tensors import operators as _operators  # noqa: F401  (the Tensor's operators)
+from .tensors import backward as _backward  # noqa: F401  (Tensor.backward, PyTorch's complex convention)
+from .tensors.tensor import (GRAPH as _GRAPH, Tensor, device, enable_grad, get_default_dtype, is_grad_enabled,  # noqa: F401
+                             no_grad, set_default_dtype, set_grad_enabled, tensor)
+from .tensors.ops import *  # noqa: F401,F403  (dtype names)
+from .tensors.math import *  # noqa: F401,F403
+from .tensors.reductions import *  # noqa: F401,F403
+from .tensors.shape import *  # noqa: F401,F403
+from .tensors.indexing import *  # noqa: F401,F403
+from .tensors.products import *  # noqa: F401,F403
+from .tensors.conversion import *  # noqa: F401,F403
+from .tensors import methods as _methods  # noqa: F401  (t.sum(dim), t.view(...) ...)
+from .tensors.pointwise import *  # noqa: F401,F403  (more torch math: logaddexp, addcmul, erf ...)
+from .tensors.statistics import *  # noqa: F401,F403  (scans, order statistics, NaN-aware, histograms, cov)
+from .tensors.manipulation import *  # noqa: F401,F403  (shape, splitting and index-helper functions)
+from .tensors.scatter import *  # noqa: F401,F403  (index_copy, index_reduce, *_scatter ...)
+from .tensors.extras import *  # noqa: F401,F403  (aliases, complex views, top-level in-place variants ...)
+from .tensors.linalg_ops import *  # noqa: F401,F403  (det, inverse, svd, qr, lu ... at top level)
+from .tensors.random import *  # noqa: F401,F403  (bernoulli, multinomial, poisson, binomial)
+from .tensors.activations import *  # noqa: F401,F403  (celu, dropout, rrelu, rnn cells ...)
+from .tensors.embedding import *  # noqa: F401,F403  (embedding, embedding_bag, bilinear, pixel_shuffle ...)
+from .tensors.losses import *  # noqa: F401,F403  (cosine_similarity, pdist, kl_div, ctc_loss ...)
+from .tensors.normalization import *  # noqa: F401,F403  (layer_norm, group_norm, batch_norm ...)
+from .tensors.conv import *  # noqa: F401,F403  (conv1d/2d/3d, conv_transpose*, convolution, conv_tbc)
+from .tensors.pooling import *  # noqa: F401,F403  (max_pool*, avg_pool1d, adaptive pools)
+from .tensors import index_methods as _index_methods  # noqa: F401  (index_add_, put_, stride ...)
+from .tensors.creation import *  # noqa: F401,F403
+from .tensors.inplace import *  # noqa: F401,F403
+from .tensors import linalg, special, cuda  # noqa: E402  (torch.linalg, torch.special, torch.cuda)
 from . import autograd  # noqa: F401
-from . import cuda  # noqa: F401
+from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
+
+# torch's module paths: ``import funcgrad.linalg`` and ``from funcgrad.special import erf`` find the modules of the
+# Tensor face, as ``torch.linalg`` and ``torch.special`` do
+_sys.modules[__name__ + ".linalg"] = linalg
+_sys.modules[__name__ + ".special"] = special
+_sys.modules[__name__ + ".cuda"] = cuda
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",

@@ -1,8 +1,9 @@
-"""The layers import only downward: backend -> tree -> core -> primitives -> numpy/scipy -> transforms -> testing
--> the Tensor facade.
+"""The layers import only downward, and no funcgrad module imports itself through others (no cycles).
 
-Checked statically on every module's imports, and dynamically: importing the core pulls in no higher layer and
-no array library beyond what the backend uses.
+The order is ARCHITECTURE.md's: backend -> tree -> core -> primitives -> numpy, scipy -> transforms -> testing ->
+tensors (the Tensor face) -> autograd -> nn, optim, utils, multiprocessing, distributed, jit; funcgrad/__init__.py
+assembles them all. Checked statically on every import statement (module level and inside functions, relative and
+absolute), and dynamically: importing the core pulls in no higher layer and no array library beyond the backend's.
 """
 import ast
 import pathlib
@@ -12,51 +13,142 @@ import sys
 import funcgrad
 
 ROOT = pathlib.Path(funcgrad.__file__).parent
-ORDER = ["backend", "tree", "core", "primitives", "numpy", "scipy", "transforms", "testing"]
 RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy": 4, "transforms": 5,
-        "testing": 6,
-        # the Tensor facade sits on top of everything above
-        "tensor": 7, "tensor_ops": 7, "torch_ops": 7, "tensor_creation": 7, "tensor_inplace": 7, "linalg": 7,
-        "autograd": 7, "cuda": 7}
+        "testing": 6, "tensors": 7, "autograd": 8, "nn": 9, "optim": 9, "utils": 9, "multiprocessing": 9,
+        "distributed": 10, "jit": 10}
 
 
-def _layer(parts):
-    return parts[0] if parts and parts[0] in RANK else None
+def _module_name(path: pathlib.Path, root: pathlib.Path) -> str:
+    rel = path.relative_to(root).with_suffix("").parts
+    if rel[-1] == "__init__":
+        rel = rel[:-1]
+    return ".".join((root.name,) + rel)
 
 
-def _imports(path: pathlib.Path):
-    rel = path.relative_to(ROOT).with_suffix("").parts
-    pkg = list(rel[:-1]) if rel[-1] != "__init__" else list(rel[:-1])
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = pkg[: len(pkg) - (node.level - 1)] if node.level > 1 else pkg
-                mod = base + (node.module.split(".") if node.module else [])
-                if not node.module:
-                    for alias in node.names:
-                        yield mod + [alias.name]
+def module_graph(root: pathlib.Path) -> dict:
+    """``{module: {modules it imports}}`` for the package at ``root``, from every import statement in its files
+    (function-level ones too). Importing ``a.b.c`` also runs ``a.b``'s ``__init__``, so that counts as an import of
+    ``a.b`` (the root package's own ``__init__`` excepted: it is the assembler on top of everything)."""
+    pkg = root.name
+    mods = {_module_name(p, root): p for p in root.rglob("*.py")}
+    graph = {m: set() for m in mods}
+    for m, path in mods.items():
+        base = m.split(".") if path.name == "__init__.py" else m.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    start = base[: len(base) - (node.level - 1)]
+                elif node.module and node.module.split(".")[0] == pkg:
+                    start = []
                 else:
-                    yield mod
-            elif node.module and node.module.startswith("funcgrad"):
-                yield node.module.split(".")[1:]
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.startswith("funcgrad."):
-                    yield alias.name.split(".")[1:]
+                    continue
+                full = start + (node.module.split(".") if node.module else [])
+                for alias in node.names:
+                    sub = ".".join(full + [alias.name])
+                    targets.append(sub if sub in mods else ".".join(full))
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names if a.name.split(".")[0] == pkg]
+            for t in targets:
+                parts = t.split(".")
+                for i in range(2, len(parts) + 1):  # the packages on the way are imported too
+                    name = ".".join(parts[:i])
+                    if name in mods and name != m and not m.startswith(name + "."):
+                        graph[m].add(name)
+    return graph
+
+
+def find_cycles(graph: dict) -> list:
+    """The strongly connected components with more than one module (Tarjan's algorithm, iterative)."""
+    index, low, on_stack, stack, out, counter = {}, {}, set(), [], [], [0]
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, children = work[-1]
+            for w in children:
+                if w not in graph:
+                    continue
+                if w not in index:
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(sorted(graph[w]))))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    if len(comp) > 1:
+                        out.append(sorted(comp))
+    return out
+
+
+def _layer(module: str):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in RANK else None
+
+
+def test_no_import_cycles():
+    cycles = find_cycles(module_graph(ROOT))
+    assert not cycles, f"import cycles between funcgrad modules: {cycles}"
 
 
 def test_each_layer_imports_only_from_layers_below():
     bad = []
-    for path in ROOT.rglob("*.py"):
-        rel = path.relative_to(ROOT).with_suffix("").parts
-        mine = _layer(list(rel) if rel[0] != "__init__" else [])
-        if mine is None:
-            continue
-        for target in _imports(path):
-            other = _layer(target)
-            if other is not None and RANK[other] > RANK[mine]:
-                bad.append(f"{path.relative_to(ROOT)} imports funcgrad.{'.'.join(target)}")
+    for m, targets in module_graph(ROOT).items():
+        mine = _layer(m)
+        for t in targets:
+            other = _layer(t)
+            if mine is not None and other is not None and RANK[other] > RANK[mine]:
+                bad.append(f"{m} imports {t}")
     assert not bad, bad
+
+
+def test_every_folder_and_top_level_module_has_a_layer():
+    """A new folder must be placed in the order (here and in ARCHITECTURE.md) before it can hold code."""
+    names = {p.stem if p.is_file() else p.name for p in ROOT.iterdir()
+             if (p.is_dir() and (p / "__init__.py").exists()) or (p.suffix == ".py" and p.stem != "__init__")}
+    assert names <= set(RANK), sorted(names - set(RANK))
+    assert len([p for p in ROOT.glob("*.py")]) <= 6, "at most six modules directly under funcgrad/"
+    arch = (ROOT.parent / "ARCHITECTURE.md").read_text()
+    missing = sorted(n for n in names if f"{n}" not in arch)
+    assert not missing, f"not described in ARCHITECTURE.md: {missing}"
+
+
+def test_no_file_over_900_lines():
+    long = {str(p.relative_to(ROOT)): n for p in ROOT.rglob("*.py") if (n := len(p.read_text().splitlines())) > 900}
+    assert not long, long
+
+
+def test_the_checks_catch_a_planted_cycle_and_an_upward_import(tmp_path):
+    pkg = tmp_path / "funcgrad"
+    (pkg / "tensors").mkdir(parents=True)
+    (pkg / "core").mkdir()
+    for d in (pkg, pkg / "tensors", pkg / "core"):
+        (d / "__init__.py").write_text("")
+    (pkg / "tensors" / "a.py").write_text("from . import b\n")
+    (pkg / "tensors" / "b.py").write_text("def f():\n    from .a import g  # inside a function: still a cycle\n")
+    (pkg / "core" / "low.py").write_text("from ..tensors import a\n")
+    graph = module_graph(pkg)
+    assert find_cycles(graph) == [["funcgrad.tensors.a", "funcgrad.tensors.b"]]
+    assert "funcgrad.tensors.a" in graph["funcgrad.core.low"] and RANK["tensors"] > RANK["core"]
 
 
 _CORE_ALONE = """

@@ -352,12 +352,15 @@ def _loop(f, *args, in_axes):
 @pytest.fixture
 def no_loop(monkeypatch):
     """Fails if a linalg/einsum batching rule falls back to the per-example loop."""
+    import funcgrad.primitives.decompositions as D
     import funcgrad.primitives.linalg as L
 
     def refuse(prim, *a, **k):
         raise AssertionError(f"{prim.name} fell back to the loop")
 
-    monkeypatch.setattr(L, "loop_rule", refuse)
+    for module in (L, D):
+        if hasattr(module, "loop_rule"):
+            monkeypatch.setattr(module, "loop_rule", refuse)
 
 
 # Per-example shapes, covering every 1-D/2-D/N-D combination and batch axes of different ranks.
@@ -383,7 +386,7 @@ def test_vmap_solves(sa, sb, in_axes, no_loop):
     np.testing.assert_allclose(fg.vmap(LA.solve, in_axes=in_axes)(a, b),
                                _loop(np.linalg.solve, a, b, in_axes=in_axes), atol=1e-12)
     if len(sb) >= 2:
-        from funcgrad.primitives.linalg import solve_triangular
+        from funcgrad.primitives.decompositions import solve_triangular
 
         for lower, tri in ((True, np.tril), (False, np.triu)):
             got = fg.vmap(lambda x, y: solve_triangular(x, y, lower=lower), in_axes=in_axes)(a, b)

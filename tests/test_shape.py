@@ -298,7 +298,11 @@ def test_bad_input_gets_a_clear_error(call, err, pattern):
 # --- vmap: batching rules ----------------------------------------------------------------------------------------
 from unittest import mock  # noqa: E402
 
+import contextlib  # noqa: E402
+
 import funcgrad.primitives.shape as S  # noqa: E402
+import funcgrad.primitives.tiling as T  # noqa: E402
+import funcgrad.primitives.triangles as D  # noqa: E402
 from funcgrad.core import registry  # noqa: E402
 
 FAMILY = ["reshape", "transpose", "concatenate", "crop", "pad", "tile", "repeat", "repeat_sum", "flip", "roll",
@@ -312,7 +316,7 @@ BATCHED_CASES = [
     (lambda a: fnp.tile(a, (2, 2)), r(3)),                   # 0-d examples
     (lambda a: fnp.repeat(a, [1, 0, 2, 1]), r(3, 2, 2)),     # axis None: over each flattened example
     (lambda a: fnp.repeat(a, 2, axis=-1), r(3, 2, 3)),
-    (lambda a: S.repeat_sum(a, repeats=(2, 0, 1), axis=1), r(3, 2, 3)),
+    (lambda a: T.repeat_sum(a, repeats=(2, 0, 1), axis=1), r(3, 2, 3)),
     (lambda a: fnp.roll(a, 2), r(3, 2, 3)),                  # axis None: each example rolled as a flat array
     (lambda a: fnp.roll(a, (1, -1), axis=(-1, 0)), r(3, 2, 3)),
     (lambda a: fnp.flip(a), r(3, 2, 3)),
@@ -332,7 +336,10 @@ BATCHED_CASES = [
 def _no_fallback():
     def boom(prim, *a, **k):
         raise AssertionError(f"{prim.name} fell back to the loop")
-    return mock.patch.object(S, "loop_rule", boom)
+    stack = contextlib.ExitStack()
+    for module in (S, D):  # the family's modules that could fall back
+        stack.enter_context(mock.patch.object(module, "loop_rule", boom))
+    return stack
 
 
 def test_every_primitive_of_the_family_has_a_batching_rule():

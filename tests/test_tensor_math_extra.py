@@ -1,4 +1,4 @@
-"""torch math, reductions/scans and ``funcgrad.special`` (funcgrad/torch_math.py, funcgrad/torch_reduce.py,
+"""torch math, reductions/scans and ``funcgrad.special`` (funcgrad/tensors/pointwise.py, funcgrad/tensors/statistics.py,
 funcgrad/special.py).
 
 Parity tests run the same code against ``torch`` and ``funcgrad`` and compare values, dtypes and gradients in
@@ -13,7 +13,7 @@ import pytest
 import funcgrad as fg
 import funcgrad.numpy as fnp
 import funcgrad.special  # noqa: F401
-from funcgrad.tensor import Tensor
+from funcgrad.tensors.tensor import Tensor
 from funcgrad.testing import check_grads
 
 rng = np.random.default_rng(5)

@@ -1,5 +1,5 @@
-"""More torch top-level functions and Tensor methods (funcgrad/torch_more.py, funcgrad/torch_linalg_more.py,
-funcgrad/torch_random_more.py, and what they placed in torch_math/torch_reduce/special): linear algebra (``det``,
+"""More torch top-level functions and Tensor methods (funcgrad/tensors/extras.py, funcgrad/tensors/linalg_ops.py,
+funcgrad/tensors/random.py, and what they placed in torch_math/torch_reduce/special): linear algebra (``det``,
 ``lu``, ``matrix_exp`` ...), complex views, statistics, ``gradient``, the in-place variants, random sampling.
 
 Parity tests run the same code against ``torch`` and ``funcgrad`` and compare values, dtypes and gradients in
@@ -11,7 +11,7 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
-from funcgrad.tensor import Tensor
+from funcgrad.tensors.tensor import Tensor
 from funcgrad.testing import check_grads
 
 rng = np.random.default_rng(11)

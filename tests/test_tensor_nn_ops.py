@@ -8,7 +8,7 @@ import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad.testing import check_grads
 
-NNF = fg.torch_nn_ops.NN_FUNCTIONAL
+NNF = fg.tensors.activations.NN_FUNCTIONAL
 
 
 @pytest.fixture(scope="module")
@@ -79,14 +79,16 @@ def randn(*shape, seed=0):
 
 
 def test_new_names_do_not_shadow_other_funcgrad_names():
-    mods = [fg.torch_nn_ops, fg.torch_embedding, fg.torch_losses, fg.torch_norm_ops, fg.torch_conv, fg.torch_pool]
+    T = fg.tensors
+    mods = [T.activations, T.embedding, T.losses, T.normalization, T.conv, T.pooling]
     names = [n for m in mods for n in m.__all__]
     assert len(names) == len(set(names))
     for m in mods:
         for n in m.__all__:
             assert getattr(fg, n) is getattr(m, n), n
     import sys
-    others = [m for name, m in list(sys.modules.items()) if name.startswith("funcgrad.") and m not in mods]
+    others = [m for name, m in list(sys.modules.items()) if name.startswith("funcgrad.") and m not in mods
+              and not name.startswith("funcgrad.nn")]  # nn.functional re-exports them by design
     clashes = {m.__name__: sorted(set(names) & set(getattr(m, "__all__", ()))) for m in others}
     assert not {k: v for k, v in clashes.items() if v}
 
@@ -481,7 +483,7 @@ def on_standin():
 DEVICE_CASES = [
     lambda x, w, i: fg.conv2d(x, w, padding=1, groups=2) * 1.0,
     lambda x, w, i: fg.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
-    lambda x, w, i: fg.torch_pool.max_pool2d_with_indices(x, 3, 2, 1, ceil_mode=True)[0],
+    lambda x, w, i: fg.tensors.pooling.max_pool2d_with_indices(x, 3, 2, 1, ceil_mode=True)[0],
     lambda x, w, i: NNF["avg_pool2d"](x, 3, 2, 1, True, False),
     lambda x, w, i: NNF["adaptive_avg_pool2d"](x, 3) + fg.adaptive_max_pool1d(x[0], 2)[0].sum(),
     lambda x, w, i: fg.embedding_bag(x[0, 0], i, fg.tensor([0, 2]), False, 2)[0],
@@ -557,3 +559,11 @@ def test_error_messages_name_the_op_and_shapes():
         fg.pdist(fg.ones(3))
     with pytest.raises(RuntimeError, match="lstm_cell: expected w_ih and w_hh with 4 \\* hidden_size = 8 rows"):
         fg.lstm_cell(fg.ones(1, 3), (fg.ones(1, 2), fg.ones(1, 2)), fg.ones(6, 3), fg.ones(6, 2))
+
+
+def test_nn_functional_serves_the_registered_functions_under_their_f_names():
+    import funcgrad.nn.functional as F
+
+    for name, fn in fg.tensors.activations.NN_FUNCTIONAL.items():
+        assert getattr(F, name) is fn, name
+    assert F.relu is fg.relu and "conv2d" in F.__all__

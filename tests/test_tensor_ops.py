@@ -1,4 +1,4 @@
-"""Tensor operations with PyTorch's names and signatures (funcgrad/torch_ops.py, funcgrad/linalg.py).
+"""Tensor operations with PyTorch's names and signatures (funcgrad/tensors/ops.py, funcgrad/linalg.py).
 
 Parity tests run the same code against ``torch`` and ``funcgrad`` (``import funcgrad as torch`` is the point) and
 compare values and gradients; they skip when torch is missing. The other tests need no torch: finite-difference
@@ -11,7 +11,7 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
-from funcgrad.tensor import Tensor
+from funcgrad.tensors.tensor import Tensor
 from funcgrad.testing import check_grads
 
 import _backend as B
@@ -319,7 +319,7 @@ def test_dtype_names_and_conversions():
     assert fg.int64 == np.int64 and fg.int32 == np.int32 and fg.bool == np.bool_
     assert fg.complex64 == np.complex64 and fg.complex128 == np.complex128
     assert fg.float == np.float32 and fg.double == np.float64 and fg.long == np.int64 and fg.int == np.int32
-    import funcgrad.torch_ops as ops
+    import funcgrad.tensors.ops as ops
 
     assert "bool" not in vars(ops) and "int" not in vars(ops)  # the module's own code still sees the builtins
     assert builtins.bool is bool

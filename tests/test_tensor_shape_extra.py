@@ -1,5 +1,5 @@
-"""Shape, indexing and scatter functions and Tensor methods (funcgrad/torch_shape.py, funcgrad/torch_scatter.py,
-funcgrad/tensor_methods_extra.py).
+"""Shape, indexing and scatter functions and Tensor methods (funcgrad/tensors/manipulation.py, funcgrad/tensors/scatter.py,
+funcgrad/tensors/index_methods.py).
 
 Parity tests run the same code against ``torch`` and ``funcgrad`` and compare values, dtypes and gradients in
 float64; they skip when torch is missing. Finite-difference checks (``check_grads``), hand-computed values and
@@ -10,7 +10,7 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
-from funcgrad.tensor import Tensor
+from funcgrad.tensors.tensor import Tensor
 from funcgrad.testing import check_grads
 
 rng = np.random.default_rng(7)

@@ -11,7 +11,7 @@ written with ``funcgrad.numpy`` takes Tensors inside a Tensor computation.
 (tensor([2., 4.]),)
 """
 from .. import tree
-from ..tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ..tensors.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .anomaly import (AnomalyError, detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled,
                       set_detect_anomaly)
 from .function import Function, FunctionCtx, once_differentiable

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..backend import dtype_of, shape_of
 from ..core import Box, Primitive, getval
-from ..tensor import GRAPH, Tensor, _strip_graph, _unwrap, no_grad, set_grad_enabled
+from ..tensors.tensor import GRAPH, Tensor, _strip_graph, _unwrap, no_grad, set_grad_enabled
 from .graph import _conj
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]

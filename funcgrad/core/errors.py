@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import sys
 
+from ..backend import shape_of
+
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -36,7 +38,6 @@ def user_location() -> str:
 
 def describe(x) -> str:
     """Short description of an argument for error messages: shape and dtype of arrays, type of the rest."""
-    from ..backend import shape_of
 
     dt = getattr(x, "dtype", None)
     if dt is not None:

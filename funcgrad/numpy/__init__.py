@@ -7,9 +7,13 @@ True
 from ..primitives.elementwise import *  # noqa: F401,F403
 from ..primitives.reductions import *  # noqa: F401,F403
 from ..primitives.shape import *  # noqa: F401,F403
+from ..primitives.padding import *  # noqa: F401,F403
+from ..primitives.tiling import *  # noqa: F401,F403
+from ..primitives.triangles import *  # noqa: F401,F403
 from ..primitives.creation import *  # noqa: F401,F403
 from ..primitives.indexing import *  # noqa: F401,F403
 from ..primitives.linalg import *  # noqa: F401,F403
+from ..primitives.decompositions import *  # noqa: F401,F403
 from ..primitives.einsum import *  # noqa: F401,F403
 from ..primitives.pointwise import *  # noqa: F401,F403
 from ..primitives.statistics import *  # noqa: F401,F403

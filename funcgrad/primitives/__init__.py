@@ -3,7 +3,9 @@
 Each family lists its NumPy-facing names in ``__all__`` (re-exported by :mod:`funcgrad.numpy`) and the names that
 belong under ``funcgrad.numpy.linalg`` in ``LINALG``.
 """
-from . import control, creation, devices, einsum, elementwise, indexing, linalg, reductions, shape, special  # noqa: F401
+from . import (control, creation, decompositions, devices, einsum, elementwise, indexing, linalg, padding,  # noqa: F401
+               reductions, shape, special, tiling, triangles)
 from . import engine_batching  # noqa: F401  (vmap rules of the core's primitives)
 
-FAMILIES = (elementwise, reductions, shape, creation, indexing, linalg, einsum, special, control, devices)
+FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, linalg, decompositions,
+            einsum, special, control, devices)

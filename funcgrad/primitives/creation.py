@@ -21,7 +21,7 @@ from ..backend import (device_of, get_default_device, gpu_backend, namespace, na
 from ..core import Box, getval
 from ..core.primitive import broadcast_to as _broadcast_to
 from .devices import device_put
-from .elementwise import add, astype, multiply, subtract
+from .elementwise import add, astype, multiply, power, subtract
 from .shape import _asarray, _contains_box, moveaxis, reshape
 
 __all__ = [
@@ -429,8 +429,6 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base: float = 10
         if device is None and not (_host_data(start) and _host_data(stop)):
             return make(namespace_of(start, stop))  # array end points: their device
         return _create(device, None, make)
-    from .elementwise import power
-
     out = power(base, linspace(start, stop, num, endpoint=endpoint, axis=axis))
     return out if dtype is None else astype(out, dtype)
 

@@ -28,6 +28,7 @@ from ..backend import namespace, namespace_of, shape_of
 from ..core import Box, Primitive, getval
 from ..core.primitive import add_any
 from ..core.errors import PrimitiveError, user_location
+from .elementwise import astype
 
 __all__ = ["einsum"]
 LINALG: list = []
@@ -285,8 +286,6 @@ def einsum(subscripts: str | Any, *operands: Any, optimize: bool | str | list = 
             x = namespace_of(*[getval(o) for o in operands]).asarray(x)
         ops.append(x)
     if dtype is not None:
-        from .elementwise import astype
-
         ops = [astype(x, dtype) for x in ops]
     shapes = tuple(tuple(x.shape) for x in ops)
     explicit = _explicit(subscripts, shapes)

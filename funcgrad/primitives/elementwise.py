@@ -17,6 +17,7 @@ import numpy as _onp
 from ..backend import NUMPY_TYPES, dtype_of, namespace, namespace_of, shape_of
 from ..core import Primitive, getval
 from ..core.primitive import cast, nondifferentiable
+from .shape import _reshape
 
 __all__ = [
     "negative", "absolute", "abs", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "cbrt", "square",
@@ -55,8 +56,6 @@ def _align(args, batched) -> tuple[list, int]:
     top = max(ranks)
     if all(r == top for r, b in zip(ranks, batched) if b):
         return args, top
-    from .shape import _reshape  # shape.py imports this module, so resolve it at call time
-
     out = list(args)
     for i, (a, b, r) in enumerate(zip(args, batched, ranks)):
         if b and r < top:

@@ -22,8 +22,9 @@ from ..core.primitive import nondifferentiable
 from .creation import _create, array, asarray, linspace
 from .elementwise import astype, logical_not, multiply, subtract, where
 from .indexing import at, getitem, take, take_along_axis
-from .shape import (_asarray, _axis, broadcast_to, concatenate, diag, flip, moveaxis, ndim, ravel, reshape, split,
-                    stack, swapaxes, transpose)
+from .shape import (_asarray, _axis, broadcast_to, concatenate, moveaxis, ndim, ravel, reshape, split, stack, swapaxes, transpose)
+from .triangles import diag
+from .tiling import flip
 
 __all__ = ["r_", "c_", "append", "insert", "delete", "rot90", "dsplit", "partition", "argpartition",
            "searchsorted", "select", "piecewise", "choose", "block", "concat", "permute_dims", "rollaxis", "unstack",

@@ -15,11 +15,13 @@ from .creation import _create, logspace
 from .elementwise import (absolute, add, conj, divide, equal, greater, less, log10, logical_and, mod, multiply,
                           not_equal, sign as _sign, sqrt, subtract, where)
 from .indexing import at, getitem, take, take_along_axis
-from .linalg import inv, matmul, outer, pinv
+from .linalg import inv, matmul, outer
+from .decompositions import pinv
 from .manipulation import _along, _arr as _a, _cast, _np, _slab, searchsorted
 from .reductions import cumprod, cumsum, sum as _sum
-from .shape import (_axes_tuple, _axis, broadcast_arrays, broadcast_to, concatenate, flip, moveaxis, ndim, pad,
-                    reshape, stack, transpose)
+from .shape import (_axes_tuple, _axis, broadcast_arrays, broadcast_to, concatenate, moveaxis, ndim, reshape, stack, transpose)
+from .tiling import flip
+from .padding import pad
 
 __all__ = ["diff", "ediff1d", "gradient", "trapezoid", "interp", "convolve", "correlate", "polyval", "polyadd",
            "polysub", "polymul", "polyder", "polyint", "polydiv", "polyfit", "poly", "roots", "vander",

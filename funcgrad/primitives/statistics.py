@@ -26,8 +26,9 @@ from .elementwise import where as _where
 from .indexing import sort, take, take_along_axis
 from .linalg import matmul
 from .reductions import _checked, _seq, all as _all, any as _any, argmax, argmin, average, cumprod, cumsum
-from .reductions import max as _max, min as _min, sum as _sum
-from .shape import atleast_2d, concatenate, diagonal, moveaxis, reshape, squeeze, transpose
+from .reductions import max as _max, min as _min, prod, sum as _sum
+from .shape import atleast_2d, concatenate, moveaxis, reshape, squeeze, transpose
+from .triangles import diagonal
 
 __all__ = ["nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanargmax", "nanargmin",
            "nancumsum", "nancumprod", "median", "nanmedian", "quantile", "nanquantile", "percentile",
@@ -89,8 +90,6 @@ def nanprod(a: ArrayLike, axis=None, dtype=None, out=None, keepdims: bool = Fals
     >>> float(fnp.nanprod(fnp.array([3.0, float("nan"), 2.0])))
     6.0
     """
-    from .reductions import prod
-
     _no_out("nanprod", out)
     a = _array(a)
     if _inexact(a) or where is not True:

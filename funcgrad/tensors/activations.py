@@ -4,10 +4,10 @@ Each function is a composition of ``funcgrad.numpy`` operations on Tensors, so g
 those operations; there is no derivative code here. Where ``torch.nn.functional``'s signature differs from the
 top-level one (``F.dropout(input, p, training, inplace)`` against ``torch.dropout(input, p, train)``), the math is
 in the functional-style function and the top-level name is a thin wrapper. :data:`NN_FUNCTIONAL` maps
-``torch.nn.functional`` names to the functional-style functions of this module (and of ``torch_embedding``,
-``torch_losses``, ``torch_norm_ops``, ``torch_conv`` and ``torch_pool``, which add theirs), ready for a
+``torch.nn.functional`` names to the functional-style functions of this module (and of ``embedding``,
+``losses``, ``normalization``, ``conv`` and ``pooling``, which add theirs), ready for a
 ``funcgrad.nn.functional`` to re-export. In-place variants (``celu_``, ``dropout_`` ...) rebind the tensor as
-``funcgrad/tensor_inplace.py`` does.
+``funcgrad/tensors/inplace.py`` does.
 
 >>> import funcgrad as fg
 >>> fg.celu(fg.tensor([-1.0, 2.0]), 1.0)
@@ -22,14 +22,15 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import device_of, to_device, to_host
-from .core import getval
+from .. import numpy as fnp
+from ..backend import device_of, to_device, to_host
+from ..core import getval
 from .tensor import Tensor
-from .tensor_creation import rand
-from .tensor_inplace import _rebind
-from .tensor_ops import _check_inplace
-from .torch_ops import _ix, _t, sigmoid, tanh
+from .creation import rand
+from .inplace import _rebind
+from .operators import _check_inplace
+from .ops import _ix, _t
+from .math import sigmoid, tanh
 
 __all__ = ["celu", "celu_", "selu", "selu_", "hardshrink", "threshold", "threshold_", "prelu", "rrelu", "rrelu_",
            "dropout", "dropout_", "feature_dropout", "feature_dropout_", "alpha_dropout", "alpha_dropout_",
@@ -109,7 +110,7 @@ def _f_celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`` (``torch.nn.functional.celu``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["celu"](fg.tensor([0.0, 1.0]))
+    >>> fg.nn.functional.celu(fg.tensor([0.0, 1.0]))
     tensor([0., 1.])
     """
     if alpha == 0:
@@ -138,7 +139,7 @@ def _f_selu(input: Any, inplace: bool = False) -> Tensor:
     """``scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))`` (``torch.nn.functional.selu``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["selu"](fg.tensor([1.0]))
+    >>> fg.nn.functional.selu(fg.tensor([1.0]))
     tensor([1.0507])
     """
     x = _float_input("selu", input)
@@ -173,7 +174,7 @@ def _f_threshold(input: Any, threshold: float, value: float, inplace: bool = Fal
     """``x`` where ``x > threshold``, else ``value`` (``torch.nn.functional.threshold``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["threshold"](fg.tensor([0.5, 2.0]), 1.0, -1.0)
+    >>> fg.nn.functional.threshold(fg.tensor([0.5, 2.0]), 1.0, -1.0)
     tensor([-1.,  2.])
     """
     x = _t(input)
@@ -218,7 +219,7 @@ def _f_rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     ``(lower + upper) / 2`` otherwise (``torch.nn.functional.rrelu``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["rrelu"](fg.tensor([-3.0, 1.0]), 0.5, 1.5)
+    >>> fg.nn.functional.rrelu(fg.tensor([-3.0, 1.0]), 0.5, 1.5)
     tensor([-3.,  1.])
     """
     x = _float_input("rrelu", input)
@@ -274,7 +275,7 @@ def _f_dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool 
     (``torch.nn.functional.dropout``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["dropout"](fg.ones(2), 0.3, training=False)
+    >>> fg.nn.functional.dropout(fg.ones(2), 0.3, training=False)
     tensor([1., 1.])
     """
     return _maybe_inplace("dropout", input, _dropout("dropout", input, p, training, False, False), inplace)
@@ -285,7 +286,7 @@ def _f_alpha_dropout(input: Any, p: float = 0.5, training: bool = False, inplace
     """Dropout that keeps SELU's zero mean and unit variance (``torch.nn.functional.alpha_dropout``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["alpha_dropout"](fg.ones(2), 0.3)
+    >>> fg.nn.functional.alpha_dropout(fg.ones(2), 0.3)
     tensor([1., 1.])
     """
     return _maybe_inplace("alpha_dropout", input, _dropout("alpha_dropout", input, p, training, False, True),
@@ -297,7 +298,7 @@ def _f_feature_alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
     """Alpha dropout of whole channels (``torch.nn.functional.feature_alpha_dropout``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["feature_alpha_dropout"](fg.ones(1, 2), 0.3).shape
+    >>> fg.nn.functional.feature_alpha_dropout(fg.ones(1, 2), 0.3).shape
     (1, 2)
     """
     return _maybe_inplace("feature_alpha_dropout", input,
@@ -315,7 +316,7 @@ def _channel_dropout(name: str, dims: int) -> Callable:
         return _maybe_inplace(name, input, y if batched else y[0], inplace)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"Zero whole channels with probability ``p`` (``torch.nn.functional.{name}``).\n\n"
-                  f">>> import funcgrad as fg\n>>> fg.torch_nn_ops.NN_FUNCTIONAL[{name!r}](fg.ones(*[1] * "
+                  f">>> import funcgrad as fg\n>>> fg.nn.functional.{name}(fg.ones(*[1] * "
                   f"{dims + 2}), 0.5, False).shape\n{(1,) * (dims + 2)}\n")
     return _nnf(name)(fn)
 

@@ -1,6 +1,7 @@
-"""``torch.autograd.grad`` and ``torch.autograd.backward`` over the Tensor graph, in PyTorch's conventions.
+"""``Tensor.backward``, ``torch.autograd.grad`` and ``torch.autograd.backward`` over the Tensor graph, in PyTorch's
+conventions (served to users as ``funcgrad.autograd``).
 
-Both are thin layers over :func:`funcgrad.tensor._run_backward` (itself the core's backward): they check the
+All are thin layers over :func:`funcgrad.tensors.tensor._run_backward` (itself the core's backward): they check the
 arguments as PyTorch does, and they translate complex gradients. funcgrad's engine follows JAX's convention for a
 real function of complex inputs (``grad(abs(z) ** 2) == 2 * conj(z)``); PyTorch's ``.grad`` is the conjugate of that
 (``2 * z``), and every complex gradient a PyTorch user sees or supplies (``.grad``, hooks, ``gradient=``,
@@ -15,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Box, backward as _core_backward, toposort
-from ..tensor import _HOOKS, _LEAVES, _RETAINED, GRAPH, Tensor, _as_value, _run_backward
+from .tensor import _HOOKS, _LEAVES, _RETAINED, GRAPH, Tensor, _as_value, _run_backward
 from .. import numpy as fnp
 
 __all__ = ["grad", "backward"]
@@ -149,7 +150,7 @@ def _accumulate_grad(t: Tensor, v: Any, create_graph: bool) -> None:
 
 
 def _backward_scalar(out: Tensor) -> bool:
-    """``out.backward()`` (called by ``Tensor.backward``) in its most common form (a real scalar on the Tensor graph, no hooks or retained
+    """``out.backward()`` in its most common form (a real scalar on the Tensor graph, no hooks or retained
     gradients, nothing asked of the graph afterwards): the walk and the accumulation without the general path's
     bookkeeping. False where that form does not apply."""
     v = out._v
@@ -201,6 +202,28 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         grads = list(grad_tensors)
     _backward(outputs, grads, retain_graph, create_graph, inputs)
 
+
+def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+                     create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on.
+
+    ``gradient`` is required for non-scalar tensors (the vector of the vector-Jacobian product). The graph is
+    freed afterwards unless ``retain_graph`` (or ``create_graph``) is set, as in PyTorch.
+
+    >>> import funcgrad as fg
+    >>> x = fg.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+    """
+    if gradient is None and inputs is None and not retain_graph and not create_graph and _backward_scalar(self):
+        return
+    backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+
+
+_tensor_backward.__name__ = "backward"
+_tensor_backward.__qualname__ = "Tensor.backward"
+Tensor.backward = _tensor_backward
 
 _plain_register_hook = Tensor.register_hook
 

@@ -6,7 +6,7 @@ never over output positions), stacked and contracted with the weight by one batc
 stacking and ``einsum`` all have derivative rules, so gradients of every order come from them; there is no
 derivative code here. A transposed convolution is the convolution of the input with zeros inserted between its
 elements (``stride``) by the flipped, transposed kernel. The strided-window gather (:func:`_windows`) also serves
-the pooling functions of ``funcgrad/torch_pool.py``.
+the pooling functions of ``funcgrad/tensors/pooling.py``.
 
 >>> import funcgrad as fg
 >>> fg.conv1d(fg.tensor([[[1.0, 2.0, 3.0]]]), fg.tensor([[[1.0, 1.0]]]))
@@ -18,11 +18,11 @@ import itertools
 import math
 from typing import Any
 
-from . import numpy as fnp
+from .. import numpy as fnp
 from .tensor import Tensor
-from .torch_embedding import constant_pad_nd
-from .torch_nn_ops import _nnf
-from .torch_ops import _t
+from .embedding import constant_pad_nd
+from .activations import _nnf
+from .ops import _t
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "convolution", "conv_tbc"]

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace
-from .core import getval
-from .backend import gpu_available, gpu_backend
-from .primitives.devices import _put
+from .. import numpy as fnp
+from ..backend import namespace
+from ..core import getval
+from ..backend import gpu_available, gpu_backend
+from ..primitives.devices import _put
 from .tensor import Tensor, _as_value, _strip_graph, _target, _to_device, _unwrap, get_default_dtype
 
 __all__ = ["from_numpy", "as_tensor", "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",

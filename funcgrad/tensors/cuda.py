@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import gpu_available, gpu_backend, parse_device
+from ..backend import gpu_available, gpu_backend, parse_device
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "device"]
 

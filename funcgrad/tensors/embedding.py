@@ -3,7 +3,7 @@
 
 Compositions of ``funcgrad.numpy`` operations on Tensors, without derivative code; the functional-style
 functions (``F.embedding(input, weight, ...)``, ``F.pad``) are registered in
-``funcgrad.torch_nn_ops.NN_FUNCTIONAL``. Lookups index the weight with integer arrays, so the gradient of a row
+``funcgrad.nn.functional``. Lookups index the weight with integer arrays, so the gradient of a row
 looked up twice is the sum of both.
 
 >>> import funcgrad as fg
@@ -17,14 +17,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import to_host
-from .core import getval
-from .primitives.control import stop_gradient
+from .. import numpy as fnp
+from ..backend import to_host
+from ..core import getval
+from ..primitives.control import stop_gradient
 from .tensor import Tensor, no_grad
-from .tensor_inplace import _rebind
-from .torch_nn_ops import _host, _nnf, _on_device_of, _shape
-from .torch_ops import _t
+from .inplace import _rebind
+from .activations import _host, _nnf, _on_device_of, _shape
+from .ops import _t
 
 __all__ = ["embedding", "embedding_bag", "bilinear", "constant_pad_nd", "pixel_shuffle", "pixel_unshuffle",
            "channel_shuffle", "native_channel_shuffle"]
@@ -82,7 +82,7 @@ def _f_embedding(input: Any, weight: Any, padding_idx: int | None = None, max_no
     gets no gradient, ``scale_grad_by_freq`` divides each row's gradient by its count in ``input``.
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["embedding"](fg.tensor([1]), fg.tensor([[0.0], [5.0]]))
+    >>> fg.nn.functional.embedding(fg.tensor([1]), fg.tensor([[0.0], [5.0]]))
     tensor([[5.]])
     """
     w = _embedding_weight("embedding", weight)
@@ -196,7 +196,7 @@ def _f_embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: flo
 
     >>> import funcgrad as fg
     >>> w = fg.tensor([[1.0], [2.0], [4.0]])
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["embedding_bag"](fg.tensor([[0, 1], [2, 2]]), w, mode="sum")
+    >>> fg.nn.functional.embedding_bag(fg.tensor([[0, 1], [2, 2]]), w, mode="sum")
     tensor([[3.],
             [8.]])
     """
@@ -289,7 +289,7 @@ def _f_pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float 
     ``'reflect'``, ``'replicate'`` or ``'circular'``.
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["pad"](fg.tensor([1.0, 2.0, 3.0]), (2, 1), mode="reflect")
+    >>> fg.nn.functional.pad(fg.tensor([1.0, 2.0, 3.0]), (2, 1), mode="reflect")
     tensor([3., 2., 1., 2., 3., 2.])
     """
     if mode == "constant":

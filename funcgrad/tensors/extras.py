@@ -2,13 +2,13 @@
 predicates (``is_nonzero``, ``is_signed`` ...), ``rsub``, ``put``/``index_put``, ``as_strided_scatter``,
 ``unravel_index``, ``nonzero_static``, ``isin``, ``msort``, and the in-place variants (``exp_``, ``acos_`` ...).
 
-Like ``funcgrad/torch_math.py``, each function translates PyTorch's signature to ``funcgrad.numpy`` operations on
+Like ``funcgrad/tensors/pointwise.py``, each function translates PyTorch's signature to ``funcgrad.numpy`` operations on
 Tensors, with no derivative code; what PyTorch does not differentiate is computed on the plain values and returned
 outside any graph. funcgrad has no lazy conjugate or negative bits and no views, so ``resolve_conj`` is the
 identity and ``is_conj`` is always False. The linear algebra (``det``, ``lu`` ...) is in
-``funcgrad/torch_linalg_more.py``, the sampling (``bernoulli`` ...) in ``funcgrad/torch_random_more.py``; both are
+``funcgrad/tensors/linalg_ops.py``, the sampling (``bernoulli`` ...) in ``funcgrad/tensors/random.py``; both are
 re-exported here (so is ``igamma``, ``funcgrad.special.gammainc``). ``cov``, ``corrcoef``, ``histogram``, ``mode`` and
-``gradient`` are in ``funcgrad/torch_reduce.py``, the matrix norms in ``funcgrad/torch_math.py``. Importing this
+``gradient`` are in ``funcgrad/tensors/statistics.py``, the matrix norms in ``funcgrad/tensors/pointwise.py``. Importing this
 module attaches PyTorch's Tensor methods for these names.
 
 >>> import funcgrad as fg
@@ -25,18 +25,21 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace, to_host
+from .. import numpy as fnp
+from ..backend import namespace, to_host
 from .special import _raw, gammainc as _special_igamma, gammaincc as _special_igammac
 from .tensor import Tensor, get_default_dtype
-from .tensor_inplace import _inplace_binary, _inplace_unary, _rebind
-from .tensor_ops import _check_inplace
-from .torch_math import _nograd, _rawarr
-from .torch_ops import _method, _no_out, _t, arccosh, arcsinh, arctanh, chunk, sort, split  # noqa: F401
-from .torch_shape import split_with_sizes
-from . import torch_linalg_more as _linalg_more, torch_random_more as _random_more
-from .torch_linalg_more import *  # noqa: F401,F403
-from .torch_random_more import *  # noqa: F401,F403
+from .inplace import _inplace_binary, _inplace_unary, _rebind
+from .operators import _check_inplace
+from .pointwise import _nograd, _rawarr
+from .ops import _method, _no_out, _t
+from .math import arccosh, arcsinh, arctanh
+from .shape import chunk, split
+from .reductions import sort
+from .manipulation import split_with_sizes
+from . import conversion, indexing, math as _tmath, pointwise, products, reductions, shape
+
+_BASES = (pointwise, _tmath, reductions, shape, indexing, products, conversion)  # where torch's base names live
 
 _FUNCS = ["arccosh", "arcsinh", "arctanh", "adjoint", "bitwise_left_shift", "bitwise_right_shift", "clone", "detach",
           "complex", "polar", "view_as_real", "view_as_complex", "conj_physical", "resolve_conj", "resolve_neg",
@@ -486,7 +489,7 @@ def _inplace_target(op: str, input: Any) -> Tensor:
 
 def _inplace_of(name: str, fn):
     """The in-place method ``t.<name>(*args)`` of the out-of-place ``fn(t, *args)``: computed out of place and
-    rebound with :mod:`funcgrad.tensor_inplace`'s rules (shape and dtype kept, leaves refused under grad mode)."""
+    rebound with :mod:`funcgrad.tensors.inplace`'s rules (shape and dtype kept, leaves refused under grad mode)."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         _check_inplace(self, name)
         return _rebind(self, _t(fn(self, *args, **kwargs))._v, name)
@@ -503,7 +506,7 @@ def _float_power_(self: Tensor, exponent: Any) -> Tensor:
 
 
 def _tensor_in(fn):
-    """``fn`` for tensor_inplace's helpers, which pass plain values: called on a Tensor, returning a value."""
+    """``fn`` for inplace's helpers, which pass plain values: called on a Tensor, returning a value."""
     def on_values(*vals: Any) -> Any:
         return _t(fn(Tensor._from_value(vals[0]), *vals[1:]))._v
     on_values.__name__ = fn.__name__
@@ -563,12 +566,10 @@ _METHODS = ["arccosh", "arcsinh", "arctanh", "adjoint", "bitwise_left_shift", "b
 
 
 def _install() -> None:
-    from . import torch_math, torch_ops
-
     g = globals()
 
     def base(name: str) -> Any:
-        return g.get(name) or getattr(torch_math, name, None) or getattr(torch_ops, name)
+        return g.get(name) or next(getattr(m, name) for m in _BASES if hasattr(m, name))
 
     def put_method(name: str, fn: Any) -> None:
         if not hasattr(Tensor, name):
@@ -592,4 +593,4 @@ def _install() -> None:
 
 igamma, igammac = _special_igamma, _special_igammac
 _install()
-__all__ = _FUNCS + _TOP_INPLACE + _linalg_more.__all__ + _random_more.__all__
+__all__ = _FUNCS + _TOP_INPLACE

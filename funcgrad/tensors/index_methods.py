@@ -2,7 +2,7 @@
 ``index_put_`` ...), ``unfold``/``as_strided``, and PyTorch's memory-layout attributes (``stride``,
 ``is_contiguous``, ``nbytes`` ...).
 
-In-place methods are functional underneath, like those of :mod:`funcgrad.tensor_inplace`: each computes the new
+In-place methods are functional underneath, like those of :mod:`funcgrad.tensors.inplace`: each computes the new
 value out of place and rebinds the tensor through its ``_rebind`` (so the rules there apply: a leaf that requires
 grad raises under grad mode, no_grad updates are not recorded, the tensor keeps its shape and dtype). Numbers take
 the tensor's dtype.
@@ -23,14 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace
-from .core import getval
+from .. import numpy as fnp
+from ..backend import namespace
+from ..core import getval
 from .tensor import Tensor
-from .tensor_inplace import _rebind
-from .tensor_ops import _check_inplace, _index
-from .torch_ops import _norm_dim, _t, masked_fill
-from .torch_scatter import (_add, _as_tensor, _cast_src, _check_range, _index_where, _scatter_where, _set,
+from .inplace import _rebind
+from .operators import _check_inplace, _index
+from .ops import _norm_dim, _t
+from .indexing import masked_fill
+from .scatter import (_add, _as_tensor, _cast_src, _check_range, _index_where, _scatter_where, _set,
                             index_copy, index_fill, index_reduce, masked_scatter, scatter_reduce_full)
 
 __all__: list = []

@@ -32,12 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .core import Box
-from .backend import device_of, to_device
-from .core import getval
+from .. import numpy as fnp
+from ..core import Box
+from ..backend import device_of, to_device
+from ..core import getval
 from .tensor import GRAPH, Tensor, _as_value, _mode, _set_leaf_value, _strip_graph
-from .tensor_ops import _check_inplace, _index
+from .creation import _normal, _rng, _uniform
+from .operators import _check_inplace, _index
 
 __all__: list = []
 
@@ -289,7 +290,6 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
     >>> bool(fg.numpy.all((2 <= x) & (x < 3)))
     True
     """
-    from .tensor_creation import _rng, _uniform
 
     a, b = kw.pop("from", a), kw.pop("to", b)
     if kw:
@@ -307,7 +307,6 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any
     >>> fg.zeros(2, 2).normal_(generator=fg.Generator().manual_seed(0)).shape
     (2, 2)
     """
-    from .tensor_creation import _normal, _rng
 
     if std < 0:
         raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")

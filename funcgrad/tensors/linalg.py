@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .primitives.control import stop_gradient
+from .. import numpy as fnp
+from ..primitives.control import stop_gradient
 from .tensor import Tensor
-from .torch_ops import _t, _vector_norm, return_types
+from .ops import _t
+from .reductions import _vector_norm, return_types
 
 __all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv", "norm",
            "vector_norm", "matrix_norm", "matrix_power", "multi_dot", "matmul", "diagonal"]

@@ -27,14 +27,14 @@ from typing import Any
 import numpy as np
 
 from . import linalg as _linalg
-from . import numpy as fnp
-from .backend import namespace, to_host
-from .primitives.control import stop_gradient
-from .primitives.linalg import solve_triangular as _solve_tri
+from .. import numpy as fnp
+from ..backend import namespace, to_host
+from ..primitives.control import stop_gradient
+from ..primitives.decompositions import solve_triangular as _solve_tri
 from .special import _raw
 from .tensor import Tensor
-from .torch_math import _nograd, _return_type
-from .torch_ops import _method, _no_out, _t
+from .pointwise import _nograd, _return_type
+from .ops import _method, _no_out, _t
 
 __all__ = ["det", "inverse", "slogdet", "matrix_power", "cholesky", "cholesky_inverse", "cholesky_solve", "svd",
            "qr", "lu", "lu_unpack", "lu_solve", "matrix_exp", "pinverse", "triangular_solve", "geqrf", "orgqr",

@@ -4,7 +4,7 @@ Compositions of ``funcgrad.numpy`` operations on Tensors, without derivative cod
 ``reduction`` as an integer (0 ``'none'``, 1 ``'mean'``, 2 ``'sum'``) and, as PyTorch's bindings behave (their
 schemas say ``Mean``), reduce nothing by default; the ``torch.nn.functional`` ones take the string, default
 ``'mean'``, and the legacy ``size_average``/``reduce`` flags. The functional-style functions are registered in
-``funcgrad.torch_nn_ops.NN_FUNCTIONAL``; the top-level names translate the integer and call them.
+``funcgrad.nn.functional``; the top-level names translate the integer and call them.
 
 >>> import funcgrad as fg
 >>> fg.margin_ranking_loss(fg.tensor([1.0, 2.0]), fg.tensor([2.0, 0.0]), fg.tensor([1.0, 1.0]), 0.0, 1)
@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .primitives.control import stop_gradient
+from .. import numpy as fnp
+from ..primitives.control import stop_gradient
 from .special import xlogy
 from .tensor import Tensor
-from .torch_nn_ops import _host, _nnf, _on_device_of
-from .torch_ops import _t, clamp, norm
+from .activations import _host, _nnf, _on_device_of
+from .ops import _t
+from .math import clamp
+from .reductions import norm
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "kl_div", "binary_cross_entropy_with_logits",
            "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
@@ -130,7 +132,7 @@ def _f_kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = N
     (``torch.nn.functional.kl_div``); ``reduction='batchmean'`` divides the sum by the batch size.
 
     >>> import funcgrad as fg
-    >>> kl = fg.torch_nn_ops.NN_FUNCTIONAL["kl_div"]
+    >>> kl = fg.nn.functional.kl_div
     >>> kl(fg.log(fg.tensor([0.5, 0.5])), fg.tensor([0.5, 0.5]), reduction="sum")
     tensor(0.)
     """
@@ -161,7 +163,7 @@ def _f_binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = N
     (``torch.nn.functional.binary_cross_entropy_with_logits``).
 
     >>> import funcgrad as fg
-    >>> f = fg.torch_nn_ops.NN_FUNCTIONAL["binary_cross_entropy_with_logits"]
+    >>> f = fg.nn.functional.binary_cross_entropy_with_logits
     >>> f(fg.tensor([0.0]), fg.tensor([1.0]))
     tensor(0.6931)
     """
@@ -196,7 +198,7 @@ def _f_margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float 
     """``max(0, -target * (input1 - input2) + margin)`` (``torch.nn.functional.margin_ranking_loss``).
 
     >>> import funcgrad as fg
-    >>> f = fg.torch_nn_ops.NN_FUNCTIONAL["margin_ranking_loss"]
+    >>> f = fg.nn.functional.margin_ranking_loss
     >>> f(fg.tensor([1.0]), fg.tensor([0.0]), fg.tensor([-1.0]), reduction="sum")
     tensor(1.)
     """
@@ -227,7 +229,7 @@ def _f_hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, size_a
     (``torch.nn.functional.hinge_embedding_loss``).
 
     >>> import funcgrad as fg
-    >>> f = fg.torch_nn_ops.NN_FUNCTIONAL["hinge_embedding_loss"]
+    >>> f = fg.nn.functional.hinge_embedding_loss
     >>> f(fg.tensor([0.3, 0.3]), fg.tensor([1.0, -1.0]), reduction="none")
     tensor([0.3000, 0.7000])
     """
@@ -255,7 +257,7 @@ def _f_cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: floa
     (``torch.nn.functional.cosine_embedding_loss``).
 
     >>> import funcgrad as fg
-    >>> f = fg.torch_nn_ops.NN_FUNCTIONAL["cosine_embedding_loss"]
+    >>> f = fg.nn.functional.cosine_embedding_loss
     >>> f(fg.tensor([[1.0, 0.0]]), fg.tensor([[0.0, 1.0]]), fg.tensor([1.0]))
     tensor(1.)
     """
@@ -291,7 +293,7 @@ def _f_triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: fl
     ``min(d(a, n), d(p, n))`` (``torch.nn.functional.triplet_margin_loss``).
 
     >>> import funcgrad as fg
-    >>> f = fg.torch_nn_ops.NN_FUNCTIONAL["triplet_margin_loss"]
+    >>> f = fg.nn.functional.triplet_margin_loss
     >>> f(fg.tensor([[0.0]]), fg.tensor([[1.0]]), fg.tensor([[3.0]]), eps=0.0)
     tensor(0.)
     """
@@ -328,7 +330,7 @@ def _f_poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: b
     (``torch.nn.functional.poisson_nll_loss``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["poisson_nll_loss"](fg.tensor([0.0]), fg.tensor([1.0]))
+    >>> fg.nn.functional.poisson_nll_loss(fg.tensor([0.0]), fg.tensor([1.0]))
     tensor(1.)
     """
     red = _reduction("poisson_nll_loss", reduction, size_average, reduce)
@@ -373,7 +375,7 @@ def _f_ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths
 
     >>> import funcgrad as fg
     >>> lp = fg.log(fg.full((1, 1, 2), 0.5))
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["ctc_loss"](lp, fg.tensor([[1]]), [1], [1], reduction="sum")
+    >>> fg.nn.functional.ctc_loss(lp, fg.tensor([[1]]), [1], [1], reduction="sum")
     tensor(0.6931)
     """
     op = "ctc_loss"

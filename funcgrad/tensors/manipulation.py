@@ -1,7 +1,7 @@
 """PyTorch's shape, joining/splitting and creation-helper functions over Tensors (``diff``, ``meshgrid``,
 ``unique``, ``searchsorted``, ``block_diag``, ``atleast_2d``, ``hsplit`` ...), and their Tensor methods.
 
-Like :mod:`funcgrad.torch_ops`, each function is a thin translation of PyTorch's signature into
+Like :mod:`funcgrad.tensors.ops`, each function is a thin translation of PyTorch's signature into
 ``funcgrad.numpy`` calls on Tensors: differentiable results are composites of primitives, so their gradients come
 from the engine (there is no derivative code here). Results PyTorch gives no gradient (``unique``,
 ``searchsorted``, index tensors) are computed on the values and come back as plain int64 (or value-typed)
@@ -21,11 +21,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace
-from .core import getval
+from .. import numpy as fnp
+from ..backend import namespace
+from ..core import getval
 from .tensor import Tensor, tensor as _tensor
-from .torch_ops import _ix, _norm_dim, _t, cat, diag, flip, split, stack, tensor_split, transpose, vstack
+from .ops import _ix, _method, _norm_dim, _t
+from .shape import cat, diag, flip, split, stack, tensor_split, transpose, vstack
 
 __all__ = ["diff", "cross", "tril_indices", "triu_indices", "meshgrid", "rot90", "unique", "unique_consecutive",
            "searchsorted", "bucketize", "block_diag", "cartesian_prod", "combinations", "broadcast_shapes",
@@ -637,12 +638,10 @@ _METHODS = ["diff", "cross", "rot90", "unique", "unique_consecutive", "hsplit", 
 
 
 def _install() -> None:
-    import funcgrad.torch_ops as _ops
-
     g = globals()
     for name in _METHODS:
         if not hasattr(Tensor, name):
-            setattr(Tensor, name, _ops._method(g[name]))
+            setattr(Tensor, name, _method(g[name]))
 
 
 _install()

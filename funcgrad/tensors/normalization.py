@@ -4,9 +4,9 @@
 Compositions of ``funcgrad.numpy`` operations on Tensors, without derivative code. Running statistics are
 updated as PyTorch updates them (the biased batch variance normalises, the unbiased one enters ``running_var``),
 unrecorded and functionally: the running-stat tensors are rebound to their new values, as the in-place methods of
-``funcgrad/tensor_inplace.py`` rebind. ``torch.batch_norm`` and ``torch.instance_norm`` take ``weight, bias``
+``funcgrad/tensors/inplace.py`` rebind. ``torch.batch_norm`` and ``torch.instance_norm`` take ``weight, bias``
 before the running statistics, ``torch.nn.functional``'s take them after: the functional order is registered in
-``funcgrad.torch_nn_ops.NN_FUNCTIONAL``.
+``funcgrad.nn.functional``.
 
 >>> import funcgrad as fg
 >>> fg.layer_norm(fg.tensor([[1.0, 3.0]]), (2,))
@@ -18,11 +18,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import numpy as fnp
+from .. import numpy as fnp
 from .tensor import Tensor, no_grad
-from .tensor_inplace import _rebind
-from .torch_nn_ops import _float_input, _nnf
-from .torch_ops import _t
+from .inplace import _rebind
+from .activations import _float_input, _nnf
+from .ops import _t
 
 __all__ = ["layer_norm", "group_norm", "rms_norm", "batch_norm", "instance_norm"]
 
@@ -177,7 +177,7 @@ def _f_batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any =
 
     >>> import funcgrad as fg
     >>> rm, rv = fg.zeros(1), fg.ones(1)
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["batch_norm"](fg.tensor([[1.0], [3.0]]), rm, rv, training=True).ravel()
+    >>> fg.nn.functional.batch_norm(fg.tensor([[1.0], [3.0]]), rm, rv, training=True).ravel()
     tensor([-1.0000,  1.0000])
     >>> rm, rv
     (tensor([0.2000]), tensor([1.1000]))
@@ -220,7 +220,7 @@ def _f_instance_norm(input: Any, running_mean: Any = None, running_var: Any = No
     the running statistics get the batch means of the per-instance ones.
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["instance_norm"](fg.tensor([[[1.0, 3.0]]]), eps=0.0)
+    >>> fg.nn.functional.instance_norm(fg.tensor([[[1.0, 3.0]]]), eps=0.0)
     tensor([[[-1.,  1.]]])
     """
     op = "instance_norm"

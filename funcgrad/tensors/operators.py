@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import numpy as fnp
-from .core import Box
+from .. import numpy as fnp
+from ..core import Box
 from .tensor import Tensor, _make, _mode, _strip_graph
 
 __all__: list = []

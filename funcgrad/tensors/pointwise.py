@@ -1,9 +1,9 @@
 """More of PyTorch's math over Tensors: ``funcgrad.logaddexp``, ``addcmul``, ``cdist``, ``copysign``, ``erf`` ...
 
-Like ``funcgrad/torch_ops.py``, each function translates PyTorch's signature to ``funcgrad.numpy`` operations on
+Like ``funcgrad/tensors/ops.py``, each function translates PyTorch's signature to ``funcgrad.numpy`` operations on
 Tensors and has no derivative code: gradients come from the operations it is composed of. Functions PyTorch
 does not differentiate (bitwise ops, ``gcd``, ``frexp``'s exponent ...) compute on the plain values and return a
-Tensor with no graph. The matrix norms ``nuclear_norm``, ``frobenius_norm`` and ``norm_except_dim`` are here too. Reductions and scans (``median``, ``quantile``, ``cummax`` ...) live in ``funcgrad/torch_reduce.py``,
+Tensor with no graph. The matrix norms ``nuclear_norm``, ``frobenius_norm`` and ``norm_except_dim`` are here too. Reductions and scans (``median``, ``quantile``, ``cummax`` ...) live in ``funcgrad/tensors/statistics.py``,
 the error/gamma/Bessel families in ``funcgrad/special.py``. Importing this module attaches the Tensor methods
 PyTorch has for these names (``t.logaddexp(u)``, ``t.erf()`` ...).
 
@@ -23,12 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace
+from .. import numpy as fnp
+from ..backend import namespace
 from .special import (_float_dtype, _raw, digamma, erf, erfc, erfinv, gammaln, i0, logit, multigammaln,  # noqa: F401
                       polygamma, sinc, xlogy)
 from .tensor import Tensor
-from .torch_ops import _no_out, _norm_dim, _t, return_types
+from . import linalg
+from . import math as _math_family
+from .ops import _method, _no_out, _norm_dim, _t
+from .reductions import return_types
 
 lgamma = gammaln
 mvlgamma = multigammaln
@@ -62,7 +65,7 @@ def _rawarr(x: Any) -> Any:
 
 
 def _return_type(name: str, fields: list) -> type:
-    """``funcgrad.return_types.<name>``: made here when torch_ops has not defined it."""
+    """``funcgrad.return_types.<name>``: made here when ops has not defined it."""
     if not hasattr(return_types, name):
         setattr(return_types, name, collections.namedtuple(name, fields))
     return getattr(return_types, name)
@@ -483,8 +486,6 @@ def logdet(input: Any) -> Tensor:
     >>> fg.logdet(fg.tensor([[2.0, 0.0], [0.0, 3.0]]))
     tensor(1.7918)
     """
-    from . import linalg
-
     x = _t(input)
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise RuntimeError(f"logdet: expected a (batch of) square matrices, got shape {tuple(x.shape)}")
@@ -562,8 +563,6 @@ def nuclear_norm(input: Any, dim: Any = None, keepdim: bool = False, *, out: Any
         dim = (0, 1)
     if len(tuple(dim)) != 2:
         raise RuntimeError(f"nuclear_norm: dim must be a pair of dimensions, got {dim!r}")
-    from . import linalg
-
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"nuclear_norm: expected a floating-point or complex tensor, got dtype {x.dtype}")
     return linalg.matrix_norm(x, "nuc", tuple(dim), keepdim)
@@ -580,8 +579,6 @@ def frobenius_norm(input: Any, dim: Any, keepdim: bool = False, *, out: Any = No
     dims = (dim,) if isinstance(dim, builtins.int) else tuple(dim)
     if not 1 <= len(dims) <= 2:
         raise RuntimeError(f"frobenius_norm: expected one or two dimensions in dim, got {dim!r}")
-    from . import linalg
-
     return linalg.vector_norm(_t(input), 2, dims, keepdim)
 
 
@@ -594,8 +591,6 @@ def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A0
     tensor([[5.],
             [1.]])
     """
-    from . import linalg
-
     x = _t(v)
     if dim == -1:
         return linalg.vector_norm(x, pow)
@@ -621,20 +616,13 @@ __all__ = [n for n in _METHODS if n != "fix"] + ["cdist", "chain_matmul", "polyg
 
 
 def _install() -> None:
-    from . import torch_ops
-
     g = globals()
     for name in _METHODS:
-        fn = g.get(name) or getattr(torch_ops, name)
+        fn = g.get(name) or getattr(_math_family, name)
         if not hasattr(Tensor, name):
-            setattr(Tensor, name, torch_ops._method(fn))
+            setattr(Tensor, name, _method(fn))
     if not hasattr(Tensor, "polygamma"):
         Tensor.polygamma = _polygamma_method
 
 
 _install()
-# the reductions and scans, and their methods, from the sibling module
-from .torch_reduce import *  # noqa: E402,F401,F403
-from . import torch_reduce as _torch_reduce  # noqa: E402
-
-__all__ += _torch_reduce.__all__

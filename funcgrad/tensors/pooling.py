@@ -1,12 +1,12 @@
 """PyTorch's pooling at top level: ``max_pool1d``/``2d``/``3d``, ``max_pool1d_with_indices``, ``avg_pool1d``,
 ``adaptive_avg_pool1d``, ``adaptive_max_pool1d``.
 
-Pooling gathers the strided windows as the convolutions of ``funcgrad/torch_conv.py`` do (one slice per kernel
+Pooling gathers the strided windows as the convolutions of ``funcgrad/tensors/conv.py`` do (one slice per kernel
 tap) and reduces over the taps. Max pooling sends the gradient to the first maximum of each window, as PyTorch
 does: the winning tap is picked on the values, and the output is the sum over taps of ``where(tap is the
 winner, value, 0)``, so the gradient flows to that element alone. ``torch.nn.functional``'s names that PyTorch
 has no top-level function for (``avg_pool2d``, ``adaptive_avg_pool2d`` ...) are registered in
-``funcgrad.torch_nn_ops.NN_FUNCTIONAL``.
+``funcgrad.nn.functional``.
 
 >>> import funcgrad as fg
 >>> fg.max_pool1d(fg.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace
-from .core import getval
+from .. import numpy as fnp
+from ..backend import namespace
+from ..core import getval
 from .tensor import Tensor
-from .torch_conv import _ntuple, _windows
-from .torch_nn_ops import _nnf, _on_device_of
-from .torch_ops import _t
+from .conv import _ntuple, _windows
+from .activations import _nnf, _on_device_of
+from .ops import _t
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d",
            "adaptive_avg_pool1d", "adaptive_max_pool1d"]
@@ -128,7 +128,7 @@ def _with_indices(nd: int):
         return _max_pool(name, input, nd, kernel_size, stride, padding, dilation, ceil_mode)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{nd}-D max pooling returning ``(values, indices)`` (``torch.{name}``).\n\n>>> import funcgrad "
-                  f"as fg\n>>> fg.torch_pool.{name}(fg.arange({2.0 ** nd}).reshape{(1,) + (2,) * nd}, 2)[1]"
+                  f"as fg\n>>> fg.tensors.pooling.{name}(fg.arange({2.0 ** nd}).reshape{(1,) + (2,) * nd}, 2)[1]"
                   f".tolist()\n{'[' * (nd + 1)}{2 ** nd - 1}{']' * (nd + 1)}\n")
     return _nnf(name)(fn)
 
@@ -167,7 +167,7 @@ def _avg_pool_fn(nd: int):
                          divisor_override)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{nd}-D average pooling (``torch.nn.functional.{name}``; ``divisor_override`` for 2-D and 3-D "
-                  f"as PyTorch has it).\n\n>>> import funcgrad as fg\n>>> fg.torch_pool.{name}(fg.ones"
+                  f"as PyTorch has it).\n\n>>> import funcgrad as fg\n>>> fg.tensors.pooling.{name}(fg.ones"
                   f"{(1, 1) + (2,) * nd}, 2, padding=1, count_include_pad=False).shape\n{(1, 1) + (2,) * nd}\n")
     return _nnf(name)(fn)
 
@@ -220,7 +220,7 @@ def _adaptive_avg_fn(nd: int):
         return _adaptive_avg(name, input, output_size, nd)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{nd}-D adaptive average pooling to ``output_size`` (``torch.{name}``).\n\n>>> import funcgrad "
-                  f"as fg\n>>> fg.torch_pool.{name}(fg.ones{(1, 1) + (5,) * nd}, 2).shape\n{(1, 1) + (2,) * nd}\n")
+                  f"as fg\n>>> fg.tensors.pooling.{name}(fg.ones{(1, 1) + (5,) * nd}, 2).shape\n{(1, 1) + (2,) * nd}\n")
     return _nnf(name)(fn)
 
 
@@ -260,7 +260,7 @@ def _f_adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = 
     """1-D adaptive max pooling (``torch.nn.functional.adaptive_max_pool1d``).
 
     >>> import funcgrad as fg
-    >>> fg.torch_nn_ops.NN_FUNCTIONAL["adaptive_max_pool1d"](fg.tensor([[1.0, 2.0, 3.0]]), 1)
+    >>> fg.nn.functional.adaptive_max_pool1d(fg.tensor([[1.0, 2.0, 3.0]]), 1)
     tensor([[3.]])
     """
     values, indices = _adaptive_max1d(input, output_size)

@@ -20,25 +20,24 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace, to_host
+from .. import numpy as fnp
+from ..backend import namespace, to_host
 from .special import _raw
 from .tensor import Tensor, get_default_dtype
-from .tensor_inplace import _rebind
-from .tensor_ops import _check_inplace
-from .torch_ops import _no_out, _t
+from .inplace import _rebind
+from .operators import _check_inplace
+from .creation import _rng as rng, _uniform as uniform
+from .ops import _no_out, _t
 
 __all__ = ["bernoulli", "multinomial", "poisson", "binomial"]
 
 
 def _rng(generator: Any, x: Tensor) -> Any:
-    from .tensor_creation import _rng as rng
 
     return rng(generator, str(x.device))
 
 
 def _uniform(generator: Any, x: Tensor, shape: tuple) -> Any:
-    from .tensor_creation import _uniform as uniform
 
     return uniform(_rng(generator, x), tuple(shape), np.dtype(np.float64))
 

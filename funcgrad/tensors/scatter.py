@@ -1,6 +1,6 @@
 """PyTorch's index-and-scatter functions over Tensors, out of place: ``index_copy``, ``index_fill``,
 ``index_reduce``, ``masked_scatter``, ``diagonal_scatter``, ``select_scatter``, ``slice_scatter``, and the checked
-helpers the in-place methods (:mod:`funcgrad.tensor_methods_extra`) share.
+helpers the in-place methods (:mod:`funcgrad.tensors.index_methods`) share.
 
 Every update is a functional ``funcgrad.numpy.at(x)[...]`` update, so gradients flow to the input and to the
 source through the engine's own rules. ``amax``/``amin`` reductions send the gradient evenly to all the elements
@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace
-from .core import getval
-from .primitives.control import stop_gradient
+from .. import numpy as fnp
+from ..backend import namespace
+from ..core import getval
+from ..primitives.control import stop_gradient
 from .tensor import Tensor
-from .torch_ops import _along, _check_index, _ix, _norm_dim, _t
+from .ops import _ix, _method, _norm_dim, _t
+from .indexing import _along, _check_index
 
 __all__ = ["index_copy", "index_fill", "index_reduce", "masked_scatter", "diagonal_scatter", "select_scatter",
            "slice_scatter"]
@@ -333,12 +334,10 @@ _METHODS = ["index_copy", "index_fill", "index_reduce", "masked_scatter", "diago
 
 
 def _install() -> None:
-    import funcgrad.torch_ops as _ops
-
     g = globals()
     for name in _METHODS:
         if not hasattr(Tensor, name):
-            setattr(Tensor, name, _ops._method(g[name]))
+            setattr(Tensor, name, _method(g[name]))
 
 
 _install()

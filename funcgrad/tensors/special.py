@@ -25,12 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace
-from .core import getval
+from .. import numpy as fnp
+from ..backend import namespace
+from ..core import getval
 from .tensor import Tensor, get_default_dtype
-from .torch_ops import (_no_out, _t, _t_as, exp2, expm1, log1p, log_softmax, logsumexp, round,  # noqa: F401
-                        sigmoid, softmax)
+from .ops import _no_out, _t, _t_as
+from .math import clamp, exp2, expm1, log1p, round, sigmoid
+from .reductions import log_softmax, logsumexp, softmax
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "exp2", "expm1", "log1p", "gammaln", "digamma",
            "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "ndtr", "ndtri", "log_ndtr", "sinc", "entr",
@@ -496,7 +497,6 @@ def logit(input: Any, eps: float | None = None) -> Tensor:
     """
     p = _float(input, "logit")
     if eps is not None:
-        from .torch_ops import clamp
 
         p = clamp(p, eps, 1.0 - eps)
     return fnp.log(p) - fnp.log1p(-p)
@@ -690,6 +690,6 @@ def gammaincc(input: Any, other: Any, *, out: Any = None) -> Tensor:
 igamma, igammac = gammainc, gammaincc
 
 
-# ``torch.special.gammaln`` is torch.lgamma; ``polygamma`` ... also serve the top-level names (funcgrad.torch_math)
+# ``torch.special.gammaln`` is torch.lgamma; ``polygamma`` ... also serve the top-level names (funcgrad.tensors.pointwise)
 lgamma = gammaln
 mvlgamma = multigammaln

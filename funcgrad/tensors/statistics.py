@@ -20,12 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from . import numpy as fnp
-from .backend import namespace, to_host
+from .. import numpy as fnp
+from ..backend import namespace, to_host
 from .special import _float_dtype, _raw
 from .tensor import Tensor
 from .tensor import get_default_dtype
-from .torch_ops import _dims, _method, _no_out, _norm_dim, _t, _t_as, clamp, return_types
+from .ops import _dims, _method, _no_out, _norm_dim, _t, _t_as
+from .math import clamp
+from .reductions import return_types
 
 __all__ = ["logcumsumexp", "cummax", "cummin", "kthvalue", "median", "nanmedian", "quantile", "nanquantile",
            "nanmean", "nansum", "histc", "bincount", "trapezoid", "trapz", "cumulative_trapezoid", "histogram",

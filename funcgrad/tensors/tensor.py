@@ -22,12 +22,14 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from . import tree
-from .backend import (device_of, dtype_of, get_default_device, gpu_backend, namespace, parse_device, shape_of,
+from .. import tree
+from ..backend import (device_of, dtype_of, get_default_device, gpu_backend, namespace, parse_device, shape_of,
                       to_device, to_host)
-from .core import Box, Trace, backward as _core_backward, getval
-from .core.primitive import register_array_wrapper
-from .numpy._dispatch import numpy_equivalent, ufunc_call
+from ..core import Box, Trace, backward as _core_backward, getval
+from ..core.primitive import register_array_wrapper
+from .. import numpy as fnp
+from ..numpy._dispatch import numpy_equivalent, ufunc_call
+from ..primitives.devices import device_put
 
 __all__ = ["Tensor", "GRAPH", "tensor", "device", "is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad",
            "set_default_dtype", "get_default_dtype"]
@@ -282,20 +284,6 @@ class Tensor:
         self._v = _strip_graph(self._v)
         return self
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
-                 inputs: Any = None) -> None:
-        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on.
-
-        ``gradient`` is required for non-scalar tensors (the vector of the vector-Jacobian product). The graph is
-        freed afterwards unless ``retain_graph`` (or ``create_graph``) is set, as in PyTorch.
-        """
-        from .autograd import graph  # the autograd layer does the accumulation (and PyTorch's complex rule)
-
-        if gradient is None and inputs is None and not retain_graph and not create_graph and \
-                graph._backward_scalar(self):
-            return
-        graph.backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
-
     # --- conversion ---------------------------------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values as a NumPy array (sharing memory where possible). Raises for tensors that require grad,
@@ -495,8 +483,6 @@ def _as_value(data: Any, dtype: Any = None) -> Any:
     is_tensor = lambda x: isinstance(x, Tensor)  # noqa: E731 - Tensors are pytree nodes: keep them whole here
     leaves = tree.leaves(data, is_leaf=is_tensor)
     if any(isinstance(x, Tensor) or type(x) is Box for x in leaves):
-        from . import numpy as fnp
-
         out = fnp.array(tree.map(lambda x: x._v if isinstance(x, Tensor) else x, data, is_leaf=is_tensor))
         return out if dtype is None else _cast(out, dtype)
     arr = np.asarray(data)
@@ -512,8 +498,6 @@ def _as_value(data: Any, dtype: Any = None) -> Any:
 
 
 def _cast(v: Any, dtype: Any) -> Any:
-    from . import numpy as fnp
-
     return fnp.astype(v, dtype)
 
 
@@ -586,8 +570,6 @@ def _to_device(v: Any, where: Any) -> Any:
             return v
     target = _target(where)
     if type(v) is Box:
-        from .primitives.devices import device_put
-
         return device_put(v, target)
     return to_device(v, target)
 

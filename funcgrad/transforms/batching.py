@@ -14,6 +14,7 @@ from ..core import Box
 from ..core.batching import BatchTrace
 from ..core.errors import user_location
 from .reverse import _fname, _where
+from .. import numpy as fnp
 
 __all__ = ["vmap"]
 
@@ -48,8 +49,6 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
     >>> fg.vmap(lambda x, w: fnp.dot(w, x), in_axes=(0, None))(np.ones((4, 3)), np.arange(3.0))
     array([3., 3., 3., 3.])
     """
-    import funcgrad.numpy as fnp  # the numpy layer sits below transforms
-
     name = f"vmap({_fname(f)})"
 
     def vmapped(*args):

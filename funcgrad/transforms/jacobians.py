@@ -17,6 +17,7 @@ from ..core import getval
 from .forward import jvp
 from .batching import vmap
 from .reverse import _fname, _norm_argnums, grad, vjp
+from .. import numpy as fnp
 
 __all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp"]
 
@@ -72,8 +73,6 @@ def _basis_chunk(like: list, k0: int, c: int) -> list:
 def _rows(fn: Callable, like: list, like_def, total: int, chunk_size: int | None) -> list:
     """``fn`` applied, batched with vmap, to every basis vector of the space of ``like``, ``chunk_size`` at a
     time; returns the leaves of the stacked results, each with the basis index as its leading axis."""
-    import funcgrad.numpy as fnp
-
     step = total if not chunk_size else max(1, int(chunk_size))
     parts = []
     for k0 in range(0, total, step):
@@ -95,8 +94,6 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     array([[2., 0.],
            [0., 4.]])
     """
-    import funcgrad.numpy as fnp
-
     def jac_f(*args):
         nums, single = _norm_argnums(argnums, len(args), "jacrev")
         g, diff = _wrap_args(f, args, nums)
@@ -138,8 +135,6 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     >>> fg.jacfwd(lambda x: fnp.sin(x))(np.array([0.0]))
     array([[1.]])
     """
-    import funcgrad.numpy as fnp
-
     def jac_f(*args):
         nums, single = _norm_argnums(argnums, len(args), "jacfwd")
         g, diff = _wrap_args(f, args, nums)

@@ -3,6 +3,8 @@
 import math
 
 import funcgrad.primitives.shape as S
+import funcgrad.primitives.tiling as T
+import funcgrad.primitives.triangles as D
 
 from . import custom, fnp, fst, np, st
 
@@ -105,7 +107,7 @@ def _repeat_sum(draw):
         reps = reps[0] or 1
     s[axis] = s[axis] * reps if isinstance(reps, int) else sum(reps)
     g = draw(fst.arrays(tuple(s)))
-    return (lambda a: S.repeat_sum(a, repeats=reps, axis=axis)), (g,)
+    return (lambda a: T.repeat_sum(a, repeats=reps, axis=axis)), (g,)
 
 
 def _triangle(name):
@@ -132,7 +134,7 @@ def _diag_embed(draw):
     off, a1, a2 = draw(_diag_params(s))
     a1 %= len(s)
     g = draw(fst.arrays(np.diagonal(np.zeros(s), off, a1, a2).shape))
-    return (lambda x: S.diag_embed(x, offset=off, axis1=a1, axis2=a2, shape=s)), (g,)
+    return (lambda x: D.diag_embed(x, offset=off, axis1=a1, axis2=a2, shape=s)), (g,)
 
 
 SPECS = [

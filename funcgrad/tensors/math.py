@@ -1,0 +1,291 @@
+"""PyTorch's elementwise math over Tensors (``torch.exp``, ``torch.add(alpha=)``, ``torch.clamp`` ...), translated to funcgrad.numpy."""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+import numpy as np
+from .. import numpy as fnp
+from ..core import Box, Primitive
+from .tensor import Tensor, _as_value, _make, _mode, _strip_graph
+from .ops import (_ix, _no_out, _scalar_like, _t)
+from .shape import stack
+
+__all__ = ['exp', 'exp2', 'log', 'log2', 'log10', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'sigmoid', 'relu', 'abs', 'absolute', 'neg', 'negative', 'sign', 'sgn', 'square', 'reciprocal', 'floor', 'ceil', 'trunc', 'frac', 'round', 'isnan', 'isinf', 'isfinite', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'true_divide', 'pow', 'float_power', 'atan2', 'arctan2', 'hypot', 'remainder', 'fmod', 'floor_divide', 'maximum', 'minimum', 'fmax', 'fmin', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'greater', 'less', 'greater_equal', 'less_equal', 'not_equal', 'clamp', 'clip', 'clamp_min', 'clamp_max', 'lerp', 'isclose', 'allclose', 'equal', 'nonzero', 'argwhere', 'where', 'fix']
+
+
+# --- math ------------------------------------------------------------------------------------------------------
+_NO_PARAMS: dict = {}  # never mutated: nodes keep it as their (empty) parameters
+_new = object.__new__
+
+
+def _unary(np_fn, name: str, doc: str):
+    bind = np_fn._bind if isinstance(np_fn, Primitive) else None
+
+    def fn(input: Any, *, out: Any = None) -> Tensor:
+        if out is not None:
+            _no_out(name, out)
+        # unwrap here and wrap the result, handing a recorded value straight to the primitive's binding: one
+        # dispatch (the hot path of Tensor code)
+        v = input._v if type(input) is Tensor else _as_value(input)
+        if _mode.enabled:
+            t = _new(Tensor)  # _make, inlined
+            t._v = bind((v,), _NO_PARAMS) if type(v) is Box and bind is not None else np_fn(v)
+            t.grad = None
+            return t
+        return _make(np_fn(_strip_graph(v)))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+exp = _unary(fnp.exp, "exp", "Elementwise e**x (``torch.exp``).\n\n>>> import funcgrad as fg\n"
+             ">>> fg.exp(fg.tensor([0.0]))\ntensor([1.])")
+exp2 = _unary(lambda x: fnp.power(2.0, x), "exp2", "Elementwise 2**x (``torch.exp2``).")
+log = _unary(fnp.log, "log", "Elementwise natural logarithm (``torch.log``).")
+log2 = _unary(fnp.log2, "log2", "Elementwise base-2 logarithm (``torch.log2``).")
+log10 = _unary(fnp.log10, "log10", "Elementwise base-10 logarithm (``torch.log10``).")
+log1p = _unary(fnp.log1p, "log1p", "Elementwise log(1 + x) (``torch.log1p``).")
+expm1 = _unary(fnp.expm1, "expm1", "Elementwise e**x - 1 (``torch.expm1``).")
+sqrt = _unary(fnp.sqrt, "sqrt", "Elementwise square root (``torch.sqrt``).")
+rsqrt = _unary(lambda x: fnp.reciprocal(fnp.sqrt(x)), "rsqrt", "Elementwise 1/sqrt(x) (``torch.rsqrt``).")
+sin = _unary(fnp.sin, "sin", "Elementwise sine (``torch.sin``).")
+cos = _unary(fnp.cos, "cos", "Elementwise cosine (``torch.cos``).")
+tan = _unary(fnp.tan, "tan", "Elementwise tangent (``torch.tan``).")
+asin = arcsin = _unary(fnp.arcsin, "asin", "Elementwise arcsine (``torch.asin``).")
+acos = arccos = _unary(fnp.arccos, "acos", "Elementwise arccosine (``torch.acos``).")
+atan = arctan = _unary(fnp.arctan, "atan", "Elementwise arctangent (``torch.atan``).")
+sinh = _unary(fnp.sinh, "sinh", "Elementwise hyperbolic sine (``torch.sinh``).")
+cosh = _unary(fnp.cosh, "cosh", "Elementwise hyperbolic cosine (``torch.cosh``).")
+tanh = _unary(fnp.tanh, "tanh", "Elementwise hyperbolic tangent (``torch.tanh``).\n\n>>> import funcgrad as fg\n"
+              ">>> fg.tanh(fg.tensor([0.0]))\ntensor([0.])")
+asinh = arcsinh = _unary(fnp.arcsinh, "asinh", "Elementwise inverse hyperbolic sine (``torch.asinh``).")
+acosh = arccosh = _unary(fnp.arccosh, "acosh", "Elementwise inverse hyperbolic cosine (``torch.acosh``).")
+atanh = arctanh = _unary(fnp.arctanh, "atanh", "Elementwise inverse hyperbolic tangent (``torch.atanh``).")
+# 0.5 * (1 + tanh(x / 2)) is 1 / (1 + exp(-x)) without overflow for large |x|
+sigmoid = _unary(lambda x: 0.5 * fnp.tanh(0.5 * x) + 0.5, "sigmoid",
+                 "Elementwise logistic function (``torch.sigmoid``).\n\n>>> import funcgrad as fg\n"
+                 ">>> fg.sigmoid(fg.tensor([0.0]))\ntensor([0.5000])")
+# where, not maximum: PyTorch's relu has gradient 0 at 0 (maximum would split the tie)
+relu = _unary(lambda x: fnp.where(x > 0, x, 0), "relu", "Elementwise max(x, 0) with gradient 0 at 0 "
+              "(``torch.relu``).\n\n>>> import funcgrad as fg\n>>> fg.relu(fg.tensor([-1.0, 2.0]))\ntensor([0., 2.])")
+abs = absolute = _unary(fnp.abs, "abs", "Elementwise absolute value, gradient 0 at 0 (``torch.abs``).")  # noqa: A001
+neg = negative = _unary(fnp.negative, "neg", "Elementwise negation (``torch.neg``).")
+sign = _unary(fnp.sign, "sign", "Elementwise sign; no gradient flows through it (``torch.sign``).")
+sgn = sign
+square = _unary(fnp.square, "square", "Elementwise x**2 (``torch.square``).")
+reciprocal = _unary(fnp.reciprocal, "reciprocal", "Elementwise 1/x (``torch.reciprocal``).")
+floor = _unary(fnp.floor, "floor", "Elementwise floor; no gradient flows through it (``torch.floor``).")
+ceil = _unary(fnp.ceil, "ceil", "Elementwise ceiling; no gradient flows through it (``torch.ceil``).")
+trunc = fix = _unary(fnp.trunc, "trunc", "Elementwise truncation toward 0; no gradient (``torch.trunc``).")
+frac = _unary(lambda x: x - fnp.trunc(x), "frac", "Elementwise fractional part x - trunc(x) (``torch.frac``).")
+isnan = _unary(fnp.isnan, "isnan", "Elementwise NaN test (``torch.isnan``).")
+isinf = _unary(fnp.isinf, "isinf", "Elementwise infinity test (``torch.isinf``).")
+isfinite = _unary(fnp.isfinite, "isfinite", "Elementwise finiteness test (``torch.isfinite``).")
+logical_not = _unary(fnp.logical_not, "logical_not", "Elementwise logical not (``torch.logical_not``).")
+
+
+def round(input: Any, *, decimals: int = 0, out: Any = None) -> Tensor:  # noqa: A001
+    """Round half to even, to ``decimals`` places; no gradient flows through it (``torch.round``).
+
+    >>> import funcgrad as fg
+    >>> fg.round(fg.tensor([0.5, 1.5, 2.25]), decimals=1)
+    tensor([0.5000, 1.5000, 2.2000])
+    """
+    _no_out("round", out)
+    return fnp.round(_t(input), decimals=decimals)
+
+
+_PY_NUMBERS = (int, float, complex, bool)
+
+
+def _binary(np_fn, name: str, doc: str):
+    def fn(input: Any, other: Any, *, out: Any = None) -> Tensor:
+        _no_out(name, out)
+        if type(input) in _PY_NUMBERS and isinstance(other, Tensor):  # a number takes the tensor's dtype
+            return np_fn(input, other)
+        return np_fn(_t(input), other)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+mul = multiply = _binary(fnp.multiply, "mul", "Elementwise product (``torch.mul``).")
+true_divide = _binary(fnp.divide, "true_divide", "Elementwise true division (``torch.true_divide``).")
+pow = _binary(fnp.power, "pow", "Elementwise input ** exponent (``torch.pow``).\n\n>>> import funcgrad as fg\n"  # noqa: A001
+              ">>> fg.pow(fg.tensor([2.0]), 3)\ntensor([8.])")
+float_power = _binary(lambda x, y: fnp.power(fnp.astype(x, np.float64), y), "float_power",
+                      "Elementwise power in float64 (``torch.float_power``).")
+atan2 = arctan2 = _binary(fnp.arctan2, "atan2", "Elementwise arctangent of input/other (``torch.atan2``).")
+hypot = _binary(fnp.hypot, "hypot", "Elementwise sqrt(x**2 + y**2) (``torch.hypot``).")
+remainder = _binary(fnp.mod, "remainder", "Elementwise remainder with the divisor's sign (``torch.remainder``).")
+fmod = _binary(lambda x, y: x - fnp.trunc(x / y) * y, "fmod",
+               "Elementwise remainder with the dividend's sign (``torch.fmod``).")
+floor_divide = _binary(fnp.floor_divide, "floor_divide", "Elementwise floor division (``torch.floor_divide``).")
+maximum = _binary(fnp.maximum, "maximum", "Elementwise maximum; ties split the gradient (``torch.maximum``).\n\n"
+                  ">>> import funcgrad as fg\n>>> fg.maximum(fg.tensor([1.0, 4.0]), fg.tensor([3.0, 2.0]))\n"
+                  "tensor([3., 4.])")
+minimum = _binary(fnp.minimum, "minimum", "Elementwise minimum; ties split the gradient (``torch.minimum``).")
+fmax = maximum
+fmin = minimum
+eq = _binary(fnp.equal, "eq", "Elementwise ==, a bool tensor (``torch.eq``).")
+ne = not_equal = _binary(fnp.not_equal, "ne", "Elementwise !=, a bool tensor (``torch.ne``).")
+lt = less = _binary(fnp.less, "lt", "Elementwise <, a bool tensor (``torch.lt``).")
+le = less_equal = _binary(fnp.less_equal, "le", "Elementwise <=, a bool tensor (``torch.le``).")
+gt = greater = _binary(fnp.greater, "gt", "Elementwise >, a bool tensor (``torch.gt``).")
+ge = greater_equal = _binary(fnp.greater_equal, "ge", "Elementwise >=, a bool tensor (``torch.ge``).")
+logical_and = _binary(fnp.logical_and, "logical_and", "Elementwise logical and (``torch.logical_and``).")
+logical_or = _binary(fnp.logical_or, "logical_or", "Elementwise logical or (``torch.logical_or``).")
+logical_xor = _binary(fnp.logical_xor, "logical_xor", "Elementwise logical xor (``torch.logical_xor``).")
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
+    """``input + alpha * other`` (``torch.add``).
+
+    >>> import funcgrad as fg
+    >>> fg.add(fg.tensor([1.0]), fg.tensor([2.0]), alpha=10)
+    tensor([21.])
+    """
+    _no_out("add", out)
+    return fnp.add(_t(input), other if alpha == 1 else fnp.multiply(other, alpha))
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
+    """``input - alpha * other`` (``torch.sub``).
+
+    >>> import funcgrad as fg
+    >>> fg.sub(fg.tensor([1.0]), fg.tensor([2.0]))
+    tensor([-1.])
+    """
+    _no_out("sub", out)
+    return fnp.subtract(_t(input), other if alpha == 1 else fnp.multiply(other, alpha))
+
+
+subtract = sub
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = None) -> Tensor:
+    """``input / other``; ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds the quotient (``torch.div``).
+
+    >>> import funcgrad as fg
+    >>> fg.div(fg.tensor([-7.0]), 2, rounding_mode="trunc")
+    tensor([-3.])
+    """
+    _no_out("div", out)
+    q = fnp.divide(_t(input), other)
+    if rounding_mode is None:
+        return q
+    if rounding_mode == "trunc":
+        return fnp.trunc(q)
+    if rounding_mode == "floor":
+        return fnp.floor_divide(_t(input), other)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                     f"{rounding_mode!r}")
+
+
+divide = div
+
+
+def clamp(input: Any, min: Any = None, max: Any = None, *, out: Any = None) -> Tensor:  # noqa: A002
+    """Clamp into ``[min, max]`` (either may be None or a tensor); the gradient flows to ``input`` where
+    ``min <= input <= max`` and to a tensor bound where it was taken, as in PyTorch (``torch.clamp``).
+
+    >>> import funcgrad as fg
+    >>> fg.clamp(fg.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    _no_out("clamp", out)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    x = _t(input)
+    if _scalar_like(min) and _scalar_like(max) and (min is None or max is None or min <= max):
+        return fnp.clip(x, min, max)
+    # tensor bounds (or min > max, where PyTorch's answer is max): one where per bound, applied min first
+    if min is not None:
+        x = fnp.where(x < min, min, x)
+    if max is not None:
+        x = fnp.where(x > max, max, x)
+    return x
+
+
+clip = clamp
+
+
+def clamp_min(input: Any, min: Any) -> Tensor:  # noqa: A002
+    """``clamp(input, min=min)`` (``torch.clamp_min``)."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Any, max: Any) -> Tensor:  # noqa: A002
+    """``clamp(input, max=max)`` (``torch.clamp_max``)."""
+    return clamp(input, max=max)
+
+
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:
+    """``input`` where ``condition`` holds, else ``other`` (``torch.where``); with the condition alone, the
+    indices of its true elements as a tuple of tensors (``nonzero(as_tuple=True)``).
+
+    >>> import funcgrad as fg
+    >>> x = fg.tensor([1.0, -2.0])
+    >>> fg.where(x > 0, x, fg.tensor(0.0))
+    tensor([1., 0.])
+    """
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where() takes a condition alone or a condition, input and other")
+    cond = _ix(condition)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = _t(input)
+    return fnp.where(cond, input, other)
+
+
+def lerp(input: Any, end: Any, weight: Any) -> Tensor:
+    """``input + weight * (end - input)`` (``torch.lerp``).
+
+    >>> import funcgrad as fg
+    >>> fg.lerp(fg.tensor([0.0]), fg.tensor([10.0]), 0.25)
+    tensor([2.5000])
+    """
+    x = _t(input)
+    return x + weight * (end - x)
+
+
+def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
+    """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or a tuple of 1-D tensors with
+    ``as_tuple=True`` (``torch.nonzero``).
+
+    >>> import funcgrad as fg
+    >>> fg.nonzero(fg.tensor([0.0, 3.0, 4.0]))
+    tensor([[1],
+            [2]])
+    """
+    x = _t(input)
+    idx = fnp.nonzero(x)
+    idx = tuple(_t(i) for i in idx) if isinstance(idx, (tuple, list)) else (_t(idx),)
+    if as_tuple:
+        return idx
+    return stack([i.long() for i in idx], dim=1) if idx else _t(np.zeros((0, 0), np.int64))
+
+
+argwhere = nonzero
+
+
+def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` (``torch.isclose``)."""
+    a, b = _t(input), _t(other)
+    close = fnp.less_equal(fnp.abs(a - b), atol + rtol * fnp.abs(b))
+    close = fnp.logical_or(close, fnp.equal(a, b))
+    if equal_nan:
+        close = fnp.logical_or(close, fnp.logical_and(fnp.isnan(a), fnp.isnan(b)))
+    return close
+
+
+def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether all elements are close (``torch.allclose``); a Python bool."""
+    return builtins.bool(fnp.all(isclose(input, other, rtol, atol, equal_nan)))
+
+
+def equal(input: Any, other: Any) -> bool:
+    """Whether both tensors have the same shape and elements (``torch.equal``); a Python bool."""
+    a, b = _t(input), _t(other)
+    return a.shape == b.shape and builtins.bool(fnp.all(fnp.equal(a, b)))
