@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import funcgrad as fg
+from parity import check_against_torch, torch_dtype
 import funcgrad.numpy as fnp
 import funcgrad.special  # noqa: F401
 from funcgrad.tensors.tensor import Tensor
@@ -151,33 +152,10 @@ CASES = [
 ]
 
 
-def _torch_dtype(t):
-    return np.dtype(str(t.dtype).replace("torch.", ""))
-
-
 @pytest.mark.parametrize("fn,arrays,rtol", [pytest.param(*c[1:3], c[3] if len(c) > 3 else 1e-10, id=c[0])
                                              for c in CASES])
 def test_values_and_gradients_match_pytorch(fn, arrays, rtol):
-    torch = pytest.importorskip("torch")
-    import torch.special  # noqa: F401
-
-    tx = [torch.tensor(a, requires_grad=True) for a in arrays]
-    fx = [fg.tensor(a, requires_grad=True) for a in arrays]
-    ty, fy = fn(torch, *tx), fn(fg, *fx)
-    assert isinstance(fy, fg.Tensor)
-    assert fy.shape == tuple(ty.shape)
-    assert fy.dtype == _torch_dtype(ty)
-    np.testing.assert_allclose(fy.detach().numpy(), ty.detach().numpy(), rtol=rtol, atol=1e-12)
-    w = rng.standard_normal(tuple(ty.shape))
-    (ty * torch.tensor(w)).sum().backward()
-    (fy * fg.tensor(w)).sum().backward()
-    for i, (t, f) in enumerate(zip(tx, fx)):
-        if t.grad is None or not np.any(t.grad.numpy()):
-            assert f.grad is None or np.all(f.grad.numpy() == 0), f"input {i}"
-        else:
-            assert f.grad is not None, f"input {i} got no gradient"
-            np.testing.assert_allclose(f.grad.numpy(), t.grad.numpy(), rtol=max(rtol, 1e-8), atol=1e-10,
-                                       err_msg=f"input {i}")
+    check_against_torch(fn, arrays, rtol=rtol, grad_rtol=max(rtol, 1e-8), grad_atol=1e-10)
 
 
 # results PyTorch does not differentiate (or only through indices), and edge values: values and dtypes
@@ -258,7 +236,7 @@ def test_other_results_match_pytorch(fn):
 
     ours, theirs = fn(fg), fn(torch)
     assert ours.shape == tuple(theirs.shape)
-    assert ours.dtype == _torch_dtype(theirs)
+    assert ours.dtype == torch_dtype(theirs)
     tol = 1e-6 if ours.dtype in (np.float32, np.complex64) else 1e-12
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=tol, atol=tol * 1e-2)
 

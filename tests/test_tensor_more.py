@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import funcgrad as fg
+from parity import cases, check_against_torch, torch_dtype
 import funcgrad.numpy as fnp
 from funcgrad.tensors.tensor import Tensor
 from funcgrad.testing import check_grads
@@ -197,29 +198,9 @@ CASES = [
 ]
 
 
-def _torch_dtype(t):
-    return np.dtype(str(t.dtype).replace("torch.", ""))
-
-
-@pytest.mark.parametrize("fn,arrays", [pytest.param(*c[1:], id=c[0]) for c in CASES])
+@pytest.mark.parametrize("fn,arrays", cases(CASES))
 def test_values_and_gradients_match_pytorch(fn, arrays):
-    torch = pytest.importorskip("torch")
-    tx = [torch.tensor(a, requires_grad=True) for a in arrays]
-    fx = [fg.tensor(a, requires_grad=True) for a in arrays]
-    ty, fy = fn(torch, *tx), fn(fg, *fx)
-    assert isinstance(fy, fg.Tensor)
-    assert fy.shape == tuple(ty.shape)
-    assert fy.dtype == _torch_dtype(ty)
-    np.testing.assert_allclose(fy.detach().numpy(), ty.detach().numpy(), rtol=1e-9, atol=1e-11)
-    w = rng.standard_normal(tuple(ty.shape))
-    (ty * torch.tensor(w)).sum().backward()
-    (fy * fg.tensor(w)).sum().backward()
-    for i, (t, f) in enumerate(zip(tx, fx)):
-        if t.grad is None:
-            assert f.grad is None or np.all(f.grad.numpy() == 0), f"input {i}"
-        else:
-            assert f.grad is not None, f"input {i} got no gradient"
-            np.testing.assert_allclose(f.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-10, err_msg=f"input {i}")
+    check_against_torch(fn, arrays, rtol=1e-9, atol=1e-11)
 
 
 NONDIFF = [
@@ -271,7 +252,7 @@ def test_nondifferentiable_results_match_pytorch(fn):
     torch = pytest.importorskip("torch")
     ours, theirs = fn(fg), fn(torch)
     assert ours.shape == tuple(theirs.shape)
-    assert ours.dtype == _torch_dtype(theirs)
+    assert ours.dtype == torch_dtype(theirs)
     tol = 1e-6 if ours.dtype == np.float32 else 1e-12
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=tol, atol=tol * 1e-2)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import funcgrad as fg
+from parity import cases, check_against_torch
 import funcgrad.numpy as fnp
 from funcgrad.tensors.tensor import Tensor
 from funcgrad.testing import check_grads
@@ -168,29 +169,9 @@ CASES = [
 ]
 
 
-def _cases(cases):
-    """pytest params named by case id."""
-    return [pytest.param(*c[1:], id=c[0]) for c in cases]
-
-
-@pytest.mark.parametrize("fn,arrays", _cases(CASES))
+@pytest.mark.parametrize("fn,arrays", cases(CASES))
 def test_values_and_gradients_match_pytorch(fn, arrays):
-    torch = pytest.importorskip("torch")
-    tx = [torch.tensor(a, requires_grad=True) for a in arrays]
-    fx = [fg.tensor(a, requires_grad=True) for a in arrays]
-    ty, fy = fn(torch, *tx), fn(fg, *fx)
-    assert isinstance(fy, fg.Tensor)
-    assert fy.shape == tuple(ty.shape)
-    assert fy.dtype == np.dtype(str(ty.dtype).replace("torch.", ""))
-    np.testing.assert_allclose(B.to_numpy(fy), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
-    w = rng.standard_normal(tuple(ty.shape))
-    (ty * torch.tensor(w)).sum().backward()
-    (fy * fg.tensor(w)).sum().backward()
-    for t, f in zip(tx, fx):
-        if t.grad is None:
-            assert f.grad is None or np.all(B.to_numpy(f.grad) == 0)
-        else:
-            np.testing.assert_allclose(B.to_numpy(f.grad), t.grad.numpy(), rtol=1e-9, atol=1e-11)
+    check_against_torch(fn, arrays)
 
 
 NONDIFF = [

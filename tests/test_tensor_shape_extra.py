@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import funcgrad as fg
+from parity import cases, check_against_torch
 import funcgrad.numpy as fnp
 from funcgrad.tensors.tensor import Tensor
 from funcgrad.testing import check_grads
@@ -134,25 +135,9 @@ for _red in ["prod", "mean", "amax", "amin"]:
                       [SELF[:2] if _inc else SELF_OFF[:2], np.array([[1.0, 1.0, 2.0], [2.0, 2.0, 3.0]])]))
 
 
-@pytest.mark.parametrize("fn,arrays", [pytest.param(*c[1:], id=c[0]) for c in CASES])
+@pytest.mark.parametrize("fn,arrays", cases(CASES))
 def test_values_and_gradients_match_pytorch(fn, arrays):
-    torch = pytest.importorskip("torch")
-    tx = [torch.tensor(a, requires_grad=True) for a in arrays]
-    fx = [fg.tensor(a, requires_grad=True) for a in arrays]
-    ty, fy = fn(torch, *tx), fn(fg, *fx)
-    assert isinstance(fy, fg.Tensor)
-    assert fy.shape == tuple(ty.shape)
-    assert fy.dtype == np.dtype(str(ty.dtype).replace("torch.", ""))
-    np.testing.assert_allclose(fy.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
-    w = rng.standard_normal(tuple(ty.shape))
-    (ty * torch.tensor(w)).sum().backward()
-    (fy * fg.tensor(w)).sum().backward()
-    for i, (t, f) in enumerate(zip(tx, fx)):
-        if t.grad is None:
-            assert f.grad is None or np.all(f.grad.numpy() == 0), f"input {i}"
-        else:
-            assert f.grad is not None, f"input {i} got no gradient"
-            np.testing.assert_allclose(f.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-11, err_msg=f"input {i}")
+    check_against_torch(fn, arrays)
 
 
 NONDIFF = [

@@ -25,7 +25,7 @@ from .. import numpy as fnp
 from ..backend import namespace
 from ..core import getval
 from .tensor import Tensor, tensor as _tensor
-from .ops import _ix, _method, _norm_dim, _t
+from .ops import _attach_methods, _ix, _norm_dim, _t
 from .shape import cat, diag, flip, split, stack, tensor_split, transpose, vstack
 
 __all__ = ["diff", "cross", "tril_indices", "triu_indices", "meshgrid", "rot90", "unique", "unique_consecutive",
@@ -637,11 +637,4 @@ _METHODS = ["diff", "cross", "rot90", "unique", "unique_consecutive", "hsplit", 
             "select", "diagflat"]
 
 
-def _install() -> None:
-    g = globals()
-    for name in _METHODS:
-        if not hasattr(Tensor, name):
-            setattr(Tensor, name, _method(g[name]))
-
-
-_install()
+_attach_methods(_METHODS, globals())

@@ -118,3 +118,11 @@ def _method(fn):
     return m
 
 
+def _attach_methods(names: list, namespace: dict) -> None:
+    """``Tensor.<name>`` for each of ``names`` PyTorch has as a method too, from the function in ``namespace``
+    (where the Tensor has no such attribute yet)."""
+    for name in names:
+        if not hasattr(Tensor, name):
+            setattr(Tensor, name, _method(namespace[name]))
+
+

@@ -22,7 +22,7 @@ from ..backend import namespace
 from ..core import getval
 from ..primitives.control import stop_gradient
 from .tensor import Tensor
-from .ops import _ix, _method, _norm_dim, _t
+from .ops import _attach_methods, _ix, _norm_dim, _t
 from .indexing import _along, _check_index
 
 __all__ = ["index_copy", "index_fill", "index_reduce", "masked_scatter", "diagonal_scatter", "select_scatter",
@@ -333,11 +333,4 @@ _METHODS = ["index_copy", "index_fill", "index_reduce", "masked_scatter", "diago
             "slice_scatter"]
 
 
-def _install() -> None:
-    g = globals()
-    for name in _METHODS:
-        if not hasattr(Tensor, name):
-            setattr(Tensor, name, _method(g[name]))
-
-
-_install()
+_attach_methods(_METHODS, globals())

@@ -25,7 +25,7 @@ from ..backend import namespace, to_host
 from .special import _float_dtype, _raw
 from .tensor import Tensor
 from .tensor import get_default_dtype
-from .ops import _dims, _method, _no_out, _norm_dim, _t, _t_as
+from .ops import _attach_methods, _dims, _no_out, _norm_dim, _t, _t_as
 from .math import clamp
 from .reductions import return_types
 
@@ -733,11 +733,4 @@ _METHODS = ["logcumsumexp", "cummax", "cummin", "kthvalue", "median", "nanmedian
             "nanmean", "nansum", "histc", "bincount", "histogram", "mode", "cov", "corrcoef"]
 
 
-def _install() -> None:
-    g = globals()
-    for name in _METHODS:
-        if not hasattr(Tensor, name):
-            setattr(Tensor, name, _method(g[name]))
-
-
-_install()
+_attach_methods(_METHODS, globals())
