@@ -51,6 +51,7 @@ from .tensors.inplace import *  # noqa: F401,F403
 from .tensors import linalg, special, cuda  # noqa: E402  (torch.linalg, torch.special, torch.cuda)
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
+from .serialization import load, save  # noqa: F401
 
 # torch's module paths: ``import funcgrad.linalg`` and ``from funcgrad.special import erf`` find the modules of the
 # Tensor face, as ``torch.linalg`` and ``torch.special`` do
