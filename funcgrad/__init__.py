@@ -52,6 +52,7 @@ from .tensors import linalg, special, cuda  # noqa: E402  (torch.linalg, torch.s
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
 from .serialization import load, save  # noqa: F401
+from . import optim  # noqa: F401  (torch.optim, optim.lr_scheduler, optim.functional)
 
 # torch's module paths: ``import funcgrad.linalg`` and ``from funcgrad.special import erf`` find the modules of the
 # Tensor face, as ``torch.linalg`` and ``torch.special`` do
