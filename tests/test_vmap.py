@@ -105,3 +105,13 @@ def test_python_branch_on_a_batched_value_is_a_clear_error():
     with pytest.raises(TypeError, match=r"fnp\.where"):
         fg.vmap(f)(B.asarray([1.0, -1.0]))
     B.assert_allclose(fg.vmap(lambda x: fnp.where(x > 0, x * 2.0, -x))(B.asarray([1.0, -1.0])), [2.0, 1.0])
+
+
+@pytest.mark.parametrize("make", [fnp.zeros_like, fnp.ones_like, fnp.empty_like, lambda p: fnp.full_like(p, 2.0)],
+                         ids=["zeros_like", "ones_like", "empty_like", "full_like"])
+def test_like_functions_take_the_per_example_shape_under_vmap(make):
+    """A template traced by vmap has its per-example shape: the batch axis must be added once, by vmap."""
+    xb = B.asarray(np.ones((4, 3)))
+    assert fg.vmap(make)(xb).shape == (4, 3)
+    assert fg.vmap(fg.vmap(make))(B.asarray(np.ones((2, 4, 3)))).shape == (2, 4, 3)
+    assert fg.vmap(lambda p: make(p) * p)(xb).shape == (4, 3)

@@ -272,6 +272,15 @@ def _plain(a):
     return getval(a)
 
 
+def _template(a, shape):
+    """The plain value of the template ``a`` of a ``*_like`` function, and the shape to make: a traced ``a``'s own
+    shape (per example under vmap, where its value carries the batch too), unless ``shape`` is given."""
+    plain = _plain(a)
+    if shape is None and type(a) is Box:
+        shape = tuple(shape_of(a))
+    return plain, shape
+
+
 def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
                device=None) -> ArrayLike:
     """A plain array of zeros with the shape and dtype of ``a`` (which may be traced; no gradient flows to it),
@@ -281,7 +290,7 @@ def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
     >>> fnp.zeros_like(fnp.ones(2))
     array([0., 0.])
     """
-    a = _plain(a)
+    a, shape = _template(a, shape)
     if device is not None:
         return _create(device, None, lambda xp: xp.zeros(shape_of(a) if shape is None else shape,
                                                             dtype=a.dtype if dtype is None else dtype))
@@ -297,7 +306,7 @@ def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, sh
     >>> fnp.ones_like(fnp.zeros(2))
     array([1., 1.])
     """
-    a = _plain(a)
+    a, shape = _template(a, shape)
     if device is not None:
         return _create(device, None, lambda xp: xp.ones(shape_of(a) if shape is None else shape,
                                                             dtype=a.dtype if dtype is None else dtype))
@@ -313,7 +322,7 @@ def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
     >>> fnp.empty_like(fnp.zeros((2, 3))).shape
     (2, 3)
     """
-    a = _plain(a)
+    a, shape = _template(a, shape)
     if device is not None:
         return _create(device, None, lambda xp: xp.empty(shape_of(a) if shape is None else shape,
                                                             dtype=a.dtype if dtype is None else dtype))
@@ -329,7 +338,7 @@ def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: boo
     >>> fnp.full_like(fnp.zeros(2), 7.0)
     array([7., 7.])
     """
-    a = _plain(a)
+    a, shape = _template(a, shape)
     if type(fill_value) is Box or (type(fill_value) in (list, tuple) and _contains_box(fill_value)):
         return _traced_full(shape_of(a) if shape is None else shape, _asarray(fill_value),
                             dtype if dtype is not None else a.dtype)
