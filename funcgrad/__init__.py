@@ -49,6 +49,7 @@ from .tensors import index_methods as _index_methods  # noqa: F401  (index_add_,
 from .tensors.creation import *  # noqa: F401,F403
 from .tensors.inplace import *  # noqa: F401,F403
 from .tensors import linalg, special, cuda  # noqa: E402  (torch.linalg, torch.special, torch.cuda)
+from .tensors import accelerator, backends  # noqa: E402  (torch.accelerator; torch.backends' switches)
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
 from .serialization import load, save  # noqa: F401
@@ -60,6 +61,12 @@ from . import func  # noqa: F401  (torch.func: functional_call, stack_module_sta
 _sys.modules[__name__ + ".linalg"] = linalg
 _sys.modules[__name__ + ".special"] = special
 _sys.modules[__name__ + ".cuda"] = cuda
+_sys.modules[__name__ + ".accelerator"] = accelerator
+_sys.modules[__name__ + ".backends"] = backends
+for _name in ("cudnn", "mps", "mkldnn", "openmp"):
+    _sys.modules[f"{__name__}.backends.{_name}"] = getattr(backends, _name)
+backends.cuda = backends.cuda_backend
+_sys.modules[__name__ + ".backends.cuda"] = backends.cuda_backend
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
