@@ -22,3 +22,4 @@ from .modules import (Flatten, Identity, Linear, Module, ModuleDict, ModuleList,
 
 __all__ = ["functional", "init", "parameter", "modules", "Parameter", "Buffer", "Module", "Sequential", "ModuleList",
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "Flatten", "Unflatten"]
+from .modules import *  # noqa: F401,F403

@@ -16,7 +16,8 @@ tensor([0., 2.])
 """
 from __future__ import annotations
 
-from ..tensors import activations_more, attention, losses_more, sampling  # noqa: F401  (they register their F names)
+from ..tensors import (activations_more, attention, losses_more, pooling_more,  # noqa: F401  (they register
+                       sampling)  # their F names)
 from ..tensors.activations import NN_FUNCTIONAL as _REGISTERED
 from ..tensors.math import sigmoid, tanh  # noqa: F401  (F's signature is the top-level one)
 

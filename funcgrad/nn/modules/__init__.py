@@ -14,3 +14,34 @@ from .flatten import Flatten, Unflatten
 
 __all__ = ["Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Identity", "Linear", "Flatten", "Unflatten"]
+
+# recurrent, attention and transformer layers
+from . import attention, rnn, transformer  # noqa: E402
+from .rnn import *  # noqa: F401,F403,E402
+from .attention import *  # noqa: F401,F403,E402
+from .transformer import *  # noqa: F401,F403,E402
+
+__all__ += rnn.__all__ + attention.__all__ + transformer.__all__
+
+# layers (conv, pooling, norms, activations, losses ...)
+from . import (activation, batchnorm, channelshuffle, conv, distance, dropout, fold, instancenorm,  # noqa: E402
+               loss, normalization, padding, pixelshuffle, pooling, sparse, upsampling)
+from .activation import *  # noqa: F401,F403,E402
+from .batchnorm import *  # noqa: F401,F403,E402
+from .channelshuffle import *  # noqa: F401,F403,E402
+from .conv import *  # noqa: F401,F403,E402
+from .distance import *  # noqa: F401,F403,E402
+from .dropout import *  # noqa: F401,F403,E402
+from .fold import *  # noqa: F401,F403,E402
+from .instancenorm import *  # noqa: F401,F403,E402
+from .loss import *  # noqa: F401,F403,E402
+from .normalization import *  # noqa: F401,F403,E402
+from .padding import *  # noqa: F401,F403,E402
+from .pixelshuffle import *  # noqa: F401,F403,E402
+from .pooling import *  # noqa: F401,F403,E402
+from .sparse import *  # noqa: F401,F403,E402
+from .upsampling import *  # noqa: F401,F403,E402
+
+__all__ += [name for mod in (activation, batchnorm, channelshuffle, conv, distance, dropout, fold, instancenorm,
+                             loss, normalization, padding, pixelshuffle, pooling, sparse, upsampling)
+            for name in mod.__all__]
