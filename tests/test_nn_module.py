@@ -9,16 +9,14 @@
 The containers and reprs are in test_nn_containers.py, the parity tests against torch in test_nn_module_torch.py.
 """
 import copy
-import gc
 import pickle
-import tracemalloc
-import warnings
 from collections import OrderedDict
 
 import numpy as np
 import pytest
 
 import funcgrad as fg
+from memory import growth
 from funcgrad import nn
 from funcgrad.backend import get_default_device
 from funcgrad.testing import standin
@@ -497,22 +495,7 @@ def test_flatten_and_unflatten():
 
 
 # --- memory -------------------------------------------------------------------------------------------------------
-def _growth(step, steps: int, warmup: int = 100) -> int:
-    """Traced bytes gained over ``steps`` calls of ``step``, after ``warmup`` calls (caches filled)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        for _ in range(warmup):
-            step()
-        gc.collect()
-        tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            for _ in range(steps):
-                step()
-            gc.collect()
-            return tracemalloc.get_traced_memory()[0] - before
-        finally:
-            tracemalloc.stop()
+_growth = growth
 
 
 def test_a_training_loop_keeps_memory_flat():

@@ -3,14 +3,12 @@ complex parameters through their real view, float32 close), update in place with
 flat, resume exactly from ``state_dict()``, work on device parameters, and refuse bad input helpfully."""
 from __future__ import annotations
 
-import gc
-import tracemalloc
-import warnings
 
 import numpy as np
 import pytest
 
 import funcgrad as fg
+from memory import growth
 import funcgrad.numpy as fnp
 from funcgrad import optim
 from funcgrad.backend import get_default_device
@@ -405,21 +403,7 @@ WARMUP = 100
 
 
 def _growth(step, steps: int) -> int:
-    """Traced bytes gained over ``steps`` calls of ``step``, after ``WARMUP`` calls (caches filled)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        for _ in range(WARMUP):
-            step()
-        gc.collect()
-        tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            for _ in range(steps):
-                step()
-            gc.collect()
-            return tracemalloc.get_traced_memory()[0] - before
-        finally:
-            tracemalloc.stop()
+    return growth(step, steps, WARMUP)
 
 
 def _model_step(opt_factory, n=50):

@@ -6,14 +6,13 @@
 * a Python number written into a float64 or complex128 tensor keeps its full precision (it takes the tensor's
   dtype, never float32 on the way).
 """
-import gc
-import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
 
 import funcgrad as fg
+from memory import growth
 import funcgrad.numpy as fnp
 
 from inplace_table import INT_ONLY, N, NOT_UPDATES, REAL_ONLY, TABLE
@@ -22,21 +21,7 @@ WARMUP = 50
 
 
 def _growth(step, steps: int) -> int:
-    """Traced bytes gained over ``steps`` calls of ``step``, after ``WARMUP`` calls (caches filled)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        for _ in range(WARMUP):
-            step()
-        gc.collect()
-        tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            for _ in range(steps):
-                step()
-            gc.collect()
-            return tracemalloc.get_traced_memory()[0] - before
-        finally:
-            tracemalloc.stop()
+    return growth(step, steps, WARMUP)
 
 
 def _weight():
