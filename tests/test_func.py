@@ -110,3 +110,72 @@ def test_torch_func_parity():
     fgr = fg.grad(lambda q: fnp.sum(functional_call(fm, q, (X,)) ** 2))({k: v.numpy() for k, v in tp.items()})
     for k in tp:
         np.testing.assert_allclose(fgr[k], tg[k].numpy(), rtol=1e-12)
+
+
+# --- torch.func's transform names ---------------------------------------------------------------------------------
+from funcgrad import func as ffunc  # noqa: E402
+
+
+def test_grad_and_value_returns_the_gradient_first_and_nests_aux_as_torch():
+    x = rng.standard_normal(4)
+    g, v = ffunc.grad_and_value(lambda x: fnp.sum(x ** 3))(x)
+    assert np.allclose(g, 3 * x ** 2) and np.isclose(v, np.sum(x ** 3))
+    g, (v, aux) = ffunc.grad_and_value(lambda x: (fnp.sum(x ** 2), x * 2), has_aux=True)(x)
+    assert np.allclose(g, 2 * x) and np.allclose(aux, 2 * x)
+    g0, g1 = ffunc.grad(lambda a, b: fnp.sum(a * b), argnums=(0, 1))(x, x + 1)
+    assert np.allclose(g0, x + 1) and np.allclose(g1, x)
+
+
+def test_vjp_jvp_linearize_jacobians_and_hessian_match_the_derivation():
+    x = rng.standard_normal(3)
+    out, vjp_fn = ffunc.vjp(fnp.sin, x)
+    (ct,) = vjp_fn(np.ones(3))
+    assert np.allclose(ct, np.cos(x))
+    y, t = ffunc.jvp(fnp.sin, (x,), (np.ones(3),))
+    assert np.allclose(y, np.sin(x)) and np.allclose(t, np.cos(x))
+    y, lin = ffunc.linearize(fnp.sin, x)
+    assert np.allclose(lin(np.full(3, 2.0)), 2 * np.cos(x))
+    assert np.allclose(ffunc.jacrev(fnp.sin)(x), np.diag(np.cos(x)))
+    assert np.allclose(ffunc.jacfwd(fnp.sin)(x), np.diag(np.cos(x)))
+    assert np.allclose(ffunc.hessian(lambda x: fnp.sum(x ** 3))(x), np.diag(6 * x))
+
+
+def test_vmap_in_dims_out_dims_and_chunk_size_agree_with_a_loop():
+    a, w = rng.standard_normal((7, 3)), rng.standard_normal((3, 7))
+    f = lambda a, w: fnp.tanh(a * w)  # noqa: E731
+    loop = np.stack([np.tanh(a[i] * w[:, i]) for i in range(7)], axis=1)
+    for chunk in (None, 1, 3, 7, 10):
+        got = ffunc.vmap(f, in_dims=(0, 1), out_dims=1, chunk_size=chunk)(a, w)
+        assert np.allclose(got, loop), chunk
+    with pytest.raises(ValueError, match="chunk_size"):
+        ffunc.vmap(f, chunk_size=0)
+    with pytest.raises(ValueError, match="randomness"):
+        ffunc.vmap(f, randomness="sometimes")
+
+
+def test_vmap_randomness_same_shares_draws_and_different_draws_per_example():
+    fg.manual_seed(0)
+    same = ffunc.vmap(lambda x: x + fg.randn(4), randomness="same")(fg.zeros(5, 4))
+    assert np.allclose(same.numpy(), same.numpy()[:1])
+    diff = ffunc.vmap(lambda x: x + fg.randn(4), randomness="different")(fg.zeros(5, 4))
+    rows = diff.numpy()
+    assert len({tuple(r) for r in rows.round(12)}) == 5
+
+
+def test_per_example_gradients_with_torch_func_names_match_torch():
+    torch = pytest.importorskip("torch")
+    model = _model()
+    tmodel = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
+    tmodel.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in model.state_dict().items()})
+
+    def loss(lib, m):
+        def f(p, x, y):
+            return ((lib.func.functional_call(m, p, (x[None],)) - y[None]) ** 2).mean()
+        return f
+    p = {k: v.detach() for k, v in model.named_parameters()}
+    tp = {k: v.detach() for k, v in tmodel.named_parameters()}
+    ours = ffunc.vmap(ffunc.grad(loss(fg, model)), in_dims=(None, 0, 0))(p, fg.tensor(X), fg.tensor(Y))
+    theirs = torch.func.vmap(torch.func.grad(loss(torch, tmodel)), in_dims=(None, 0, 0))(
+        tp, torch.tensor(X), torch.tensor(Y))
+    for k in theirs:
+        np.testing.assert_allclose(ours[k].numpy(), theirs[k].numpy(), rtol=1e-10, atol=1e-12)
