@@ -48,7 +48,7 @@ from .tensors.pooling import *  # noqa: F401,F403  (max_pool*, avg_pool1d, adapt
 from .tensors import index_methods as _index_methods  # noqa: F401  (index_add_, put_, stride ...)
 from .tensors.creation import *  # noqa: F401,F403
 from .tensors.inplace import *  # noqa: F401,F403
-from .tensors import linalg, special, cuda  # noqa: E402  (torch.linalg, torch.special, torch.cuda)
+from .tensors import linalg, special, fft, cuda  # noqa: E402  (torch.linalg, torch.special, torch.fft, torch.cuda)
 from .tensors import accelerator, backends  # noqa: E402  (torch.accelerator; torch.backends' switches)
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
@@ -60,6 +60,7 @@ from . import func  # noqa: F401  (torch.func: functional_call, stack_module_sta
 # Tensor face, as ``torch.linalg`` and ``torch.special`` do
 _sys.modules[__name__ + ".linalg"] = linalg
 _sys.modules[__name__ + ".special"] = special
+_sys.modules[__name__ + ".fft"] = fft
 _sys.modules[__name__ + ".cuda"] = cuda
 _sys.modules[__name__ + ".accelerator"] = accelerator
 _sys.modules[__name__ + ".backends"] = backends

@@ -108,12 +108,23 @@ def test_numpy_functions_on_traced_values_and_tensors_differentiate(name):
 
 
 def test_numpy_functions_funcgrad_lacks_refuse_traced_values_and_grad_tensors_clearly():
-    with pytest.raises(TracedConversionError, match=r"numpy\.fft\(\).*funcgrad\.numpy has no fft"):
-        fg.grad(lambda x: fnp.sum(fnp.real(np.fft.fft(x))))(X)
-    with pytest.raises(RuntimeError, match=r"numpy\.fft\(\) on a Tensor that requires grad.*detach"):
-        np.fft.fft(fg.tensor(X, requires_grad=True))
-    plain = np.fft.fft(fg.tensor(X))  # no gradient wanted: NumPy gets the values, as with PyTorch
-    np.testing.assert_allclose(plain, np.fft.fft(X.astype(np.float32)), rtol=1e-6)
+    swv = np.lib.stride_tricks.sliding_window_view
+    with pytest.raises(TracedConversionError, match=r"numpy\.sliding_window_view\(\).*funcgrad\.numpy has no "
+                                                     r"sliding_window_view"):
+        fg.grad(lambda x: fnp.sum(swv(x, 2)))(X)
+    with pytest.raises(RuntimeError, match=r"numpy\.sliding_window_view\(\) on a Tensor that requires grad.*detach"):
+        swv(fg.tensor(X, requires_grad=True), 2)
+    plain = swv(fg.tensor(X), 2)  # no gradient wanted: NumPy gets the values, as with PyTorch
+    np.testing.assert_allclose(plain, swv(X.astype(np.float32), 2), rtol=1e-6)
+
+
+def test_numpy_fft_functions_dispatch_to_funcgrad_numpy_fft():
+    # Parseval: sum |fft(x)|^2 = n sum x^2, so the gradient is 2 n x
+    g = fg.grad(lambda x: fnp.sum(np.abs(np.fft.fft(x)) ** 2))(X)
+    np.testing.assert_allclose(g, 2 * X.size * X, rtol=1e-12)
+    t = fg.tensor(X, requires_grad=True)
+    np.fft.fft(t).abs().pow(2).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), 2 * X.size * X, rtol=1e-5)
     with pytest.raises(TypeError, match=r"out=.*immutable"):
         fg.grad(lambda x: fnp.sum(np.sin(x, out=np.empty(3))))(X)
 

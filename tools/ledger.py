@@ -73,6 +73,8 @@ NAMESPACES: tuple[Namespace, ...] = (
               "test-suite runner), " + _INDEX_RULE),
     Namespace("numpy_linalg", "numpy.linalg", "funcgrad.numpy.linalg",
               "public names of `numpy.linalg` that are callable and not classes, minus `test`"),
+    Namespace("numpy_fft", "numpy.fft", "funcgrad.numpy.fft",
+              "public names of `numpy.fft` that are callable and not classes, minus `test`"),
     Namespace("jax_numpy", "jax.numpy", "funcgrad.numpy",
               "public names of `jax.numpy` that are callable and not classes, " + _INDEX_RULE),
     Namespace("torch", "torch", "funcgrad",
@@ -82,6 +84,7 @@ NAMESPACES: tuple[Namespace, ...] = (
     Namespace("tensor_methods", "torch.Tensor", "funcgrad.Tensor",
               "public (no leading underscore) attributes of `torch.Tensor` that are callable (methods); properties "
               "and dunders are not listed", "methods"),
+    Namespace("torch_fft", "torch.fft", "funcgrad.fft", "public names of `torch.fft` that are callable and not classes"),
 )
 BY_KEY = {ns.key: ns for ns in NAMESPACES}
 
@@ -409,10 +412,12 @@ def reference_names() -> tuple[dict[str, list[str]], dict[str, str]]:
                    and not inspect.isclass(getattr(torch, n)) and getattr(torch, n) in overrides]
     methods = [n for n in dir(torch.Tensor) if not n.startswith("_") and callable(getattr(torch.Tensor, n))]
     names = {"numpy": _public_functions(np, True), "numpy_linalg": _public_functions(np.linalg, False),
-             "jax_numpy": _public_functions(jnp, True), "torch": torch_names, "tensor_methods": methods}
+             "numpy_fft": _public_functions(np.fft, False), "jax_numpy": _public_functions(jnp, True),
+             "torch": torch_names, "tensor_methods": methods, "torch_fft": _public_functions(torch.fft, False)}
     sources = {"numpy": f"numpy {np.__version__}", "numpy_linalg": f"numpy {np.__version__}",
-               "jax_numpy": f"jax {jax.__version__}", "torch": f"torch {torch.__version__}",
-               "tensor_methods": f"torch {torch.__version__}"}
+               "numpy_fft": f"numpy {np.__version__}", "jax_numpy": f"jax {jax.__version__}",
+               "torch": f"torch {torch.__version__}", "tensor_methods": f"torch {torch.__version__}",
+               "torch_fft": f"torch {torch.__version__}"}
     return names, sources
 
 

@@ -21,6 +21,7 @@ from ..primitives.manipulation import *  # noqa: F401,F403
 from ..primitives.numerical import *  # noqa: F401,F403
 from ..primitives.npextra import *  # noqa: F401,F403
 from . import linalg  # noqa: F401
+from . import fft  # noqa: F401  (numpy.fft's names)
 
 from . import _methods as _m
 

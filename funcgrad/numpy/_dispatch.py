@@ -20,13 +20,15 @@ _cache: dict = {}
 
 
 def numpy_equivalent(func: Any, method: str = "__call__") -> Callable | None:
-    """The ``funcgrad.numpy`` (or ``funcgrad.numpy.linalg``) function standing for NumPy's ``func`` (a function
+    """The ``funcgrad.numpy`` (or ``funcgrad.numpy.linalg``, ``.fft``) function standing for NumPy's ``func`` (a function
     or ufunc, called as ``method``), or None where funcgrad has none.
 
     >>> import numpy as np
     >>> numpy_equivalent(np.sin).__module__.startswith("funcgrad")
     True
-    >>> numpy_equivalent(np.fft.fft) is None
+    >>> numpy_equivalent(np.fft.rfft).__module__
+    'funcgrad.numpy.fft'
+    >>> numpy_equivalent(np.lib.stride_tricks.sliding_window_view) is None
     True
     """
     key = (func, method)
@@ -44,6 +46,8 @@ def numpy_equivalent(func: Any, method: str = "__call__") -> Callable | None:
         module = getattr(func, "__module__", None) or ""
         if module.startswith("numpy.linalg"):
             ns = fnp.linalg
+        elif module.startswith("numpy.fft"):
+            ns = fnp.fft
         elif module == "numpy" or module.startswith("numpy._core") or module.startswith("numpy.lib"):
             ns = fnp
     fn = getattr(ns, name, None) if (ns is not None and name) else None

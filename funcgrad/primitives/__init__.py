@@ -6,6 +6,7 @@ belong under ``funcgrad.numpy.linalg`` in ``LINALG``.
 from . import (control, creation, decompositions, devices, einsum, elementwise, indexing, linalg, padding,  # noqa: F401
                reductions, shape, special, tiling, triangles)
 from . import engine_batching  # noqa: F401  (vmap rules of the core's primitives)
+from . import fft  # noqa: F401  (the DFT primitives, named by funcgrad.numpy.fft)
 
 FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, linalg, decompositions,
             einsum, special, control, devices)

@@ -59,7 +59,7 @@ _METHOD_FUNCTIONS = [
     "chunk", "unbind", "tril", "triu", "diag", "diag_embed", "diagonal", "trace", "gather", "take_along_dim", "take",
     "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "masked_fill", "masked_select",
     "matmul", "mm", "bmm", "mv", "dot", "inner", "vdot", "outer", "ger", "addmm", "kron", "where",
-    "is_floating_point", "is_complex", "real", "imag", "conj", "angle",
+    "is_floating_point", "is_complex", "conj", "angle",
 ]
 
 
@@ -73,6 +73,8 @@ def _install() -> None:
         fn = next(getattr(m, name) for m in _FAMILIES if hasattr(m, name))
         setattr(Tensor, name, _method(fn))
     Tensor.where = _where_method
+    Tensor.real = property(conversion.real)  # attributes in PyTorch (t.real, t.imag), not methods
+    Tensor.imag = property(conversion.imag)
     Tensor.view = _view
     Tensor.reshape = _reshape_method
     Tensor.view_as = _view_as
