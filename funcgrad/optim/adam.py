@@ -4,8 +4,12 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
+import numpy as np
+
 from .. import numpy as fnp
+from ..core import Box
 from ..tensors.creation import zeros_like
+from ._fused import adam_update, exclusive, scalars
 from .functional import _decay, _lerp, adam_kernel
 from .optimizer import Optimizer, _apply, _bias_sqrt, _bump, _check, _counter, _no_grad_step, _value
 
@@ -39,6 +43,32 @@ class _AdamBase(Optimizer):
         return state, _bump(state)
 
 
+def _adam_in_place(p: Any, g: Any, state: dict, kw: dict, bc1: float, bc2_sqrt: float) -> bool:
+    """Adam's update written into ``p`` and its moments (``_fused``), where nobody else holds them; False (nothing
+    done) otherwise: the general path then runs."""
+    pa = exclusive(p)
+    if pa is None:
+        return False
+    gv = g._v
+    ga = gv.value if type(gv) is Box else gv
+    m, v = exclusive(state["exp_avg"]), exclusive(state["exp_avg_sq"])
+    vmax = state.get("max_exp_avg_sq")
+    if vmax is not None:
+        vmax = exclusive(vmax)
+        if vmax is None:
+            return False
+    arrays = (pa, m, v) if vmax is None else (pa, m, v, vmax)
+    if type(ga) is np.ndarray and not ga.flags.c_contiguous:  # a weight's gradient is often a transpose
+        ga = np.ascontiguousarray(ga)
+    if (m is None or v is None or type(ga) is not np.ndarray
+            or any(a.shape != pa.shape or a.dtype != pa.dtype for a in (ga, m, v))
+            or (vmax is not None and (vmax.shape != pa.shape or vmax.dtype != pa.dtype))
+            or any(np.may_share_memory(ga, a) for a in arrays)):
+        return False
+    adam_update(pa, ga, m, v, vmax, bc1=bc1, bc2_sqrt=bc2_sqrt, **kw)
+    return True
+
+
 class Adam(_AdamBase):
     """Adam (``torch.optim.Adam``): moment estimates ``m = lerp(m, g, 1 - beta1)``, ``v = beta2 v + (1 - beta2)
     g**2`` (AMSGrad: the running maximum of ``v``), and ``p -= lr / (1 - beta1**t) * m / (sqrt(v / (1 -
@@ -69,14 +99,19 @@ class Adam(_AdamBase):
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             names = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+            kw = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                      weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
+                      maximize=group["maximize"])
+            fast = scalars(kw["lr"], beta1, beta2, kw["eps"], kw["weight_decay"])
             for p in group["params"]:
-                if p.grad is None:
+                g = p.grad
+                if g is None:
                     continue
                 state, step = self._next_step(p, *names)
-                _apply(adam_kernel, p, p.grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
-                       lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                       weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
-                       maximize=group["maximize"], bc1=1 - beta1 ** step, bc2_sqrt=_bias_sqrt(beta2, step))
+                bc1, bc2_sqrt = 1 - beta1 ** step, _bias_sqrt(beta2, step)
+                if not (fast and _adam_in_place(p, g, state, kw, bc1, bc2_sqrt)):
+                    _apply(adam_kernel, p, g, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), bc1=bc1,
+                           bc2_sqrt=bc2_sqrt, **kw)
 
 
 class AdamW(Adam):

@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import numpy as fnp
 from .. import tree
+from ._fused import adam_update, scalars
 
 __all__ = ["PureOptimizer", "sgd", "adam", "adamw", "rmsprop", "adagrad", "SGDState", "AdamState", "RMSpropState",
            "AdagradState"]
@@ -291,6 +292,22 @@ def sgd(lr: Any = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_de
     return PureOptimizer(init, update)
 
 
+def _adam_leaf(p: Any, g: Any, m: Any, v: Any, vm: Any, **kw: Any) -> tuple:
+    """:func:`adam_kernel` on one leaf; for host arrays (nothing traced) the same operations write into fresh
+    outputs block by block (``_fused``) instead of making a temporary per operation."""
+    if type(g) is np.ndarray and not g.flags.c_contiguous:  # a weight's gradient is often a transpose
+        g = np.ascontiguousarray(g)
+    arrays = (p, g, m, v) if vm is None else (p, g, m, v, vm)
+    if (all(type(a) is np.ndarray and a.flags.c_contiguous and a.shape == p.shape and a.dtype == p.dtype
+            for a in arrays) and p.dtype.kind == "f"
+            and scalars(kw["lr"], kw["beta1"], kw["beta2"], kw["eps"], kw["weight_decay"], kw["bc1"],
+                        kw["bc2_sqrt"])):
+        out = (np.empty_like(p), np.empty_like(m), np.empty_like(v), None if vm is None else np.empty_like(vm))
+        adam_update(p, g, m, v, vm, out=out, **kw)
+        return out
+    return adam_kernel(p, g, m, v, vm, **kw)
+
+
 def _adam(lr: Any, betas: tuple, eps: float, weight_decay: float, amsgrad: bool, maximize: bool,
           decoupled: bool) -> PureOptimizer:
     _check_lr(lr)
@@ -308,7 +325,7 @@ def _adam(lr: Any, betas: tuple, eps: float, weight_decay: float, amsgrad: bool,
         rate = _rate(lr, state.count)
         t = fnp.astype(state.count + 1, "float64")
         bc1, bc2_sqrt = 1 - fnp.power(beta1, t), fnp.sqrt(1 - fnp.power(beta2, t))
-        new_p, m, v, vmax = _map(lambda p, g, m, v, vm: adam_kernel(
+        new_p, m, v, vmax = _map(lambda p, g, m, v, vm: _adam_leaf(
             p, g, m, v, vm, lr=_like(rate, p), beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
             decoupled=decoupled, maximize=maximize, bc1=_like(bc1, p), bc2_sqrt=_like(bc2_sqrt, p)),
             4, params, grads, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq)

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from .. import numpy as fnp
+from ._fused import exclusive
 from ..tensors.extras import view_as_complex, view_as_real
 from ..tensors.tensor import Tensor, _strip_graph, enable_grad, get_default_dtype, no_grad
 
@@ -55,6 +56,11 @@ def _counter(value: float) -> Tensor:
 def _bump(state: dict, key: str = "step") -> float:
     """Add one to the counter ``state[key]`` in place; the new count."""
     t = state[key]
+    a = exclusive(t)
+    if a is not None and a.ndim == 0:  # nobody else sees the counter: write it in place (no new array)
+        n = float(a) + 1
+        a[()] = n
+        return n
     n = float(t) + 1
     t.data = np.array(n, dtype=t.dtype)
     return n

@@ -22,6 +22,7 @@ from ..core.primitive import nondifferentiable
 from .creation import _create, array, asarray, linspace
 from .elementwise import astype, logical_not, multiply, subtract, where
 from .indexing import at, getitem, take, take_along_axis
+from .pieces import pieces
 from .shape import (_asarray, _axis, broadcast_to, concatenate, moveaxis, ndim, ravel, reshape, split, stack, swapaxes, transpose)
 from .triangles import diag
 from .tiling import flip
@@ -303,7 +304,7 @@ def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple:
     """
     x = _arr(x)
     axis = _axis(axis, ndim(x), "numpy.unstack")  # a 0-d x has no axis to unstack
-    return tuple(getitem(x, _along(axis, i)) for i in range(x.shape[axis]))
+    return pieces(x, axis=axis)  # one node for all slices: a linear backward
 
 
 # --- reordering -------------------------------------------------------------------------------------------------

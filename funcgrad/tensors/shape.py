@@ -353,10 +353,11 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
 
 
 def unbind(input: Any, dim: int = 0) -> tuple:
-    """The slices along ``dim``, that dimension removed (``torch.unbind``)."""
+    """The slices along ``dim``, that dimension removed (``torch.unbind``): one node for all of them, so backward
+    joins their gradients in one copy."""
     x = _t(input)
     d = _norm_dim(dim, x.ndim, "unbind")
-    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+    return fnp.unstack(x, axis=d)
 
 
 def tril(input: Any, diagonal: int = 0) -> Tensor:

@@ -5,10 +5,13 @@ a whole sequence, stacked (``num_layers``) and ``bidirectional``, and the one-st
 The parameters carry PyTorch's names (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``,
 ``weight_hr_l0`` for LSTM projections, ``..._reverse`` for the backward direction) and shapes, with the gates
 stacked in PyTorch's order (i, f, g, o for LSTM, r, z, n for GRU), so a torch state dict loads as it is. All start
-from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``. The time loop is a Python loop, a few matrix products per
-step on the Tensor face: gradients come from those operations (no derivative code here), and the graph of a
-sequence is freed by its backward pass. Layers after the first read the previous layer's per-step outputs
-directly, so no step re-slices a stacked sequence.
+from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``. The time loop is a Python loop on the Tensor face: gradients
+come from its operations. What does not depend on the previous step is done once per layer and direction: the
+whole input sequence is multiplied by ``weight_ih`` in one product, and the result is cut into its time steps (and
+each step's gates into their blocks) by the ``pieces`` primitive, whose backward pass joins the pieces' cotangents in one copy
+(slicing a step out instead would give each step a zero-padded cotangent of the full sequence: quadratic in the
+length). LSTM gates take one ``tanh`` over all four blocks: ``sigmoid(x) = 0.5 * tanh(x / 2) + 0.5``, with the
+halving folded into the weights (exact: a power of two) and the ``0.5 * t + 0.5`` a per-column scale and shift.
 
 >>> import funcgrad as fg
 >>> from funcgrad import nn
@@ -19,15 +22,18 @@ directly, so no step re-slices a stacked sequence.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
 from typing import Any
 
+from ... import numpy as fnp
+from ...primitives.pieces import pieces
 from ...tensors.creation import empty, zeros
 from ...tensors.math import relu, sigmoid, tanh
 from ...tensors.shape import cat, stack
-from ...tensors.tensor import Tensor
+from ...tensors.tensor import Tensor, _unwrap, tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -53,34 +59,76 @@ def _uniform_init(module: Module) -> None:
         init.uniform_(weight, -stdv, stdv)
 
 
-# --- one step of each kind, on pre-transposed weights (wi: (in, G), wh: (hidden, G)) ----------------------------
-def _step_rnn(x: Tensor, h: Tensor, c: Any, w: tuple, relu_: bool) -> tuple:
-    wi, wh, b, _, _ = w
-    s = x @ wi + h @ wh
+# --- cutting a value into pieces (one node for all: see funcgrad/primitives/pieces.py), and one step of each kind
+def _steps(x: Tensor) -> list:
+    """``[x[0], x[1], ...]`` with one node for all (see ``pieces``)."""
+    return [Tensor._from_value(v) for v in pieces(_unwrap(x), axis=0)]
+
+
+def _blocks(x: Tensor, *sizes: int) -> list:
+    """The last axis of ``x`` cut into blocks of ``sizes`` (the gates), with one node for all."""
+    ends = [sum(sizes[:k + 1]) for k in range(len(sizes))]
+    bounds = tuple(zip([0] + ends[:-1], ends))
+    return [Tensor._from_value(p) for p in pieces(_unwrap(x), axis=x.ndim - 1, bounds=bounds)]
+
+
+@functools.lru_cache(maxsize=64)
+def _gate_affine(hidden: int, dtype: Any, device: str) -> tuple:
+    """LSTM's per-column scale (the halving inside each sigmoid, and the 0.5 of ``0.5 * t + 0.5``; 1 for the
+    cell gate g, a plain tanh) and shift, gates in the order i, f, g, o (Tensors never change: cached)."""
+    half = [0.5] * (2 * hidden) + [1.0] * hidden + [0.5] * hidden
+    shift = [0.5] * (2 * hidden) + [0.0] * hidden + [0.5] * hidden
+    return tensor(half, dtype=dtype, device=device), tensor(shift, dtype=dtype, device=device)
+
+
+def _layer_weights(mode: str, hidden: int, wi: Tensor, wh: Tensor, b_ih: Any, b_hh: Any, wr: Any) -> tuple:
+    """``(input weights, input bias, the step's recurrent weights)`` from the transposed parameters: RNN and LSTM
+    add their two biases once (LSTM scales its columns, see ``_gate_affine``); GRU keeps ``b_hh`` for the step
+    (its n block sits inside the reset gate)."""
+    if mode == "GRU":
+        return wi, b_ih, (wh, b_hh)
+    b = None if b_ih is None else b_ih + b_hh
+    if mode == "LSTM":
+        scale, shift = _gate_affine(hidden, wi.dtype, str(wi.device))
+        return wi * scale, (None if b is None else b * scale), (wh * scale, scale, shift, wr)
+    return wi, b, (wh,)
+
+
+def _project(x: Tensor, wi: Tensor, b: Any) -> Tensor:
+    """``x @ wi + b`` for an input of any rank, as one matrix product over all leading axes."""
+    lead = x.shape[:-1]
+    p = x.reshape(-1, x.shape[-1]) @ wi
     if b is not None:
-        s = s + b
+        p = p + b
+    return p.reshape(*lead, wi.shape[-1])
+
+
+# Each step takes ``xp``, its input's share (``x @ w_ih^T`` plus the biases that sit outside the nonlinearity), the
+# state (``h`` None: the zero initial state, whose products are skipped: exact) and the recurrent weights ``w``.
+def _step_rnn(xp: Tensor, h: Any, c: Any, w: tuple, relu_: bool) -> tuple:
+    wh = w[0]
+    s = xp if h is None else xp + h @ wh
     return (relu(s) if relu_ else tanh(s)), None
 
 
-def _step_lstm(x: Tensor, h: Tensor, c: Tensor, w: tuple, hidden: int) -> tuple:
-    wi, wh, b, _, wr = w
-    g = x @ wi + h @ wh
-    if b is not None:
-        g = g + b
-    s = sigmoid(g)
-    c = s[..., hidden:2 * hidden] * c + s[..., :hidden] * tanh(g[..., 2 * hidden:3 * hidden])
-    h = s[..., 3 * hidden:] * tanh(c)
+def _step_lstm(xp: Tensor, h: Any, c: Any, w: tuple, hidden: int) -> tuple:
+    wh, scale, shift, wr = w  # wh (and xp) already carry ``scale``: tanh(z) is tanh(x / 2) on the sigmoid gates
+    z = xp if h is None else xp + h @ wh
+    i, f, g, o = _blocks(tanh(z) * scale + shift, hidden, hidden, hidden, hidden)
+    c = i * g if c is None else f * c + i * g
+    h = o * tanh(c)
     return (h if wr is None else h @ wr), c
 
 
-def _step_gru(x: Tensor, h: Tensor, c: Any, w: tuple, hidden: int) -> tuple:
-    wi, wh, b_ih, b_hh, _ = w
-    gi, gh = x @ wi, h @ wh
-    if b_ih is not None:
-        gi, gh = gi + b_ih, gh + b_hh
-    rz = sigmoid(gi[..., :2 * hidden] + gh[..., :2 * hidden])
-    n = tanh(gi[..., 2 * hidden:] + rz[..., :hidden] * gh[..., 2 * hidden:])
-    return n + rz[..., hidden:] * (h - n), None
+def _step_gru(xp: Tensor, h: Tensor, c: Any, w: tuple, hidden: int) -> tuple:
+    wh, b_hh = w
+    gh = h @ wh
+    if b_hh is not None:
+        gh = gh + b_hh
+    (gi_rz, gi_n), (gh_rz, gh_n) = _blocks(xp, 2 * hidden, hidden), _blocks(gh, 2 * hidden, hidden)
+    r, z = _blocks(sigmoid(gi_rz + gh_rz), hidden, hidden)
+    n = tanh(gi_n + r * gh_n)
+    return n + z * (h - n), None
 
 
 class RNNBase(Module):
@@ -211,7 +259,8 @@ class RNNBase(Module):
             (layers, batch, self.hidden_size)
 
     def _prepare(self, input: Any, hx: Any) -> tuple:
-        """The input as (T, N, input_size), whether it was batched, and the initial states as (L*D, N, H)."""
+        """The input as (T, N, input_size), whether it was batched, and the initial states as (L*D, N, H) (none
+        where ``hx`` is None: zeros, which the time loop skips)."""
         if not isinstance(input, Tensor):
             raise TypeError(f"{self._name()}: expected a Tensor input, got {type(input).__name__} (packed sequences "
                             f"are not supported)")
@@ -248,10 +297,6 @@ class RNNBase(Module):
             raise ValueError(f"{self._name()}: expected a sequence of at least one step, got input shape "
                              f"{input.shape}")
         h_size, c_size = self._hidden_sizes(input.shape[1])
-        if not states:
-            states = [zeros(h_size, dtype=input.dtype, device=input.device)]
-            if self.mode == "LSTM":
-                states.append(zeros(c_size, dtype=input.dtype, device=input.device))
         for k, (s, want) in enumerate(zip(states, (h_size, c_size))):
             if tuple(s.shape) != want:
                 what = f"hidden[{k}]" if self.mode == "LSTM" else "hidden"
@@ -259,54 +304,52 @@ class RNNBase(Module):
         return input, batched, states
 
     def _weights(self, layer: int, direction: int) -> tuple:
-        """(w_ih^T, w_hh^T, bias, b_hh or None, w_hr^T or None) of one layer and direction; RNN and LSTM add their
-        two biases once, GRU keeps them apart (its b_hh_n sits inside the reset gate)."""
+        """``_layer_weights`` of one layer and direction."""
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
         wi, wh = getattr(self, "weight_ih" + suffix).T, getattr(self, "weight_hh" + suffix).T
         b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
         b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
         wr = getattr(self, "weight_hr" + suffix).T if self.proj_size > 0 else None
-        if self.mode != "GRU" and b_ih is not None:
-            return wi, wh, b_ih + b_hh, None, wr
-        return wi, wh, b_ih, b_hh, wr
+        return _layer_weights(self.mode, self.hidden_size, wi, wh, b_ih, b_hh, wr)
 
-    def _step(self, x: Tensor, h: Tensor, c: Any, w: tuple) -> tuple:
+    def _step(self, xp: Tensor, h: Any, c: Any, w: tuple) -> tuple:
         if self.mode == "LSTM":
-            return _step_lstm(x, h, c, w, self.hidden_size)
+            return _step_lstm(xp, h, c, w, self.hidden_size)
         if self.mode == "GRU":
-            return _step_gru(x, h, c, w, self.hidden_size)
-        return _step_rnn(x, h, c, w, self.mode == "RNN_RELU")
+            return _step_gru(xp, h, c, w, self.hidden_size)
+        return _step_rnn(xp, h, c, w, self.mode == "RNN_RELU")
 
     def _run(self, input: Tensor, states: list) -> tuple:
-        """The time loop: ``(output (T, N, D*H_out), [h_n] or [h_n, c_n])`` for time-major ``input``."""
+        """The time loop: ``(output (T, N, D*H_out), [h_n] or [h_n, c_n])`` for time-major ``input``; ``states``
+        empty: zero initial states."""
         directions = 2 if self.bidirectional else 1
         steps = input.shape[0]
-        xs = [input[t] for t in range(steps)]
+        x = input
         h_last, c_last = [], []
         for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0 and self.training:
+                x = F.dropout(x, self.dropout, True)
             outs = []
             for direction in range(directions):
                 k = layer * directions + direction
-                h = states[0][k]
-                c = states[1][k] if self.mode == "LSTM" else None
-                w = self._weights(layer, direction)
+                h = states[0][k] if states else None
+                c = states[1][k] if states and self.mode == "LSTM" else None
+                if h is None and self.mode == "GRU":  # its step needs h itself: z * (h - n)
+                    h = zeros(self._hidden_sizes(input.shape[1])[0][1:], dtype=input.dtype, device=input.device)
+                wi, b, w = self._weights(layer, direction)
+                xs = _steps(_project(x, wi, b))
                 seq = [None] * steps
                 for t in (range(steps - 1, -1, -1) if direction else range(steps)):
                     h, c = self._step(xs[t], h, c, w)
                     seq[t] = h
-                outs.append(seq)
+                outs.append(stack(seq, 0))
                 h_last.append(h)
                 c_last.append(c)
-            if layer == self.num_layers - 1:
-                output = stack(outs[0], 0) if directions == 1 else cat([stack(s, 0) for s in outs], -1)
-            else:
-                xs = outs[0] if directions == 1 else [cat([f, b], -1) for f, b in zip(*outs)]
-                if self.dropout > 0 and self.training:
-                    xs = [F.dropout(x, self.dropout, True) for x in xs]
+            x = outs[0] if directions == 1 else cat(outs, -1)
         finals = [stack(h_last, 0)]
         if self.mode == "LSTM":
             finals.append(stack(c_last, 0))
-        return output, finals
+        return x, finals
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple:
         """``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) for an input ``(L, N, H_in)`` (``(N, L, H_in)`` with
@@ -474,9 +517,16 @@ class RNNCellBase(Module):
             out.append(s)
         return x, batched, out
 
-    def _weights(self) -> tuple:
-        b_ih, b_hh = self.bias_ih, self.bias_hh
-        return self.weight_ih.T, self.weight_hh.T, b_ih, b_hh, None
+    def _cell(self, mode: str, x: Tensor, h: Tensor, c: Any, relu_: bool = False) -> tuple:
+        """One step of ``mode`` on the cell's parameters (the same weights and step as the sequence layers)."""
+        wi, b, w = _layer_weights(mode, self.hidden_size, self.weight_ih.T, self.weight_hh.T, self.bias_ih,
+                                  self.bias_hh, None)
+        xp = _project(x, wi, b)
+        if mode == "LSTM":
+            return _step_lstm(xp, h, c, w, self.hidden_size)
+        if mode == "GRU":
+            return _step_gru(xp, h, c, w, self.hidden_size)
+        return _step_rnn(xp, h, c, w, relu_)
 
 
 class RNNCell(RNNCellBase):
@@ -506,9 +556,7 @@ class RNNCell(RNNCellBase):
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         x, batched, (h,) = self._prepare(input, [hx])
-        wi, wh, b_ih, b_hh, _ = self._weights()
-        b = None if b_ih is None else b_ih + b_hh
-        h, _ = _step_rnn(x, h, None, (wi, wh, b, None, None), self.nonlinearity == "relu")
+        h, _ = self._cell("RNN", x, h, None, self.nonlinearity == "relu")
         return h if batched else h.squeeze(0)
 
 
@@ -539,9 +587,7 @@ class LSTMCell(RNNCellBase):
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise RuntimeError(f"LSTMCell: hx must be a pair (h, c), got {type(hx).__name__}")
         x, batched, (h, c) = self._prepare(input, [None, None] if hx is None else list(hx))
-        wi, wh, b_ih, b_hh, _ = self._weights()
-        b = None if b_ih is None else b_ih + b_hh
-        h, c = _step_lstm(x, h, c, (wi, wh, b, None, None), self.hidden_size)
+        h, c = self._cell("LSTM", x, h, c)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -567,5 +613,5 @@ class GRUCell(RNNCellBase):
         (3,)
         """
         x, batched, (h,) = self._prepare(input, [hx])
-        h, _ = _step_gru(x, h, None, self._weights(), self.hidden_size)
+        h, _ = self._cell("GRU", x, h, None)
         return h if batched else h.squeeze(0)
