@@ -55,6 +55,7 @@ from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
 from .serialization import load, save  # noqa: F401
 from . import optim  # noqa: F401  (torch.optim, optim.lr_scheduler, optim.functional)
 from . import func  # noqa: F401  (torch.func: functional_call, stack_module_state)
+from . import utils  # noqa: F401  (torch.utils.data: datasets, samplers, the DataLoader)
 
 # torch's module paths: ``import funcgrad.linalg`` and ``from funcgrad.special import erf`` find the modules of the
 # Tensor face, as ``torch.linalg`` and ``torch.special`` do
