@@ -55,7 +55,9 @@ from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
 from .serialization import load, save  # noqa: F401
 from . import optim  # noqa: F401  (torch.optim, optim.lr_scheduler, optim.functional)
 from . import func  # noqa: F401  (torch.func: functional_call, stack_module_state)
+from . import onnx  # noqa: F401  (torch.onnx: is_in_onnx_export; export comes with jit)
 from . import utils  # noqa: F401  (torch.utils.data: datasets, samplers, the DataLoader)
+from . import multiprocessing  # noqa: F401  (torch.multiprocessing; gives Tensor.share_memory_, is_shared)
 
 # torch's module paths: ``import funcgrad.linalg`` and ``from funcgrad.special import erf`` find the modules of the
 # Tensor face, as ``torch.linalg`` and ``torch.special`` do

@@ -16,6 +16,9 @@ as a dict of Tensors; its BF16 tensors become float32.
 :func:`load` runs no code from the file: there is no pickle, no ``eval``, only JSON and raw little-endian numbers.
 It checks everything (the header, every offset and size, every node of the tree, every dtype and shape) before it
 builds anything, and a bad file raises ValueError naming the file and the fault; nothing is returned partially.
+PyTorch's allow-list of classes for ``weights_only`` unpickling (:func:`add_safe_globals`, :class:`safe_globals`,
+:func:`get_safe_globals`, :func:`clear_safe_globals`) is accepted so scripts run, but only records the list:
+funcgrad never unpickles, so no class is ever rebuilt from a file.
 The ``safetensors`` package writes and reads the files where it is installed (the ``test`` extra installs it);
 without it, funcgrad's own writer and reader of the same format serve.
 
@@ -49,7 +52,7 @@ try:  # optional: the format's reference implementation
 except ImportError:  # pragma: no cover - exercised through monkeypatching in the tests
     _stnp = None
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
 _TREE, _VERSION, _NOTE = "funcgrad.tree", "funcgrad.format", "funcgrad.note"
 _FORMAT = "1"
@@ -79,10 +82,10 @@ def _unsupported(obj: Any, path: tuple) -> TypeError:
     kind = type(obj).__name__
     at = f" (at {_show(path)})" if path else ""
     if hasattr(obj, "state_dict"):
-        return TypeError(f"funcgrad.save cannot store a {kind} object{at}: funcgrad never pickles objects. Save its "
+        return TypeError(f"funcgrad.save cannot store the {kind} object{at}: funcgrad never pickles objects. Save its "
                          f"state_dict() instead (funcgrad.save(obj.state_dict(), f)); to restore, build the object "
                          f"in code and call load_state_dict(funcgrad.load(f))")
-    return TypeError(f"funcgrad.save cannot store a {kind} object{at}: it stores Tensors, NumPy arrays, None, bool, "
+    return TypeError(f"funcgrad.save cannot store the {kind} object{at}: it stores Tensors, NumPy arrays, None, bool, "
                      f"int, float, complex, str, bytes, devices, and dicts, lists and tuples of them (no pickling). "
                      f"For a model or an optimizer, save its state_dict() instead")
 
@@ -190,11 +193,13 @@ def _write(arrays: dict, meta: dict) -> bytes:
     return len(text).to_bytes(8, "little") + text + b"".join(chunks)
 
 
-def save(obj: Any, f: Any) -> None:
+def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: int = 2,
+         _use_new_zipfile_serialization: bool = True, _disable_byteorder_record: bool = False) -> None:
     """Write ``obj`` (a Tensor, an array, a state dict, an optimizer state dict, a pytree of those and Python
     scalars) to ``f``, a path (``str`` or ``pathlib.Path``) or a binary file object, in the safetensors format
     (``torch.save``, without pickle). Values are stored detached; ``requires_grad`` and the device are recorded.
-    Unsupported objects (a Module, an arbitrary class) raise TypeError before anything is written.
+    Unsupported objects (a Module, an optimizer, an arbitrary class) raise TypeError before anything is written.
+    PyTorch's pickle and zip-file arguments are accepted and change nothing.
 
     >>> import io, funcgrad as fg
     >>> buf = io.BytesIO()
@@ -535,11 +540,13 @@ def _build(node: dict, arrays: dict, place: Callable, where: str = "") -> Any:
     return out
 
 
-def load(f: Any, map_location: Any = None, weights_only: bool = True) -> Any:
+def load(f: Any, map_location: Any = None, pickle_module: Any = None, *, weights_only: bool | None = None,
+         mmap: bool | None = None, **pickle_load_args: Any) -> Any:
     """Read what :func:`save` wrote (or any safetensors file, as a dict of Tensors) from ``f``, a path or a binary
     file object (``torch.load``). Nothing in the file is executed: funcgrad never unpickles, whatever
-    ``weights_only`` says (the flag is accepted for PyTorch's signature). A malformed, truncated or inconsistent
-    file raises ValueError naming the file and the fault.
+    ``weights_only`` says (it, ``pickle_module``, ``mmap`` and pickle's own arguments such as ``encoding`` are
+    accepted for PyTorch's signature and change nothing). A malformed, truncated or inconsistent file raises
+    ValueError naming the file and the fault.
 
     ``map_location`` places the Tensors (NumPy arrays stay NumPy arrays): None puts each back on the device it
     was saved from, a device (``"cpu"``, ``"cuda:1"``, :class:`funcgrad.device`) puts them all there, a dict maps
@@ -580,3 +587,77 @@ def load(f: Any, map_location: Any = None, weights_only: bool = True) -> Any:
         raise ValueError(f"funcgrad.load: {fname}: the tree is nested too deeply") from None
     return _build(tree, arrays, place)
 
+
+
+# --- PyTorch's allow-list for weights_only unpickling: recorded only (funcgrad never unpickles) ------------------
+_SAFE_GLOBALS: list = []
+
+
+def _checked_globals(entries: Any, what: str) -> list:
+    if not isinstance(entries, (list, tuple)):
+        raise TypeError(f"{what}: expected a list of classes or functions (or (class, 'module.name') pairs), got "
+                        f"{type(entries).__name__}")
+    for e in entries:
+        pair = type(e) is tuple and len(e) == 2 and callable(e[0]) and type(e[1]) is str
+        if not (callable(e) or pair):
+            raise TypeError(f"{what}: {e!r} is neither a class or function nor a (class, 'module.name') pair")
+    return list(entries)
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Record classes or functions (or ``(class, "module.name")`` pairs) as allowed in ``weights_only`` loads
+    (``torch.serialization.add_safe_globals``). funcgrad never unpickles, so the list is only kept, for
+    :func:`get_safe_globals`: it lets PyTorch scripts run unchanged and allows nothing.
+
+    >>> import collections
+    >>> from funcgrad import serialization
+    >>> serialization.add_safe_globals([collections.Counter]); serialization.get_safe_globals()
+    [<class 'collections.Counter'>]
+    >>> serialization.clear_safe_globals()
+    """
+    for e in _checked_globals(safe_globals, "add_safe_globals"):
+        if e not in _SAFE_GLOBALS:
+            _SAFE_GLOBALS.append(e)
+
+
+def get_safe_globals() -> list:
+    """The entries recorded by :func:`add_safe_globals` and open :class:`safe_globals` blocks, in order.
+
+    >>> from funcgrad import serialization
+    >>> serialization.get_safe_globals()
+    []
+    """
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    """Forget every recorded entry (``torch.serialization.clear_safe_globals``).
+
+    >>> from funcgrad import serialization
+    >>> serialization.add_safe_globals([dict]); serialization.clear_safe_globals(); serialization.get_safe_globals()
+    []
+    """
+    _SAFE_GLOBALS.clear()
+
+
+class safe_globals:  # noqa: N801 - PyTorch's name
+    """A context manager that records ``safe_globals`` for the duration of a ``with`` block
+    (``torch.serialization.safe_globals``); like :func:`add_safe_globals`, it only records them.
+
+    >>> from funcgrad import serialization
+    >>> with serialization.safe_globals([set]):
+    ...     serialization.get_safe_globals()
+    [<class 'set'>]
+    >>> serialization.get_safe_globals()
+    []
+    """
+
+    def __init__(self, safe_globals: list) -> None:
+        self.safe_globals = _checked_globals(safe_globals, "safe_globals")
+
+    def __enter__(self) -> None:
+        self._added = [e for e in self.safe_globals if e not in _SAFE_GLOBALS]
+        add_safe_globals(self._added)
+
+    def __exit__(self, *exc: Any) -> None:  # entries recorded before the block stay
+        _SAFE_GLOBALS[:] = [e for e in _SAFE_GLOBALS if e not in self._added]

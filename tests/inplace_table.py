@@ -181,7 +181,7 @@ INT_ONLY = {"bitwise_and_": lambda t: t.bitwise_and_(6), "bitwise_or_": lambda t
             "bitwise_right_shift_": lambda t: t.bitwise_right_shift_(1), "gcd_": lambda t: t.gcd_(6),
             "lcm_": lambda t: t.lcm_(1)}
 # Methods ending in "_" that change the autograd state, not the values: tested on their own.
-NOT_UPDATES = {"requires_grad_", "detach_"}
+NOT_UPDATES = {"requires_grad_", "detach_", "share_memory_"}  # share_memory_ moves the values, changes none
 # Methods complex tensors do not have (ordering, rounding, real-only maps), as in PyTorch.
 REAL_ONLY = {"ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "floor_", "index_reduce_", "relu_", "round_",
              "sign_", "trunc_", "sigmoid_", "normal_", "uniform_", "scatter_reduce_", "atan2_", "arctan2_",

@@ -230,3 +230,25 @@ def test_per_example_gradients_match_torch_func():
     assert set(got) == set(want)
     for name in want:
         np.testing.assert_allclose(got[name].numpy(), want[name].numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_hogwild_two_processes_reach_the_single_process_accuracy(tmp_path):
+    """Two processes train one shared model at once (short mode); the shared parameters they update end as
+    accurate as one process's training: the updates of both land in the same memory."""
+    for mod in ("sklearn", "matplotlib", "tqdm"):
+        pytest.importorskip(mod)
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    acc = {}
+    for n in (1, 2):
+        out = tmp_path / f"hogwild{n}.png"
+        proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "hogwild.py"), "--short",
+                               "--processes", str(n), "--out", str(out)], capture_output=True, text=True,
+                              timeout=120, env=env, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr
+        assert f"{n} processes" in proc.stdout and str(out) in proc.stdout, proc.stdout
+        line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("test accuracy:"))
+        acc[n] = float(line.split(":")[1])
+        with open(out, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert acc[2] >= 0.9 and acc[2] >= acc[1] - 0.03, acc

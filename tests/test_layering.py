@@ -15,7 +15,7 @@ import funcgrad
 ROOT = pathlib.Path(funcgrad.__file__).parent
 RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy": 4, "transforms": 5,
         "testing": 6, "tensors": 7, "autograd": 8, "nn": 9, "serialization": 9, "func": 9, "optim": 9, "utils": 9,
-        "multiprocessing": 9, "distributed": 10, "jit": 10}
+        "multiprocessing": 9, "distributed": 10, "jit": 10, "onnx": 10}
 
 
 def _module_name(path: pathlib.Path, root: pathlib.Path) -> str:

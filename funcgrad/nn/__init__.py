@@ -1,5 +1,6 @@
 """``torch.nn``: :class:`Module` and its containers, :class:`Parameter` and :class:`Buffer`, the layers
-(``nn/modules/``), the functional half, :mod:`funcgrad.nn.functional`, and the initialisers, :mod:`funcgrad.nn.init`.
+(``nn/modules/``), the functional half, :mod:`funcgrad.nn.functional`, the initialisers, :mod:`funcgrad.nn.init`,
+gradient clipping and the other helpers of :mod:`funcgrad.nn.utils`, and :class:`DataParallel` (one device).
 
 >>> import funcgrad as fg
 >>> from funcgrad import nn
@@ -16,6 +17,7 @@ from . import functional  # noqa: F401
 from . import init  # noqa: F401
 from . import parameter  # noqa: F401
 from . import modules  # noqa: F401
+from . import common_types, parallel, utils  # noqa: F401
 from .parameter import Buffer, Parameter
 from .modules import (Flatten, Identity, Linear, Module, ModuleDict, ModuleList, ParameterDict, ParameterList,
                       Sequential, Unflatten)
@@ -23,3 +25,6 @@ from .modules import (Flatten, Identity, Linear, Module, ModuleDict, ModuleList,
 __all__ = ["functional", "init", "parameter", "modules", "Parameter", "Buffer", "Module", "Sequential", "ModuleList",
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "Flatten", "Unflatten"]
 from .modules import *  # noqa: F401,F403
+from .parallel import DataParallel  # noqa: E402
+
+__all__ += ["utils", "parallel", "common_types", "DataParallel"]

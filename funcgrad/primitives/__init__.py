@@ -7,6 +7,8 @@ from . import (control, creation, decompositions, devices, einsum, elementwise, 
                reductions, shape, special, tiling, triangles)
 from . import engine_batching  # noqa: F401  (vmap rules of the core's primitives)
 from . import fft  # noqa: F401  (the DFT primitives, named by funcgrad.numpy.fft)
+from . import windows  # noqa: F401  (sliding windows and their fold: convolution and pooling are built on them)
+from . import convolution  # noqa: F401  (convolution, pooling, im2col on arrays: composites of windows and matmul)
 
 FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, linalg, decompositions,
             einsum, special, control, devices)

@@ -1,12 +1,11 @@
 """PyTorch's convolutions at top level: ``conv1d``/``2d``/``3d``, ``conv_transpose1d``/``2d``/``3d``,
 ``convolution`` and ``conv_tbc``.
 
-A convolution is an im2col: one strided slice of the padded input per kernel tap (a Python loop over the taps,
-never over output positions), stacked and contracted with the weight by one batched ``matmul``. Slicing, padding,
-stacking and ``einsum`` all have derivative rules, so gradients of every order come from them; there is no
-derivative code here. A transposed convolution is the convolution of the input with zeros inserted between its
-elements (``stride``) by the flipped, transposed kernel. The strided-window gather (:func:`_windows`) also serves
-the pooling functions of ``funcgrad/tensors/pooling.py``.
+These check PyTorch's arguments (unbatched inputs, ``'same'``/``'valid'`` padding, groups, the error messages) and
+call the array composites of ``funcgrad/primitives/convolution.py``: one strided im2col view (the
+``sliding_windows`` primitive) copied once into a GEMM operand and one batched ``matmul``; a transposed
+convolution is one ``matmul`` and the ``fold_windows`` overlap-add, the exact transpose of the forward map. The
+derivative rules are those primitives'; there is no derivative code here.
 
 >>> import funcgrad as fg
 >>> fg.conv1d(fg.tensor([[[1.0, 2.0, 3.0]]]), fg.tensor([[[1.0, 1.0]]]))
@@ -14,13 +13,11 @@ tensor([[[3., 5.]]])
 """
 from __future__ import annotations
 
-import itertools
-import math
 from typing import Any
 
 from .. import numpy as fnp
+from ..primitives.convolution import conv_general, conv_transpose_general
 from .tensor import Tensor
-from .embedding import constant_pad_nd
 from .activations import _nnf
 from .ops import _t
 
@@ -41,17 +38,6 @@ def _ntuple(op: str, value: Any, n: int, what: str, minimum: int = 0) -> tuple:
     if any(v < minimum for v in vals):
         raise RuntimeError(f"{op}: {what} must be at least {minimum}, got {value!r}")
     return vals
-
-
-def _windows(x: Tensor, kernel: tuple, stride: tuple, dilation: tuple, out: tuple) -> Tensor:
-    """The (N, C, K, *out) stack of the K = prod(kernel) strided views of an already padded (N, C, *spatial) x:
-    tap ``k`` holds, at each output position, the input element that tap ``k`` of the window there sees."""
-    taps = []
-    for tap in itertools.product(*(range(k) for k in kernel)):
-        idx = (slice(None), slice(None)) + tuple(
-            slice(t * d, t * d + s * (o - 1) + 1, s) for t, d, s, o in zip(tap, dilation, stride, out))
-        taps.append(x[idx])
-    return fnp.stack(taps, axis=2)
 
 
 def _out_size(op: str, size: tuple, kernel: tuple, stride: tuple, dilation: tuple, shape_x: tuple,
@@ -105,39 +91,15 @@ def _conv(op: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any
     kernel = w.shape[2:]
     stride, dilation = _ntuple(op, stride, nd, "stride", 1), _ntuple(op, dilation, nd, "dilation", 1)
     pads = _padding(op, padding, nd, kernel, stride, dilation)
-    if any(p != (0, 0) for p in pads):
-        x = fnp.pad(x, [(0, 0), (0, 0)] + pads)
-    out = _out_size(op, x.shape[2:], kernel, stride, dilation, _t(input).shape, w.shape)
-    k, p = math.prod(kernel), math.prod(out)
-    # (N, G, C/G * K, P) columns against (G, C_out/G, C/G * K) kernels: one batched matmul, whose operands are
-    # already laid out for BLAS (einsum's tensordot would first transpose-copy the columns)
-    if k == 1 and all(s == 1 for s in stride):  # a 1x1 convolution is a plain channel contraction
-        cols = fnp.reshape(x, (n, g, cg, p))
-    else:
-        cols = fnp.reshape(_windows(x, kernel, stride, dilation, out), (n, g, cg * k, p))
-    y = fnp.matmul(fnp.reshape(w, (g, o // g, cg * k)), cols)
-    y = fnp.reshape(y, (n, o) + out)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    _out_size(op, padded, kernel, stride, dilation, _t(input).shape, w.shape)
     if bias is not None:
-        b = _t(bias)
-        if b.shape != (o,):
-            raise RuntimeError(f"{op}: expected bias of shape ({o},) for weight of shape {w.shape}, got {b.shape}")
-        y = y + fnp.reshape(b, (1, o) + (1,) * nd)
+        bias = _t(bias)
+        if bias.shape != (o,):
+            raise RuntimeError(f"{op}: expected bias of shape ({o},) for weight of shape {w.shape}, got "
+                               f"{bias.shape}")
+    y = conv_general(x, w, bias, stride, pads, dilation, g)
     return y[0] if unbatched else y
-
-
-def _dilate(x: Tensor, stride: tuple) -> Tensor:
-    """``x`` (N, C, *spatial) with ``stride - 1`` zeros inserted between neighbouring elements of each dim."""
-    for i, s in enumerate(stride):
-        if s == 1:
-            continue
-        d = 2 + i
-        size = x.shape[d]
-        widths = [(0, 0)] * (x.ndim + 1)
-        widths[d + 1] = (0, s - 1)
-        y = fnp.pad(fnp.expand_dims(x, d + 1), widths)
-        y = fnp.reshape(y, x.shape[:d] + (size * s,) + x.shape[d + 1:])
-        x = y[(slice(None),) * d + (slice(0, (size - 1) * s + 1),)]
-    return x
 
 
 def _conv_transpose(op: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any, output_padding: Any,
@@ -160,21 +122,19 @@ def _conv_transpose(op: str, input: Any, weight: Any, bias: Any, stride: Any, pa
         raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, got "
                            f"output_padding={out_pad}, stride={stride}, dilation={dilation}")
     kernel = w.shape[2:]
-    x = _dilate(x, stride)
-    widths = []
-    for k, d, p, q in reversed(list(zip(kernel, dilation, pad, out_pad))):  # constant_pad_nd: last dim first
-        widths += [d * (k - 1) - p, d * (k - 1) - p + q]
-    x = constant_pad_nd(x, widths)
-    # (C_in, C_out/g, *k) -> (C_out, C_in/g, *k), flipped: the transpose of the forward convolution's map
-    cin_g, cout_g = c // g, w.shape[1]
-    wc = fnp.reshape(w, (g, cin_g, cout_g) + kernel)
-    wc = fnp.reshape(fnp.swapaxes(wc, 1, 2), (g * cout_g, cin_g) + kernel)
-    wc = fnp.flip(wc, axis=tuple(range(2, nd + 2)))
-    try:
-        y = _conv(op, x, wc, bias, 1, 0, dilation, g, nd)
-    except RuntimeError as e:
+    sizes = tuple((n - 1) * s - 2 * p + d * (k - 1) + q + 1
+                  for n, s, p, d, k, q in zip(x.shape[2:], stride, pad, dilation, kernel, out_pad))
+    if any(n <= 0 for n in sizes):
         raise RuntimeError(f"{op}: input {_t(input).shape} with weight {w.shape}, stride {stride}, padding {pad} "
-                           f"gives no output: {e}") from None
+                           f"gives no output: the output size would be {sizes}; use less padding or a larger "
+                           f"input")
+    if bias is not None:
+        bias = _t(bias)
+        cout = w.shape[1] * g
+        if bias.shape != (cout,):
+            raise RuntimeError(f"{op}: expected bias of shape ({cout},) for weight of shape {w.shape}, got "
+                               f"{bias.shape}")
+    y = conv_transpose_general(x, w, bias, stride, pad, out_pad, dilation, g)
     return y[0] if unbatched else y
 
 

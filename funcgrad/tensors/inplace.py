@@ -16,7 +16,9 @@ As in PyTorch:
   cannot be cast to it within its kind (a float result into an integer tensor), raises.
 
 Unlike PyTorch, other tensors never alias this one: ``b = a[0]; a.add_(1)`` leaves ``b`` as it was (funcgrad has no
-views), and a tensor made by ``from_numpy`` stops sharing memory with its array once updated in place.
+views), and a tensor made by ``from_numpy`` stops sharing memory with its array once updated in place. The exception
+is a tensor shared between processes (``share_memory_()``, see ``funcgrad.multiprocessing``): its updates are
+written into its shared memory, so that the other processes see them.
 
 >>> import funcgrad as fg
 >>> w = fg.tensor([1.0, 2.0], requires_grad=True)
@@ -36,7 +38,7 @@ from .. import numpy as fnp
 from ..core import Box
 from ..backend import device_of, to_device
 from ..core import getval
-from .tensor import GRAPH, Tensor, _as_value, _mode, _set_leaf_value, _strip_graph
+from .tensor import GRAPH, Tensor, _as_value, _mode, _set_leaf_value, _shared_buffer, _strip_graph, _write_shared
 from .creation import _normal, _rng, _uniform
 from .operators import _check_inplace, _index
 
@@ -66,6 +68,10 @@ def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
             raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the desired output type {dt} of "
                                f"this tensor; use the out-of-place operation or convert the tensor first")
         new = fnp.astype(new, dt)
+    buf = _shared_buffer(t)
+    if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
+        _write_shared(buf, new, what)
+        return t
     if _mode.enabled:
         t._v = new
         return t

@@ -1,12 +1,13 @@
 """PyTorch's pooling at top level: ``max_pool1d``/``2d``/``3d``, ``max_pool1d_with_indices``, ``avg_pool1d``,
 ``adaptive_avg_pool1d``, ``adaptive_max_pool1d``.
 
-Pooling gathers the strided windows as the convolutions of ``funcgrad/tensors/conv.py`` do (one slice per kernel
-tap) and reduces over the taps. Max pooling sends the gradient to the first maximum of each window, as PyTorch
-does: the winning tap is picked on the values, and the output is the sum over taps of ``where(tap is the
-winner, value, 0)``, so the gradient flows to that element alone. ``torch.nn.functional``'s names that PyTorch
-has no top-level function for (``avg_pool2d``, ``adaptive_avg_pool2d`` ...) are registered in
-``funcgrad.nn.functional``.
+Max and average pooling check PyTorch's arguments (``ceil_mode`` becomes extra high-side padding, the bounds on
+the padding, the error messages) and call the array composites of ``funcgrad/primitives/convolution.py``:
+reductions over one strided window view (the ``sliding_windows`` primitive). Max pooling sends the gradient to the
+first maximum of each window, as PyTorch does. Adaptive average pooling is one ``tensordot`` per dimension with
+an averaging matrix. ``torch.nn.functional``'s names that PyTorch has no top-level function for
+(``avg_pool2d``, ``adaptive_avg_pool2d`` ...) are registered in ``funcgrad.nn.functional``. No derivative code
+here.
 
 >>> import funcgrad as fg
 >>> fg.max_pool1d(fg.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
@@ -14,16 +15,15 @@ tensor([[[3., 2.]]])
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from .. import numpy as fnp
-from ..backend import namespace
-from ..core import getval
+from ..primitives.convolution import max_pool, window_sums
+from ..primitives.windows import take_last
 from .tensor import Tensor
-from .conv import _ntuple, _windows
+from .conv import _ntuple
 from .activations import _nnf, _on_device_of
 from .ops import _t
 
@@ -66,37 +66,28 @@ def _geometry(op: str, shape: tuple, nd: int, kernel_size: Any, stride: Any, pad
     return kernel, stride, pad, dil, tuple(out), tuple(extra)
 
 
-def _pad_spatial(x: Any, pad: tuple, extra: tuple, value: float) -> Any:
-    widths = [(0, 0), (0, 0)] + [(p, p + e) for p, e in zip(pad, extra)]
-    if not any(w != (0, 0) for w in widths):
-        return x
-    return fnp.pad(x, widths, constant_values=value) if isinstance(x, Tensor) else \
-        np.pad(x, widths, constant_values=value)
+def _first_max(x: Tensor, cols: Tensor, table: Any) -> tuple:
+    """The first maximum over the last axis of the windows ``cols`` (N, C, *out, K) of ``x`` (N, C, *spatial),
+    and its flat index in the input plane, looked up in the integer ``table`` (*out, K). The values are read from
+    ``x`` at those indices (``take_last``), so the gradient goes to the winners alone; ``argmax`` has no gradient.
+    Only primitives: it batches under vmap."""
+    best = fnp.argmax(cols, axis=-1)
+    index = take_last(table, fnp.expand_dims(best, -1))[..., 0]
+    lead = x.shape[:2]
+    values = take_last(fnp.reshape(x, lead + (-1,)), fnp.reshape(index, lead + (-1,)))
+    return fnp.reshape(values, index.shape), index
 
 
 def _max_pool(op: str, input: Any, nd: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-              ceil_mode: bool) -> tuple:
+              ceil_mode: bool, return_indices: bool = True) -> Any:
     x, unbatched = _pool_input(op, input, nd)
     kernel, stride, pad, dil, out, extra = _geometry(op, x.shape[2:], nd, kernel_size, stride, padding, dilation,
                                                      ceil_mode)
-    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    cols = _windows(_pad_spatial(x, pad, extra, low), kernel, stride, dil, out)  # (N, C, K, *out)
-    raw = getval(cols._v)
-    xp = namespace(raw)
-    win = xp.argmax(raw, axis=2)  # on the values' device: no copy to the host
-    k = math.prod(kernel)
-    onehot = xp.arange(k).reshape((1, 1, k) + (1,) * nd) == win[:, :, None]
-    values = fnp.sum(fnp.where(onehot, cols, 0), axis=2)
-    # flat index, into the unpadded input plane, of each tap at each output position
-    grids = np.meshgrid(*(np.arange(o) for o in out), indexing="ij")
-    taps = np.stack(np.meshgrid(*(np.arange(kk) for kk in kernel), indexing="ij"), 0).reshape(nd, k)
-    flat = np.zeros((k,) + out, dtype=np.int64)
-    for i in range(nd):
-        pos = grids[i][None] * stride[i] - pad[i] + taps[i].reshape((k,) + (1,) * nd) * dil[i]
-        flat = flat * x.shape[2 + i] + pos
-    flat = _on_device_of(x, flat)
-    idx = xp.take_along_axis(xp.broadcast_to(flat, win.shape[:2] + flat.shape), win[:, :, None], axis=2)[:, :, 0]
-    indices = Tensor._from_value(xp.ascontiguousarray(idx))
+    pads = [(p, p + e) for p, e in zip(pad, extra)]
+    if not return_indices:
+        values = max_pool(x, kernel, stride, pads, dil)
+        return values[0] if unbatched else values
+    values, indices = max_pool(x, kernel, stride, pads, dil, return_indices=True)
     return (values[0], indices[0]) if unbatched else (values, indices)
 
 
@@ -105,8 +96,7 @@ def _max_pool_fn(nd: int):
 
     def fn(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
            ceil_mode: bool = False, return_indices: bool = False) -> Any:
-        values, indices = _max_pool(name, input, nd, kernel_size, stride, padding, dilation, ceil_mode)
-        return (values, indices) if return_indices else values
+        return _max_pool(name, input, nd, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
     fn.__name__ = fn.__qualname__ = name
     shape = (1, 1) + (4,) * nd
     fn.__doc__ = (f"{nd}-D max pooling over windows of ``kernel_size`` (``torch.{name}``): ``stride`` (default "
@@ -141,15 +131,15 @@ def _avg_pool(op: str, input: Any, nd: int, kernel_size: Any, stride: Any, paddi
     x, unbatched = _pool_input(op, input, nd)
     kernel, stride, pad, dil, out, extra = _geometry(op, x.shape[2:], nd, kernel_size, stride, padding, 1,
                                                      ceil_mode)
-    sums = fnp.sum(_windows(_pad_spatial(x, pad, extra, 0.0), kernel, stride, dil, out), axis=2)
+    sums = window_sums(x, kernel, stride, [(p, p + e) for p, e in zip(pad, extra)], dil)
     if divisor_override is not None:
         if int(divisor_override) == 0:
             raise RuntimeError(f"{op}: divisor_override must not be zero")
         y = sums / divisor_override
     else:
         # the count of each window: padded positions count with count_include_pad, ceil_mode's overhang never
-        ones = np.ones((1, 1) + x.shape[2:])
-        ones = _pad_spatial(ones, pad, (0,) * nd, 1.0 if count_include_pad else 0.0)
+        ones = np.pad(np.ones((1, 1) + x.shape[2:]), [(0, 0), (0, 0)] + [(p, p) for p in pad],
+                      constant_values=1.0 if count_include_pad else 0.0)
         ones = np.pad(ones, [(0, 0), (0, 0)] + [(0, e) for e in extra])
         count = sum(ones[(slice(None), slice(None)) + tuple(
             slice(t, t + s * (o - 1) + 1, s) for t, s, o in zip(tap, stride, out))]
@@ -236,12 +226,8 @@ def _adaptive_max1d(input: Any, output_size: Any) -> tuple:
     width = int((hi - lo).max())
     # each window's positions, the short ones padded with their own last position (which cannot change the max)
     pos = np.minimum(lo[:, None] + np.arange(width), hi[:, None] - 1)  # (o, width)
-    cols = fnp.take(x, pos, axis=2)  # (N, C, o, width)
-    raw = getval(cols._v)
-    xp = namespace(raw)
-    win = xp.argmax(raw, axis=3)
-    values = fnp.sum(fnp.where(xp.arange(width) == win[..., None], cols, 0), axis=3)
-    indices = Tensor._from_value(_on_device_of(x, pos)[xp.arange(o), win])
+    cols = fnp.take(x, _on_device_of(x, pos), axis=2)  # (N, C, o, width)
+    values, indices = _first_max(x, cols, _on_device_of(x, pos))
     return (values[0], indices[0]) if unbatched else (values, indices)
 
 

@@ -4,7 +4,9 @@ registered under their F names.
 
 Adaptive max pooling gathers, for each output position, the window PyTorch assigns it (``[floor(i n / o),
 ceil((i + 1) n / o))`` per dimension; short windows are padded with their own last position, which cannot change
-the maximum) and sends the gradient to the first maximum in row-major order, as PyTorch does. Max unpooling
+the maximum) and sends the gradient to the first maximum in row-major order, as PyTorch does (``argmax``, which
+has no gradient, picks it, and the value is read from the input at its index, so only that element gets
+gradient, under vmap too). Max unpooling
 scatters each value to the flat index max pooling returned. The others are compositions of average pooling and
 elementwise operations; there is no derivative code here.
 
@@ -21,13 +23,13 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as fnp
-from ..backend import namespace
 from ..core import getval
 from .tensor import Tensor
 from .activations import _nnf, _on_device_of
 from .ops import _t
 from .indexing import scatter, scatter_add
-from .pooling import _adaptive_bounds, _adaptive_sizes, _pool_input, avg_pool2d, avg_pool3d, _avg_pool1d
+from .pooling import (_adaptive_bounds, _adaptive_sizes, _first_max, _pool_input, avg_pool2d, avg_pool3d,
+                      _avg_pool1d)
 
 __all__ = ["adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_max_pool2d_with_indices",
            "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d",
@@ -52,19 +54,13 @@ def _adaptive_max(op: str, input: Any, output_size: Any, nd: int) -> tuple:
     widths = tuple(p.shape[1] for p in positions)
     k = math.prod(widths)
     cols = fnp.reshape(fnp.transpose(cols, perm), x.shape[:2] + sizes + (k,))
-    raw = getval(cols._v)
-    xp = namespace(raw)
-    win = xp.argmax(raw, axis=-1)  # the first maximum of each window in row-major order
-    values = fnp.sum(fnp.where(xp.arange(k) == win[..., None], cols, 0), axis=-1)
     # flat index, in the input plane, of window entry j at output position (o1, o2, ...)
     flat = np.zeros(sizes + widths, dtype=np.int64)
     for i, pos in enumerate(positions):
         shape = [1] * (2 * nd)
         shape[i], shape[nd + i] = pos.shape
         flat = flat * spatial[i] + pos.reshape(shape)
-    flat = _on_device_of(x, flat.reshape(sizes + (k,)))
-    idx = xp.take_along_axis(xp.broadcast_to(flat, win.shape + (k,)), win[..., None], axis=-1)[..., 0]
-    indices = Tensor._from_value(xp.ascontiguousarray(idx))
+    values, indices = _first_max(x, cols, _on_device_of(x, flat.reshape(sizes + (k,))))
     return (values[0], indices[0]) if unbatched else (values, indices)
 
 

@@ -290,9 +290,9 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
 
 
 def _safe_sqrt(s: Tensor) -> Tensor:
-    # gradient 0 (not NaN) at 0, PyTorch's subgradient for the norm of the zero vector
-    pos = s > 0
-    return fnp.where(pos, fnp.sqrt(fnp.where(pos, s, 1.0)), 0.0)
+    # gradient 0 (not NaN) at 0, PyTorch's subgradient for the norm of the zero vector; a NaN stays NaN
+    zero = s == 0
+    return fnp.where(zero, 0.0, fnp.sqrt(fnp.where(zero, 1.0, s)))
 
 
 def _vector_norm(x: Tensor, ord: Any, dim: Any, keepdim: bool) -> Tensor:

@@ -6,9 +6,9 @@ Interpolation is separable: one spatial dimension at a time, each output positio
 (host-computed index tables, PyTorch's coordinate rules, the nearest modes in float32 arithmetic as PyTorch's
 kernels) and mixes them with host-computed weights. The tables never decrease, so each gather is a ``repeat``
 of the source positions, whose gradient is a segment sum (not an accumulating scatter).
-``area`` is the adaptive average pool. ``unfold`` is the strided window gather of the convolutions
-(:func:`funcgrad.tensors.conv._windows`); ``fold`` is its adjoint, an accumulating ``at[...].add``. No derivative
-code here.
+``area`` is the adaptive average pool. ``unfold`` and ``fold`` check PyTorch's arguments and call the array
+composites ``im2col`` and ``col2im`` of ``funcgrad/primitives/convolution.py``: one strided window view (the
+``sliding_windows`` primitive) and its transpose, the ``fold_windows`` overlap-add. No derivative code here.
 
 >>> import funcgrad as fg
 >>> F = fg.nn.functional
@@ -28,9 +28,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import numpy as fnp
+from ..primitives.convolution import col2im, im2col
 from .tensor import Tensor
 from .activations import _nnf, _on_device_of
-from .conv import _ntuple, _windows
+from .conv import _ntuple
 from .ops import _t
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
@@ -289,11 +290,8 @@ def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, st
                            f"(got {x.ndim}D, shape {x.shape})")
     k, d, p, s = _patch_args(op, kernel_size, dilation, padding, stride)
     batched = x if x.ndim == 4 else fnp.expand_dims(x, 0)
-    out = _blocks(op, batched.shape[2:], k, d, p, s, "input")
-    if any(p):
-        batched = fnp.pad(batched, [(0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])])
-    n, c = batched.shape[:2]
-    cols = fnp.reshape(_windows(batched, k, s, d, out), (n, c * k[0] * k[1], out[0] * out[1]))
+    _blocks(op, batched.shape[2:], k, d, p, s, "input")
+    cols = im2col(batched, k, s, p, d)
     return cols if x.ndim == 4 else cols[0]
 
 
@@ -317,7 +315,7 @@ def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padd
     size = _ntuple(op, output_size, 2, "output_size", 1)
     k, d, p, s = _patch_args(op, kernel_size, dilation, padding, stride)
     batched = x if x.ndim == 3 else fnp.expand_dims(x, 0)
-    n, ck, length = batched.shape
+    ck, length = batched.shape[1:]
     kk = k[0] * k[1]
     if ck % kk:
         raise RuntimeError(f"{op}: Expected size of input's dimension 1 to be divisible by the product of "
@@ -328,14 +326,5 @@ def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padd
                            f"expected size of input's dimension 2 to match the calculated number of sliding blocks "
                            f"{out[0]} * {out[1]} = {out[0] * out[1]}, but got input.size(2)={length} (input shape "
                            f"{x.shape})")
-    c = ck // kk
-    hp, wp = size[0] + 2 * p[0], size[1] + 2 * p[1]
-    ki, kj = np.divmod(np.arange(kk), k[1])  # tap (row, col) of each of the kk taps, row-major as unfold's
-    bi, bj = np.divmod(np.arange(length), out[1])
-    rows = ki[:, None] * d[0] + bi[None, :] * s[0]
-    cols = kj[:, None] * d[1] + bj[None, :] * s[1]
-    flat = (rows * wp + cols).reshape(-1)  # (kk * L,) positions in the padded output
-    base = _on_device_of(x, np.zeros((n, c, hp * wp), dtype=x.dtype))
-    y = fnp.at(Tensor._from_value(base))[:, :, _on_device_of(x, flat)].add(fnp.reshape(batched, (n, c, kk * length)))
-    y = fnp.reshape(y, (n, c, hp, wp))[:, :, p[0]:p[0] + size[0], p[1]:p[1] + size[1]]
+    y = col2im(batched, size, k, s, p, d)
     return y if x.ndim == 3 else y[0]

@@ -40,6 +40,10 @@ GRAPH = Trace("the Tensor graph")
 
 _LEAVES: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()  # leaf node -> its Tensor
 
+#: Arrays in memory that other processes map too, by id (filled by ``funcgrad.multiprocessing``, the layer above).
+#: A Tensor holding one of them is shared: its in-place updates write into that memory instead of rebinding.
+SHARED_ARRAYS: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+
 
 class _GradMode(threading.local):
     enabled = True
@@ -146,6 +150,38 @@ def _set_leaf_value(t: "Tensor", value: Any) -> None:
     else:
         t._v = GRAPH.new_input(value)
         _LEAVES[t._v.node] = t
+
+
+def _shared_buffer(t: "Tensor") -> Any:
+    """The shared array ``t`` holds (see :data:`SHARED_ARRAYS`), or None; one dict test while nothing is shared."""
+    if not SHARED_ARRAYS:
+        return None
+    v = _strip_graph(t._v)
+    return v if SHARED_ARRAYS.get(id(v)) is v else None
+
+
+def _write_shared(buf: np.ndarray, new: Any, what: str) -> None:
+    """Write ``new`` into ``buf``, the shared array of a tensor being updated in place, so that the other processes
+    see the update. Shared memory holds plain values only: a value recorded for backward cannot live there."""
+    if not _mode.enabled:
+        new = _strip_graph(new)
+    if type(new) is Box:
+        raise RuntimeError(f"{what}: this tensor is shared between processes (share_memory_()), and its memory can "
+                           f"only hold plain values, not one recorded for backward or traced by a transform; run the "
+                           f"update under funcgrad.no_grad(), or detach() the operands that require grad")
+    if new is buf:
+        return
+    if tuple(shape_of(new)) != buf.shape:
+        raise RuntimeError(f"{what}: this tensor is shared between processes and keeps its shape {buf.shape}; the "
+                           f"new value has shape {tuple(shape_of(new))}. Write values of its shape, or share_memory_() "
+                           f"a new tensor")
+    if namespace(new) is not np:
+        raise RuntimeError(f"{what}: this tensor is shared between processes in host memory; the new value is on "
+                           f"{device_of(new)}: move it with .cpu() first")
+    if not np.can_cast(dtype_of(new), buf.dtype, casting="same_kind"):
+        raise RuntimeError(f"{what}: this tensor is shared between processes and keeps its dtype {buf.dtype}; a "
+                           f"{dtype_of(new)} value cannot be cast to it. Convert the value first")
+    np.copyto(buf, new, casting="same_kind")
 
 
 def _strip_graph(v: Any) -> Any:
@@ -403,6 +439,9 @@ class Tensor:
         new = _strip_graph(value._v) if isinstance(value, Tensor) else _as_value(value, self.dtype)
         if type(new) is Box:
             raise RuntimeError("Tensor.data: the new value is traced by a transform; assign a plain value")
+        buf = _shared_buffer(self)
+        if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
+            return _write_shared(buf, new, "Tensor.data")
         if self.requires_grad:
             if not self.is_leaf:
                 raise RuntimeError("Tensor.data: assigning to the data of a non-leaf tensor is not supported; "

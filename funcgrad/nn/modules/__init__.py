@@ -45,3 +45,10 @@ from .upsampling import *  # noqa: F401,F403,E402
 __all__ += [name for mod in (activation, batchnorm, channelshuffle, conv, distance, dropout, fold, instancenorm,
                              loss, normalization, padding, pixelshuffle, pooling, sparse, upsampling)
             for name in mod.__all__]
+
+# PyTorch's module paths for the classes funcgrad keeps in other files: torch.nn.modules.activation holds
+# MultiheadAttention and torch.nn.modules.container the Parameter containers (funcgrad: attention.py,
+# parameter_containers.py). The same classes, bound where torch's scripts import them from.
+from . import container  # noqa: E402
+activation.MultiheadAttention = attention.MultiheadAttention
+container.ParameterList, container.ParameterDict = ParameterList, ParameterDict

@@ -449,6 +449,19 @@ class Module(_StateMixin, _HooksMixin):
             p.requires_grad_(requires_grad)
         return self
 
+    def share_memory(self) -> "Module":
+        """Move every parameter and buffer into memory shared between processes (``Tensor.share_memory_``), so
+        that the module passes to other processes by reference and their optimizer steps update it for all (the
+        Hogwild recipe, see ``funcgrad.multiprocessing``); returns this module.
+
+        >>> from funcgrad import nn
+        >>> nn.Linear(2, 1).share_memory().weight.is_shared()
+        True
+        """
+        for t in (*self.parameters(), *self.buffers()):
+            t.share_memory_()
+        return self
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the parameters' gradients: set them to None, or with ``set_to_none=False`` to zeros.
 
