@@ -1,2 +1,4 @@
 """SciPy-compatible names over funcgrad primitives (``funcgrad.scipy.special``)."""
 from . import special  # noqa: F401
+from . import linalg  # noqa: F401  (scipy.linalg's names)
+from . import signal  # noqa: F401  (scipy.signal's convolutions)
