@@ -15,6 +15,10 @@ import _backend  # noqa: E402
 
 _backend.install()
 
+# Scripts the tests run as data (tests/data/torch_style_train.py imports real torch): never collected, not even by
+# --doctest-modules, so a run without the anchors installed stays green.
+collect_ignore_glob = ["data/*"]
+
 
 def pytest_collection_modifyitems(config, items):
     """On a device backend, run the modules written for any backend (``RUNS_ON_DEVICES = True``: the registry-driven
