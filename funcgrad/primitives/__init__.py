@@ -8,6 +8,7 @@ from . import (control, creation, decompositions, devices, einsum, elementwise, 
 from . import engine_batching  # noqa: F401  (vmap rules of the core's primitives)
 from . import fft  # noqa: F401  (the DFT primitives, named by funcgrad.numpy.fft)
 from . import scipy_linalg  # noqa: F401  (expm, logm, sqrtm, solve_sylvester, lu: funcgrad.scipy.linalg)
+from . import bessel, special_functions  # noqa: F401  (scipy.special's functions, named by funcgrad.scipy.special)
 from . import windows  # noqa: F401  (sliding windows and their fold: convolution and pooling are built on them)
 from . import convolution  # noqa: F401  (convolution, pooling, im2col on arrays: composites of windows and matmul)
 
