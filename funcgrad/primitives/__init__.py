@@ -6,6 +6,7 @@ belong under ``funcgrad.numpy.linalg`` in ``LINALG``.
 from . import (control, creation, decompositions, devices, einsum, elementwise, indexing, linalg, padding,  # noqa: F401
                reductions, shape, special, tiling, triangles)
 from . import engine_batching  # noqa: F401  (vmap rules of the core's primitives)
+from . import eig  # noqa: F401  (the general eigendecomposition: numpy.linalg.eig and eigvals)
 from . import fft  # noqa: F401  (the DFT primitives, named by funcgrad.numpy.fft)
 from . import scipy_linalg  # noqa: F401  (expm, logm, sqrtm, solve_sylvester, lu: funcgrad.scipy.linalg)
 from . import bessel, special_functions  # noqa: F401  (scipy.special's functions, named by funcgrad.scipy.special)
@@ -13,4 +14,4 @@ from . import windows  # noqa: F401  (sliding windows and their fold: convolutio
 from . import convolution  # noqa: F401  (convolution, pooling, im2col on arrays: composites of windows and matmul)
 
 FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, linalg, decompositions,
-            einsum, special, control, devices)
+            einsum, special, control, devices, eig)
