@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import functools
 from typing import Any
-from ..backend import namespace, namespace_of, shape_of
+from ..backend import dtype_of, namespace, namespace_of, shape_of
 from ..core import Primitive, getval
 from ..core.errors import PrimitiveError
 from .einsum import einsum
-from .elementwise import add, divide, equal, multiply, negative, reciprocal, square, subtract, where
+from .elementwise import add, conj, divide, equal, imag, multiply, negative, real, reciprocal, square, subtract, where
 from .linalg import (ArrayLike, EighResult, QRResult, SVDResult, _LinAlgError, _arr, _batch_matrix_solve,
                      _batch_matrix_unary, _col, _linalg_error, _mT, _mT_impl, _masks, _masks_like, _matrix_check, _row,
                      _square_check, inv, matmul)
@@ -91,19 +91,30 @@ def _cholesky_vjp(g, ans, a):
     # Murray (2016), "Differentiation of the Cholesky decomposition": with Phi taking the lower triangle and
     # halving the diagonal, the cotangent is L^-T Phi(L^T G) L^-1, symmetrized since only symmetric
     # perturbations of a keep it a valid input.
+    # For complex (Hermitian) input, a = L L^H and the same steps hold with conjugate transposes where the JVP has
+    # them: S = L^-T Phi(L^T G) conj(L)^-1, then its Hermitian part.
     half = _masks_like(ans)[3]
     p = multiply(matmul(_mT(ans), g), half)
-    lt = _mT(ans)
-    y = solve_triangular(lt, p, lower=False)
-    s = _mT(solve_triangular(lt, _mT(y), lower=False))
-    return multiply(add(s, _mT(s)), 0.5)
+    y = solve_triangular(_mT(ans), p, lower=False)
+    s = _mT(solve_triangular(_mH(ans), _mT(y), lower=False))
+    return _sym(s)
 
 
 _cholesky.def_vjp(_cholesky_vjp)
 
 
+def _is_complex(x) -> bool:
+    return dtype_of(x).kind == "c"
+
+
+def _mH(x):
+    """The conjugate transpose of each matrix (the transpose for real ones)."""
+    return conj(_mT(x)) if _is_complex(x) else _mT(x)
+
+
 def _sym(t):
-    return multiply(add(t, _mT(t)), 0.5)
+    """The symmetric (Hermitian, for complex) part of each matrix."""
+    return multiply(add(t, _mH(t)), 0.5)
 
 
 def _cholesky_jvp(t, ans, a):
@@ -111,7 +122,7 @@ def _cholesky_jvp(t, ans, a):
     # symmetrized one, so both see the input as sym(a)).
     s = _sym(t)
     w = solve_triangular(ans, s, lower=True)               # L^-1 S
-    z = _mT(solve_triangular(ans, _mT(w), lower=True))     # L^-1 S L^-T (S symmetric)
+    z = solve_triangular(ans, _mH(w), lower=True)          # L^-1 S L^-H (S Hermitian)
     return matmul(ans, multiply(z, _masks_like(ans)[3]))
 
 
@@ -120,9 +131,10 @@ _batch_matrix_unary(_cholesky)
 
 
 def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Any:
-    """Cholesky factor of each symmetric positive-definite matrix in a stack, as ``numpy.linalg.cholesky``:
-    lower triangular ``L`` with ``a = L @ L.T`` (``upper=True``: ``L.T``). Only the lower triangle of ``a`` is
-    read; its gradient is returned symmetrized.
+    """Cholesky factor of each symmetric (complex: Hermitian) positive-definite matrix in a stack, as
+    ``numpy.linalg.cholesky``: lower triangular ``L`` with ``a = L @ L.T`` (complex: ``L @ L.conj().T``;
+    ``upper=True``: that conjugate transpose). Only the lower triangle of ``a`` is read; its gradient is returned
+    symmetrized (its Hermitian part).
 
     >>> import numpy as np, funcgrad.numpy as fnp
     >>> fnp.linalg.cholesky(4.0 * np.eye(2))
@@ -130,7 +142,7 @@ def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Any:
            [0., 2.]])
     """
     low = _cholesky(a)
-    return _mT(low) if upper else low
+    return _mH(low) if upper else low
 
 
 # --- symmetric eigendecomposition ---------------------------------------------------------------------------------
@@ -150,13 +162,17 @@ def _pair_inverse(d):
 
 
 def _eigh_vjp(g, ans, a, UPLO):
+    # The transpose of the JVP below: conj(V) (diag(gw) + F o (V^T gV)) V^T, then its Hermitian part (for real
+    # input conj(V) = V and this is the symmetric rule).
     gw, gv = g
     w, v = ans
     eye = _masks_like(v)[0]
     f = _pair_inverse(subtract(_row(w), _col(w)))  # F[i, j] = 1 / (w_j - w_i)
+    if _is_complex(gw):
+        gw = real(gw)
     inner_ = add(multiply(_col(gw), eye), multiply(f, matmul(_mT(v), gv)))
-    ga = matmul(v, matmul(inner_, _mT(v)))
-    return multiply(add(ga, _mT(ga)), 0.5)
+    ga = matmul(conj(v) if _is_complex(v) else v, matmul(inner_, _mT(v)))
+    return _sym(ga)
 
 
 _eigh.def_vjp(_eigh_vjp)
@@ -166,9 +182,10 @@ def _eigh_jvp(t, ans, a, UPLO):
     # With P = V^T S V (S the symmetric part of the tangent, as the VJP symmetrizes its cotangent):
     # dw = diag(P), dV = V (F o P), F[i, j] = 1 / (w_j - w_i) off the diagonal and off degenerate pairs.
     w, v = ans
-    p = matmul(_mT(v), matmul(_sym(t), v))
+    p = matmul(_mH(v), matmul(_sym(t), v))
     f = _pair_inverse(subtract(_row(w), _col(w)))
-    return einsum("...ii->...i", p), matmul(v, multiply(f, p))
+    dw = einsum("...ii->...i", p)
+    return (real(dw) if _is_complex(dw) else dw), matmul(v, multiply(f, p))
 
 
 _eigh.def_jvp(_eigh_jvp)
@@ -176,7 +193,8 @@ _batch_matrix_unary(_eigh)
 
 
 def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
-    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices, as ``numpy.linalg.eigh``.
+    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric (complex: Hermitian) matrices, as
+    ``numpy.linalg.eigh``.
     Only the ``UPLO`` triangle is read; the gradient is returned symmetrized. Eigenvectors are defined up to sign
     (and, for repeated eigenvalues, up to a rotation): the gradient is defined only for distinct eigenvalues, and
     for functions that do not depend on the choice of sign. Pairs of equal eigenvalues contribute nothing.
@@ -220,22 +238,31 @@ def _svd_vjp(g, ans, a, full_matrices):
             f"funcgrad.numpy.linalg.svd: gradients with full_matrices=True are not defined for a non-square "
             f"matrix (shape {shape_of(a)}): the extra columns of U or rows of Vh are arbitrary. Call "
             f"svd(a, full_matrices=False) (or svdvals(a) for the singular values only).")
-    # Townsend (2016), "Differentiating the singular value decomposition", with F[i, j] = 1 / (s_j^2 - s_i^2).
+    # Townsend (2016), "Differentiating the singular value decomposition", with F[i, j] = 1 / (s_j^2 - s_i^2):
+    # the transpose of the JVP below, step by step (for real input conj() is the identity and G + G^H is
+    # F o (X - X^T)). For complex input the phase of each singular pair is fixed as in the JVP.
+    cplx = _is_complex(u)
+    cu, cvh = (conj(u), conj(vh)) if cplx else (u, vh)
+    if _is_complex(gs):
+        gs = real(gs)
     s2 = square(s)
     f = _pair_inverse(subtract(_row(s2), _col(s2)))
     utgu = matmul(_mT(u), gu)
-    vtgv = matmul(vh, _mT(gvh))
-    j = multiply(f, subtract(utgu, _mT(utgu)))
-    kk = multiply(f, subtract(vtgv, _mT(vtgv)))
+    vtgv = matmul(cvh, _mH(gvh))
+    g1, g2 = multiply(f, utgu), multiply(f, vtgv)
+    j, kk = add(g1, _mH(g1)), add(g2, _mH(g2))
     eye = _masks(namespace(getval(s)), k, getval(s).dtype)[0]
     inner_ = add(add(multiply(j, _row(s)), multiply(_col(gs), eye)), multiply(_col(s), kk))
-    ga = matmul(u, matmul(inner_, vh))
-    if m > k:  # (I - U U^T) gU S^-1 Vh
-        proj = subtract(gu, matmul(u, utgu))
-        ga = add(ga, matmul(divide(proj, _row(s)), vh))
-    if n > k:  # U S^-1 gVh (I - Vh^T Vh)
-        proj = subtract(gvh, matmul(matmul(gvh, _mT(vh)), vh))
-        ga = add(ga, matmul(u, divide(proj, _col(s))))
+    if cplx:
+        phase = divide(imag(einsum("...ii->...i", utgu)), s)
+        inner_ = add(inner_, multiply(multiply(_col(phase), eye), 1j))
+    ga = matmul(cu, matmul(inner_, cvh))
+    if m > k:  # (I - conj(U) U^T) gU S^-1 conj(Vh)
+        proj = subtract(gu, matmul(cu, utgu))
+        ga = add(ga, matmul(divide(proj, _row(s)), cvh))
+    if n > k:  # conj(U) S^-1 gVh (I - Vh^T conj(Vh))
+        gvs = divide(gvh, _col(s))
+        ga = add(ga, matmul(cu, subtract(gvs, matmul(matmul(gvs, _mT(vh)), cvh))))
     return ga
 
 
@@ -251,23 +278,29 @@ def _svd_jvp(t, ans, a, full_matrices):
             f"funcgrad.numpy.linalg.svd: derivatives with full_matrices=True are not defined for a non-square "
             f"matrix (shape {shape_of(a)}): the extra columns of U or rows of Vh are arbitrary. Call "
             f"svd(a, full_matrices=False) (or svdvals(a) for the singular values only).")
-    # With P = U^T dA V and F[i, j] = 1 / (s_j^2 - s_i^2): dS = diag(P),
-    # dU = U (F o (P S + S P^T)) + (I - U U^T) dA V S^-1, dV = V (F o (S P + P^T S)) + (I - V V^T) dA^T U S^-1.
-    v = _mT(vh)
+    # With P = U^H dA V and F[i, j] = 1 / (s_j^2 - s_i^2): dS = Re diag(P),
+    # dU = U (F o (P S + S P^H)) + (I - U U^H) dA V S^-1, dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U S^-1.
+    # For complex input each singular pair (u_i, v_i) has a free common phase; the imaginary part of diag(P)
+    # goes to U (i Im(P_ii) / s_i), leaving V's phase unchanged.
+    v = _mH(vh)
     tv = matmul(t, v)
-    p = matmul(_mT(u), tv)
+    p = matmul(_mH(u), tv)
     s2 = square(s)
     f = _pair_inverse(subtract(_row(s2), _col(s2)))
     ps = multiply(p, _row(s))       # P S
     sp = multiply(_col(s), p)       # S P
-    du = matmul(u, multiply(f, add(ps, _mT(ps))))
-    dv = matmul(v, multiply(f, add(sp, _mT(sp))))
+    du = matmul(u, multiply(f, add(ps, _mH(ps))))
+    dv = matmul(v, multiply(f, add(sp, _mH(sp))))
+    dp = einsum("...ii->...i", p)
+    if _is_complex(dp):
+        du = add(du, multiply(u, _row(multiply(divide(imag(dp), s), 1j))))
+        dp = real(dp)
     if m > k:
         du = add(du, divide(subtract(tv, matmul(u, p)), _row(s)))
     if n > k:
-        ttu = matmul(_mT(t), u)
-        dv = add(dv, divide(subtract(ttu, matmul(v, _mT(p))), _row(s)))
-    return du, einsum("...ii->...i", p), _mT(dv)
+        ttu = matmul(_mH(t), u)
+        dv = add(dv, divide(subtract(ttu, matmul(v, _mH(p))), _row(s)))
+    return du, dp, _mH(dv)
 
 
 _svd.def_jvp(_svd_jvp)
@@ -284,6 +317,8 @@ _svdvals = Primitive("svdvals", _svdvals_impl, doc="Singular values (see :func:`
 
 def _svdvals_vjp(g, ans, a):
     u, _, vh = _svd(a, full_matrices=False)
+    if _is_complex(u):  # conj(U) diag(g) conj(Vh), the transpose of Re diag(U^H dA V)
+        return matmul(multiply(conj(u), _row(real(g) if _is_complex(g) else g)), conj(vh))
     return matmul(multiply(u, _row(g)), vh)
 
 
@@ -292,6 +327,8 @@ _svdvals.def_vjp(_svdvals_vjp)
 
 def _svdvals_jvp(t, ans, a):
     u, _, vh = _svd(a, full_matrices=False)
+    if _is_complex(u):  # Re diag(U^H dA V)
+        return real(einsum("...ik,...ij,...kj->...k", conj(u), t, conj(vh)))
     return einsum("...ik,...ij,...kj->...k", u, t, vh)  # diag(U^T dA V)
 
 
@@ -339,13 +376,15 @@ _pinv = Primitive("pinv", _pinv_impl, doc="Moore-Penrose pseudo-inverse (see :fu
 
 def _pinv_vjp(g, ans, a, rcond, hermitian):
     # Golub & Pereyra (1973): for a perturbation that keeps the rank,
-    # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P; transposed term by term.
-    p, gt = ans, _mT(g)
+    # dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P; transposed term by term (a term
+    # M1 dA^H M2 transposes to conj(M2) G^H conj(M1); for real input conj() is the identity).
+    p, gt = ans, _mH(g)
+    cp, ca = (conj(p), conj(a)) if _is_complex(p) else (p, a)
     t1 = negative(matmul(_mT(p), matmul(g, _mT(p))))
-    t = matmul(gt, matmul(p, _mT(p)))
-    t2 = subtract(t, matmul(a, matmul(p, t)))
-    u = matmul(matmul(_mT(p), p), gt)
-    t3 = subtract(u, matmul(matmul(u, p), a))
+    t = matmul(gt, matmul(cp, _mT(p)))
+    t2 = subtract(t, matmul(ca, matmul(cp, t)))
+    u = matmul(matmul(_mT(p), cp), gt)
+    t3 = subtract(u, matmul(matmul(u, cp), ca))
     return add(t1, add(t2, t3))
 
 
@@ -353,12 +392,12 @@ _pinv.def_vjp(_pinv_vjp)
 
 
 def _pinv_jvp(t, ans, a, rcond, hermitian):
-    # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (Golub & Pereyra, constant rank).
-    p, tt = ans, _mT(t)
+    # dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P (Golub & Pereyra, constant rank).
+    p, tt = ans, _mH(t)
     t1 = negative(matmul(p, matmul(t, p)))
-    x = matmul(matmul(p, _mT(p)), tt)
+    x = matmul(matmul(p, _mH(p)), tt)
     t2 = subtract(x, matmul(matmul(x, a), p))
-    y = matmul(tt, matmul(_mT(p), p))
+    y = matmul(tt, matmul(_mH(p), p))
     t3 = subtract(y, matmul(p, matmul(a, y)))
     return add(t1, add(t2, t3))
 
@@ -405,12 +444,15 @@ def _qr_vjp(g, ans, a, mode):
         raise NotImplementedError(
             f"funcgrad.numpy.linalg.qr: gradients with mode='complete' are not defined for a tall matrix (shape "
             f"{shape_of(a)}): the extra columns of Q are arbitrary; use mode='reduced'")
-    # With M = R gR^T - gQ^T Q and copyltu(M) the symmetric matrix built from M's lower triangle:
-    # gA = (gQ + Q copyltu(M)) R^-T (the usual reduced-QR rule for m >= n).
-    _, low, slow, _ = _masks_like(r)
-    mm = subtract(matmul(r, _mT(gr)), matmul(_mT(gq), q))
-    sym = add(multiply(mm, low), _mT(multiply(mm, slow)))
-    b = add(gq, matmul(q, sym))
+    # The transpose of the JVP below: with gU = gR R^T - Q^T gQ, gX = triu(gU) + strict_lower(gU^H) (minus
+    # i Im(diag gU) for complex input), and gA = (gQ + conj(Q) gX) R^-T. For real input this is the usual
+    # reduced-QR rule (gQ + Q copyltu(M)) R^-T with M = gU^T.
+    eye, _, slow, _ = _masks_like(r)
+    gu = subtract(matmul(gr, _mT(r)), matmul(_mT(q), gq))
+    gx = add(subtract(gu, multiply(gu, slow)), multiply(_mH(gu), slow))
+    if _is_complex(gx):
+        gx = subtract(gx, multiply(multiply(imag(gx), eye), 1j))
+    b = add(gq, matmul(conj(q) if _is_complex(q) else q, gx))
     return _mT(solve_triangular(r, _mT(b), lower=False))
 
 
@@ -428,12 +470,16 @@ def _qr_jvp(t, ans, a, mode):
         raise NotImplementedError(
             f"funcgrad.numpy.linalg.qr: derivatives with mode='complete' are not defined for a tall matrix "
             f"(shape {shape_of(a)}): the extra columns of Q are arbitrary; use mode='reduced'")
-    # B = dA R^-1 and X = Q^T B = Q^T dQ + dR R^-1, a skew plus an upper triangular part: the skew part
-    # Omega comes from X's strict lower triangle, then dR = (X - Omega) R and dQ = B - Q (X - Omega).
+    # B = dA R^-1 and X = Q^H B = Q^H dQ + dR R^-1, a skew-Hermitian plus an upper triangular part: the skew part
+    # Omega comes from X's strict lower triangle (and, for complex input, the imaginary part of its diagonal:
+    # LAPACK's R has a real diagonal), then dR = (X - Omega) R and dQ = B - Q (X - Omega).
     b = _mT(solve_triangular(_mT(r), _mT(t), lower=True))
-    x = matmul(_mT(q), b)
-    low = multiply(x, _masks_like(r)[2])
-    upper = add(subtract(x, low), _mT(low))  # X - Omega
+    x = matmul(_mH(q), b)
+    eye, _, slow, _ = _masks_like(r)
+    low = multiply(x, slow)
+    upper = add(subtract(x, low), _mH(low))  # X - Omega
+    if _is_complex(upper):
+        upper = subtract(upper, multiply(multiply(imag(x), eye), 1j))
     return subtract(b, matmul(q, upper)), matmul(upper, r)
 
 

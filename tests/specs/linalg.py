@@ -5,7 +5,9 @@ matrices to invert are ``X + c I`` with ``|X_ij| < 1`` and ``c`` above the size 
 gets ``X X^T + n I``; ``eigh`` gets a symmetrized ``X`` plus a diagonal with well separated entries, and is
 checked through the sign-invariant ``(w, v * v)``; the SVD-based specs add a well separated "diagonal" so that
 singular values are distinct and nonzero, and look at ``u * u`` and ``vh * vh`` (invariant under the joint sign
-flips of singular vectors). Batch axes include size-1 and empty ones. All specs check second order.
+flips of singular vectors). The decompositions (Cholesky, eigh, the SVD, pinv, QR) draw complex inputs too, made
+Hermitian where they must be, and look at phase-invariant functions (``|v|^2``, ``u @ vh``). Batch axes include
+size-1 and empty ones. All specs check second order.
 """
 import sys
 
@@ -71,9 +73,20 @@ def _transpose_case(draw):
     return L.matrix_transpose, (x,)
 
 
-def _square(draw, max_n=3, min_n=0):
+def _maybe_complex(draw, x, complex_ok):
+    """``x``, or (when ``complex_ok`` and drawn so) ``x + i y`` for another drawn ``y`` of the same shape."""
+    if complex_ok and draw(st.booleans()):
+        return x + 1j * draw(fst.arrays(x.shape, _small))
+    return x
+
+
+def _mH(a):
+    return fnp.conj(L.matrix_transpose(a))
+
+
+def _square(draw, max_n=3, min_n=0, complex_ok=False):
     n = draw(st.integers(min_n, max_n))
-    return draw(fst.arrays(draw(_batch()) + (n, n), _small))
+    return _maybe_complex(draw, draw(fst.arrays(draw(_batch()) + (n, n), _small)), complex_ok)
 
 
 @st.composite
@@ -123,22 +136,22 @@ def _solve_triangular_case(draw):
 
 @st.composite
 def _cholesky_case(draw):
-    x = _square(draw)
+    x = _square(draw, complex_ok=True)
     upper = draw(st.booleans())
     n = x.shape[-1]
-    return (lambda a: fnp.linalg.cholesky(a @ L.matrix_transpose(a) + n * _eye(n), upper=upper)), (x,)
+    return (lambda a: fnp.linalg.cholesky(a @ _mH(a) + n * _eye(n), upper=upper)), (x,)
 
 
 @st.composite
 def _eigh_case(draw):
-    x = _square(draw)
+    x = _square(draw, complex_ok=True)
     n = x.shape[-1]
     uplo = draw(st.sampled_from(["L", "U"]))
     spread = _spread_diag(n, n)
 
     def fun(a):
-        w, v = fnp.linalg.eigh((a + L.matrix_transpose(a)) * 0.5 + spread, UPLO=uplo)
-        return w, v * v  # eigenvectors are defined up to sign
+        w, v = fnp.linalg.eigh((a + _mH(a)) * 0.5 + spread, UPLO=uplo)
+        return w, fnp.real(v * fnp.conj(v))  # eigenvectors are defined up to sign (a phase, for complex input)
 
     return fun, (x,)
 
@@ -147,7 +160,10 @@ def _rect(draw, tall_only=False, avoid=()):
     m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     if tall_only and m < n:
         m, n = n, m
-    return draw(fst.arrays(draw(_batch()) + (m, n), _small, avoid=avoid)), _spread_diag(m, n)
+    x = draw(fst.arrays(draw(_batch()) + (m, n), _small, avoid=avoid))
+    if draw(st.booleans()):
+        x = x + 1j * draw(fst.arrays(x.shape, _small, avoid=avoid))
+    return x, _spread_diag(m, n)
 
 
 @st.composite
@@ -158,7 +174,9 @@ def _svd_case(draw):
 
     def fun(a):
         u, s, vh = fnp.linalg.svd(a + spread, full_matrices=full)
-        return u * u, s, vh * vh  # singular vector pairs are defined up to a joint sign
+        # singular vector pairs are defined up to a joint sign (a joint phase, for complex input): look at |u|^2,
+        # |vh|^2 and the products u_i vh_i
+        return fnp.real(u * fnp.conj(u)), s, fnp.real(vh * fnp.conj(vh)), u @ vh
 
     return fun, (x,)
 
