@@ -96,6 +96,18 @@ def test_python_and_numpy_scalars_give_float64_back():
         assert type(g) is not fg.core.Box
 
 
+def test_jacobians_and_hessian_of_python_scalars():
+    # derivatives of x sin(x): sin + x cos, then 2 cos - x sin; the Jacobians of a scalar function are 0-d
+    x = 1.0
+    for jac in (fg.jacfwd, fg.jacrev):
+        j = jac(lambda t: t * fnp.sin(t))(x)
+        assert np.shape(B.to_numpy(j)) == () and np.isclose(B.to_numpy(j), np.sin(x) + x * np.cos(x))
+    h = fg.hessian(lambda t: t * fnp.sin(t))(x)
+    assert np.isclose(B.to_numpy(h), 2 * np.cos(x) - x * np.sin(x))
+    jx, jy = fg.jacfwd(lambda a, b: a * b, argnums=(0, 1))(2.0, 3.0)
+    assert (float(B.to_numpy(jx)), float(B.to_numpy(jy))) == (3.0, 2.0)
+
+
 def test_output_that_does_not_depend_on_the_input_gives_zeros():
     x = B.asarray(np.ones(3, dtype=np.float32))
     g = fg.grad(lambda x: np.float32(2.0))(x)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import tree
-from ..backend import namespace, shape_of
+from ..backend import dtype_of, namespace, shape_of
 from ..core import getval
 from .forward import jvp
 from .batching import vmap
@@ -60,7 +60,7 @@ def _basis_chunk(like: list, k0: int, c: int) -> list:
         v = getval(x)
         xp = namespace(v)
         n = _size(x)
-        block = xp.zeros((c, n), dtype=v.dtype)
+        block = xp.zeros((c, n), dtype=dtype_of(v))
         for i in range(c):
             j = k0 + i - start
             if 0 <= j < n:
@@ -123,7 +123,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
 
 def _zeros(like: Any, shape: tuple) -> Any:
     v = getval(like)
-    return namespace(v).zeros(shape, dtype=v.dtype)
+    return namespace(v).zeros(shape, dtype=dtype_of(v))  # Python scalars too: float64, as NumPy treats them
 
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False,
