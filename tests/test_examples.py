@@ -252,3 +252,11 @@ def test_hogwild_two_processes_reach_the_single_process_accuracy(tmp_path):
         with open(out, "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert acc[2] >= 0.9 and acc[2] >= acc[1] - 0.03, acc
+
+
+def test_ode_fit_recovers_the_oscillator_parameters():
+    """Gradient descent through odeint (adjoint gradients) finds the damped oscillator's frequency and damping
+    from noisy positions (short mode), and the loss falls to about the noise level."""
+    out = _run("ode_fit.py", "--short")
+    assert abs(_printed(out, "omega") - 2.0) < 0.05 and abs(_printed(out, "zeta") - 0.15) < 0.02, out
+    assert _printed(out, "final loss") < 0.01 * _printed(out, "initial loss"), out

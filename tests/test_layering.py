@@ -1,6 +1,6 @@
 """The layers import only downward, and no funcgrad module imports itself through others (no cycles).
 
-The order is ARCHITECTURE.md's: backend -> tree -> core -> primitives -> numpy, scipy -> transforms -> testing ->
+The order is ARCHITECTURE.md's: backend -> tree -> core -> primitives -> numpy -> transforms -> scipy, testing ->
 tensors (the Tensor face) -> autograd -> nn, optim, utils, multiprocessing, distributed, jit; funcgrad/__init__.py
 assembles them all. Checked statically on every import statement (module level and inside functions, relative and
 absolute), and dynamically: importing the core pulls in no higher layer and no array library beyond the backend's.
@@ -13,7 +13,9 @@ import sys
 import funcgrad
 
 ROOT = pathlib.Path(funcgrad.__file__).parent
-RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy": 4, "transforms": 5,
+# scipy sits over the transforms (as jax.scipy over jax): integrate's adjoint rules call vjp and jvp of the user's
+# right-hand side.
+RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy": 6, "transforms": 5,
         "testing": 6, "tensors": 7, "autograd": 8, "nn": 9, "serialization": 9, "func": 9, "optim": 9, "utils": 9,
         "multiprocessing": 9, "distributed": 10, "jit": 10, "onnx": 10}
 
