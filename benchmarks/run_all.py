@@ -2,7 +2,8 @@
 
 Run: ``python benchmarks/run_all.py`` (``--quick`` for fewer repeats, ``--no-write`` to leave RESULTS.md alone);
 ``--only train`` runs the training steps of ``bench_train.py`` alone (their ``## Training steps`` section is
-written by ``python benchmarks/bench_train.py --write``).
+written by ``python benchmarks/bench_train.py --write``), ``--only data`` the DataLoader throughput of
+``bench_data.py`` (its ``## DataLoader throughput`` section: ``python benchmarks/bench_data.py --write``).
 Each benchmark checks that funcgrad's gradients match the hand-written NumPy ones before timing anything.
 """
 from __future__ import annotations
@@ -146,8 +147,10 @@ def write_markdown(results: list[dict], info: dict, path: str, elapsed: float) -
              f"machine makes every figure noisier; the ratios, taken in interleaved rounds, suffer least)",
              f"- total run time: {elapsed:.0f} s", ""]
     lines += markdown_tables(results, "##", "Targets")
-    # keep the sections other scripts maintain: the training steps (`bench_train.py --write`, replaced by this run
-    # when it ran them) and the GPU one (`bench_gpu.py --write`: a CPU run has nothing to replace it with)
+    # keep the sections other scripts maintain: the training steps (`bench_train.py --write`) and the DataLoader's
+    # (`bench_data.py --write`), each replaced by this run when it ran them, and the GPU one (`bench_gpu.py
+    # --write`: a CPU run has nothing to replace it with)
+    from bench_data import SECTION as DATA
     from bench_gpu import extract_gpu_section
     from bench_train import SECTION as TRAIN
 
@@ -156,7 +159,7 @@ def write_markdown(results: list[dict], info: dict, path: str, elapsed: float) -
             old = f.read()
     except FileNotFoundError:
         old = ""
-    for kept in (extract_section(old, TRAIN), extract_gpu_section(old)):
+    for kept in (extract_section(old, TRAIN), extract_section(old, DATA), extract_gpu_section(old)):
         if kept:
             lines += ["", kept.rstrip("\n")]
     with open(path, "w") as f:
@@ -167,10 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats (rougher numbers)")
     p.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
-    p.add_argument("--only", nargs="*", choices=["overhead", "mlp", "matmul", "hvp", "train"],
-                   help="run only these (train: bench_train.py's three training steps)")
+    p.add_argument("--only", nargs="*", choices=["overhead", "mlp", "matmul", "hvp", "data", "train"],
+                   help="run only these (train: bench_train.py's three training steps; data: bench_data.py)")
     args = p.parse_args(argv)
 
+    import bench_data
     import bench_hvp
     import bench_matmul
     import bench_mlp
@@ -190,6 +194,14 @@ def main(argv: list[str] | None = None) -> int:
         res = mod.run(quick=args.quick)
         print_result(res)
         results.append(res)
+    data: list = []
+    if not args.only or "data" in args.only:
+        t1 = time.perf_counter()
+        data = bench_data.run(quick=args.quick)  # before train, which pins the allocator for the process
+        for res in data:
+            print_result(res)
+            print("\n".join(bench_data.bytes_table(res["bytes"])))
+        data_elapsed = time.perf_counter() - t1
     train: list = []
     if not args.only or "train" in args.only:
         t1 = time.perf_counter()
@@ -203,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         path = os.path.join(HERE, "RESULTS.md")
         write_markdown(results, info, path, elapsed)
         bench_train.write_section(bench_train.section_markdown(train, info, train_elapsed), path)
+        bench_data.write_section(bench_data.section_markdown(data, info, data_elapsed), path)
         print(f"wrote {path}")
     return 0
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -112,8 +113,49 @@ def test_cnn_digits_short_mode_learns(tmp_path):
     out = tmp_path / "cnn.png"
     stdout = _run("cnn_digits.py", "--short", "--out", str(out))
     assert "trained with funcgrad for 3 epochs" in stdout, stdout
-    assert _printed(stdout, "test accuracy") >= 0.6, stdout  # chance is 0.1; 3 short epochs give about 0.85
+    assert _printed(stdout, "test accuracy") >= 0.6, stdout  # chance is 0.1; 3 short augmented epochs give ~0.7
     _assert_figure(stdout, out)
+
+
+def test_cnn_digits_short_mode_learns_with_augmenting_workers(tmp_path):
+    _needs("sklearn", "matplotlib", "tqdm")
+    out = tmp_path / "cnn.png"
+    stdout = _run("cnn_digits.py", "--short", "--workers", "2", "--out", str(out))
+    assert "trained with funcgrad and 2 workers for 3 epochs" in stdout, stdout
+    assert _printed(stdout, "test accuracy") >= 0.6, stdout
+    _assert_figure(stdout, out)
+
+
+def test_cnn_digits_augmentation_is_a_small_shift_and_rotation_drawn_in_each_worker():
+    """``augment`` against SciPy's bilinear affine warp with the same draws; in DataLoader workers its draws differ
+    between the workers and repeat with the loader's seed."""
+    ndimage = pytest.importorskip("scipy.ndimage")
+    import funcgrad as fg
+    from funcgrad.utils.data import DataLoader
+
+    ex = _load_example("cnn_digits", "cnn_digits_augment")
+    image = np.random.default_rng(0).uniform(0, 16, (8, 8))
+    for seed in range(5):
+        np.random.seed(seed)
+        got = ex.augment(image)
+        np.random.seed(seed)  # the same draws, in the same order
+        angle, shift = np.deg2rad(np.random.uniform(-10, 10)), np.random.randint(-1, 2, size=2)
+        assert abs(angle) <= np.deg2rad(10) and np.abs(shift).max() <= 1
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        centre = np.full(2, 3.5)  # output pixel o reads the input at rot @ (o - centre - shift) + centre
+        want = ndimage.affine_transform(image, rot, offset=centre - rot @ (centre + shift), order=1,
+                                        mode="grid-constant", cval=0.0)
+        np.testing.assert_allclose(got, want, atol=1e-9)
+
+    same = ex.AugmentedDigits(np.tile(image.reshape(1, 64), (8, 1)), np.arange(8), 0.0, 1.0)  # one image, 8 times
+
+    def run(seed):
+        loader = DataLoader(same, batch_size=4, num_workers=2, generator=fg.Generator().manual_seed(seed))
+        return [np.asarray(x) for x, _ in loader]  # batch 0 from worker 0, batch 1 from worker 1
+
+    a, b, c = run(0), run(0), run(1)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.allclose(a[0], a[1]) and not np.allclose(a[0], c[0])
 
 
 def test_cnn_digits_full_mode_reaches_97_percent(tmp_path):

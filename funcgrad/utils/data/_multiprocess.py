@@ -12,7 +12,8 @@ Cleanup lives in a :class:`_Pool` object that a ``weakref.finalize`` of the iter
 itself): the end of the epoch, ``break`` (the iterator is dropped), ``del``, an exception in the main process
 (Ctrl-C included), a worker's error or death and interpreter exit all end in :meth:`_Pool.shutdown`. It stops the
 workers (asks, then terminates, then kills), reads and frees what they sent meanwhile and, once none can create
-another segment, unlinks the name of every task that was sent but whose answer was never read.
+another segment, unlinks the name of every task that was sent but whose answer was never read (or read and not yet
+mapped: a task stays outstanding until its segment's name is gone, so a Ctrl-C between the two leaks nothing).
 """
 from __future__ import annotations
 
@@ -47,22 +48,29 @@ class _Pool:
         self.queues: list = []
         self.conns: list = []
         self.readers: list = []  # the main side of each worker's shared-memory segments
-        self.outstanding: set = set()  # serials of tasks sent whose answer has not been read
+        self.outstanding: set = set()  # serials of tasks sent whose segment name may still exist
         self.closed = False
 
     def shutdown(self, graceful: bool = True) -> None:
         if self.closed or os.getpid() != self.pid:
             return
         self.closed = True
+        try:
+            self._drain(JOIN_S if graceful else 0.0)
+        finally:  # even if a second Ctrl-C cuts the wait short: no worker survives, no name stays
+            self._stop()
+
+    def _drain(self, within: float) -> None:
+        """Ask the workers to stop and, for up to ``within`` seconds, free what they send meanwhile."""
         for w, q in zip(self.workers, self.queues):
             if w.is_alive():
                 try:
                     q.put(None)
                 except Exception:  # a queue already broken: the worker is terminated below
                     pass
-        alive = {w.sentinel: w for w in self.workers}
+        alive = {w.sentinel: w for w in self.workers if w.exitcode is None}
         listening = set(self.conns)
-        deadline = time.monotonic() + (JOIN_S if graceful else 0.0)
+        deadline = time.monotonic() + within
         while alive and (left := deadline - time.monotonic()) > 0:
             for r in wait(list(listening) + list(alive), left):
                 if r in alive:
@@ -73,11 +81,14 @@ class _Pool:
                 except (EOFError, OSError):
                     listening.discard(r)
                     continue
-                self.outstanding.discard(msg[3])
                 if msg[0] == "batch":
                     _shm.forget(msg[4])
-        for w in alive.values():
-            w.terminate()
+                self.outstanding.discard(msg[3])  # after the unlink, as in MultiProcessIter._handle
+
+    def _stop(self) -> None:
+        for w in self.workers:
+            if w.exitcode is None:
+                w.terminate()
         for w in self.workers:
             w.join(JOIN_S)
             if w.is_alive():
@@ -256,15 +267,19 @@ class MultiProcessIter:
 
     def _handle(self, msg: tuple, wid: int) -> None:
         kind, epoch, pos, serial = msg[:4]
-        self._pool.outstanding.discard(serial)
         reader = self._pool.readers[wid]
-        if epoch != self._epoch:
-            if kind == "batch":
-                reader.discard(msg[4])
+        if kind == "error":
+            self._pool.outstanding.discard(serial)
+            if epoch == self._epoch:
+                msg[4].reraise()
             return
         if kind == "batch":
-            self._ready[pos] = reader.unpack(msg[4])
-        elif kind == "end":
+            if epoch != self._epoch:
+                reader.discard(msg[4])
+            else:
+                self._ready[pos] = reader.unpack(msg[4])
+        elif epoch == self._epoch:
             self._active[wid] = False
-        else:
-            msg[4].reraise()
+        # only once the segment is mapped (and its name unlinked): a Ctrl-C that lands in between leaves the name
+        # among the outstanding ones, which shutdown unlinks
+        self._pool.outstanding.discard(serial)

@@ -26,6 +26,7 @@ import itertools
 import mmap
 import os
 import pickle
+import weakref
 from typing import Any
 
 import numpy as np
@@ -167,19 +168,16 @@ class Writer:
 
 class _Lease:
     """One batch's hold on a segment: the ``base`` of its arrays (through ``__array_interface__``). Its death, when
-    the last of them is garbage, hands the segment back to the worker."""
+    the last of them is garbage, hands the segment back to the worker (see :meth:`Reader.unpack`)."""
 
-    __slots__ = ("__array_interface__", "_mm", "_sid", "_freed")
+    __slots__ = ("__array_interface__", "_mm", "__weakref__")
 
-    def __init__(self, mm: mmap.mmap, sid: int, freed: collections.deque) -> None:
+    def __init__(self, mm: mmap.mmap) -> None:
         probe = np.frombuffer(mm, np.uint8, count=1)
         self.__array_interface__ = {"data": (probe.ctypes.data, False), "shape": (len(mm),), "typestr": "|u1",
                                     "version": 3}
         del probe
-        self._mm, self._sid, self._freed = mm, sid, freed
-
-    def __del__(self) -> None:
-        self._freed.append(self._sid)  # deque.append: safe from the garbage collector in any thread
+        self._mm = mm
 
 
 def _map(name: str, size: int) -> mmap.mmap:
@@ -206,16 +204,24 @@ class _Unpacker(pickle.Unpickler):
 
 
 class Reader:
-    """The main process's side of one worker's segments: their mappings and the ids whose leases died."""
+    """The main process's side of one worker's segments: their mappings and the ids whose leases died.
+
+    A lease's death is noticed by a weak reference whose callback is ``freed.append`` itself, C code that runs no
+    Python bytecode: a ``__del__`` would, and a Ctrl-C that lands in a ``__del__`` is printed and swallowed
+    (the user's KeyboardInterrupt lost) instead of raised in the loop that dropped the batch."""
 
     def __init__(self) -> None:
         self.maps: dict = {}
-        self.freed: collections.deque = collections.deque()
+        self.freed: collections.deque = collections.deque()  # dead leases' weak references, or segment ids
+        self._leases: dict = {}  # weak reference -> segment id, while the lease lives
 
     def take_freed(self) -> list:
         out = []
         while self.freed:
-            out.append(self.freed.popleft())
+            item = self.freed.popleft()
+            sid = item if type(item) is int else self._leases.pop(item, None)
+            if sid is not None:
+                out.append(sid)
         return out
 
     def _segment(self, message: tuple) -> mmap.mmap:
@@ -232,7 +238,10 @@ class Reader:
             _, data, arrays = message
             return _Unpacker(data, arrays).load()
         mm = self._segment(message)
-        whole = np.asarray(_Lease(mm, message[1], self.freed))
+        lease = _Lease(mm)
+        self._leases[weakref.ref(lease, self.freed.append)] = message[1]
+        whole = np.asarray(lease)
+        del lease
         arrays = [whole[offset:offset + dtype.itemsize * int(np.prod(shape))].view(dtype).reshape(shape)
                   for offset, shape, dtype in message[5]]
         del whole  # the arrays hold the lease now
@@ -246,6 +255,7 @@ class Reader:
 
     def close(self) -> None:
         self.maps.clear()  # mappings still leased to batches live on with them
+        self._leases.clear()
 
 
 def forget(message: tuple) -> None:
