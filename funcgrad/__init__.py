@@ -51,6 +51,7 @@ from .tensors.inplace import *  # noqa: F401,F403
 from .tensors import linalg, special, fft, cuda  # noqa: E402  (torch.linalg, torch.special, torch.fft, torch.cuda)
 from .tensors import accelerator, backends  # noqa: E402  (torch.accelerator; torch.backends' switches)
 from . import autograd  # noqa: F401
+from . import distributed  # noqa: F401  (torch.distributed over MPI; mpi4py is imported when a group starts)
 from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
 from .serialization import load, save  # noqa: F401
 from . import optim  # noqa: F401  (torch.optim, optim.lr_scheduler, optim.functional)

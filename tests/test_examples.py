@@ -302,3 +302,23 @@ def test_ode_fit_recovers_the_oscillator_parameters():
     out = _run("ode_fit.py", "--short")
     assert abs(_printed(out, "omega") - 2.0) < 0.05 and abs(_printed(out, "zeta") - 0.15) < 0.02, out
     assert _printed(out, "final loss") < 0.01 * _printed(out, "initial loss"), out
+
+
+@pytest.mark.parametrize("face", ["torch", "functional"])
+def test_ddp_digits_short_mode_learns_on_one_and_two_processes(face):
+    """The data-parallel example in short mode: as a single process, and under mpiexec -n 2 (when mpi4py and an
+    mpiexec are installed), where both ranks' shards together give the same accuracy."""
+    _needs("sklearn")
+    one = _run("ddp_digits.py", "--short", "--face", face)
+    assert f"{face} face" in one and _printed(one, "test accuracy") >= 0.9, one
+    pytest.importorskip("mpi4py")
+    from funcgrad.distributed.run import find_mpiexec
+    try:
+        mpiexec = find_mpiexec()
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    proc = subprocess.run([mpiexec, "-n", "2", sys.executable, os.path.join(EXAMPLES, "ddp_digits.py"), "--short",
+                           "--face", face], capture_output=True, text=True, timeout=120, env=_env(), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "2 processes" in proc.stdout and _printed(proc.stdout, "bytes all-reduced per step") > 0, proc.stdout
+    assert abs(_printed(proc.stdout, "test accuracy") - _printed(one, "test accuracy")) <= 0.02, (one, proc.stdout)

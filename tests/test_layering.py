@@ -1,7 +1,7 @@
 """The layers import only downward, and no funcgrad module imports itself through others (no cycles).
 
 The order is ARCHITECTURE.md's: backend -> tree -> core -> primitives -> numpy -> transforms -> scipy, testing ->
-tensors (the Tensor face) -> autograd -> nn, optim, utils, multiprocessing, distributed, jit; funcgrad/__init__.py
+tensors (the Tensor face) -> autograd, distributed -> nn, optim, utils, multiprocessing, jit; funcgrad/__init__.py
 assembles them all. Checked statically on every import statement (module level and inside functions, relative and
 absolute), and dynamically: importing the core pulls in no higher layer and no array library beyond the backend's.
 """
@@ -14,10 +14,11 @@ import funcgrad
 
 ROOT = pathlib.Path(funcgrad.__file__).parent
 # scipy sits over the transforms (as jax.scipy over jax): integrate's adjoint rules call vjp and jvp of the user's
-# right-hand side.
+# right-hand side. distributed sits beside autograd, under nn and utils: DistributedDataParallel and the
+# DistributedSampler use its process groups.
 RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy": 6, "transforms": 5,
         "testing": 6, "tensors": 7, "autograd": 8, "nn": 9, "serialization": 9, "func": 9, "optim": 9, "utils": 9,
-        "multiprocessing": 9, "distributed": 10, "jit": 10, "onnx": 10}
+        "multiprocessing": 9, "distributed": 8, "jit": 5, "onnx": 10}
 
 
 def _module_name(path: pathlib.Path, root: pathlib.Path) -> str:

@@ -12,6 +12,7 @@ for real tensors it costs one dtype test.
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any, Callable, Sequence
 
 from ..backend import dtype_of, namespace, shape_of
@@ -147,6 +148,9 @@ def _accumulate_grad(t: Tensor, v: Any, create_graph: bool) -> None:
     elif not create_graph:
         v = namespace(v).array(v, copy=True)  # .grad must not alias a seed or another tensor's memory
     t.grad = Tensor._from_value(v) if t.grad is None else Tensor._from_value(t.grad._v + v)
+    if _POST_ACCUMULATE:
+        for hook in _POST_ACCUMULATE.get(getattr(t._v, "node", None), ()):
+            hook(t)
 
 
 def _backward_scalar(out: Tensor) -> bool:
@@ -224,6 +228,46 @@ def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | No
 _tensor_backward.__name__ = "backward"
 _tensor_backward.__qualname__ = "Tensor.backward"
 Tensor.backward = _tensor_backward
+
+# leaf node -> hooks called with the tensor once its .grad has been accumulated (DistributedDataParallel's hook
+# point: by then the walk is over, while Tensor.register_hook runs as each leaf's gradient completes)
+_POST_ACCUMULATE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _PostAccumulateHandle:
+    def __init__(self, node: Any, hook: Callable) -> None:
+        self.node, self.hook = node, hook
+
+    def remove(self) -> None:
+        hooks = _POST_ACCUMULATE.get(self.node)
+        if hooks and self.hook in hooks:
+            hooks.remove(self.hook)
+            if not hooks:
+                del _POST_ACCUMULATE[self.node]
+
+
+def _register_post_accumulate_grad_hook(self: Tensor, hook: Callable[[Tensor], None]) -> _PostAccumulateHandle:
+    """Call ``hook(tensor)`` each time ``backward`` has accumulated this leaf's ``.grad`` (torch's
+    ``register_post_accumulate_grad_hook``); ``remove()`` on the returned handle takes it away.
+
+    >>> import funcgrad as fg
+    >>> w = fg.ones(2, requires_grad=True)
+    >>> h = w.register_post_accumulate_grad_hook(lambda t: print(t.grad))
+    >>> (w * 3).sum().backward()
+    tensor([3., 3.])
+    >>> h.remove()
+    """
+    if not self.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if not self.is_leaf:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors (they have no "
+                           ".grad to accumulate into); use register_hook")
+    node = self._v.node
+    _POST_ACCUMULATE.setdefault(node, []).append(hook)
+    return _PostAccumulateHandle(node, hook)
+
+
+Tensor.register_post_accumulate_grad_hook = _register_post_accumulate_grad_hook
 
 _plain_register_hook = Tensor.register_hook
 

@@ -1,5 +1,6 @@
 """``torch.nn.parallel``: :class:`DataParallel` and :func:`data_parallel`, on one device (funcgrad runs a model on
-one device; see :mod:`.data_parallel`). ``DistributedDataParallel`` is not provided yet.
+one device; see :mod:`.data_parallel`) and :class:`DistributedDataParallel` (one process per device or CPU share,
+over :mod:`funcgrad.distributed`).
 
 >>> import funcgrad as fg
 >>> from funcgrad import nn
@@ -7,5 +8,6 @@ one device; see :mod:`.data_parallel`). ``DistributedDataParallel`` is not provi
 tensor([1., 1.])
 """
 from .data_parallel import DataParallel, data_parallel
+from .distributed import DistributedDataParallel
 
-__all__ = ["DataParallel", "data_parallel"]
+__all__ = ["DataParallel", "data_parallel", "DistributedDataParallel"]
