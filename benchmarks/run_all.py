@@ -159,7 +159,9 @@ def write_markdown(results: list[dict], info: dict, path: str, elapsed: float) -
             old = f.read()
     except FileNotFoundError:
         old = ""
-    for kept in (extract_section(old, TRAIN), extract_section(old, DATA), extract_gpu_section(old)):
+    # and the jit section (`bench_jit.py`: recorded by hand from its output for now)
+    for kept in (extract_section(old, "## jit"), extract_section(old, TRAIN), extract_section(old, DATA),
+                 extract_gpu_section(old)):
         if kept:
             lines += ["", kept.rstrip("\n")]
     with open(path, "w") as f:

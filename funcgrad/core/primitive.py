@@ -374,7 +374,7 @@ class Primitive:
                 f"funcgrad.{self.name} received a value traced by {top.transform}{top.where}, which has already "
                 f"returned (at {user_location()}). A traced value must not escape the function being "
                 f"transformed: return it (or pass it through has_aux=True) instead of storing it.")
-        if top.batching:
+        if top.batching or top.recording:  # vmap's trace and jit's recorder apply every primitive themselves
             return top.apply(self, args, kw)
         rules = self.vjps if top.reverse else self.jvps
         if not rules:

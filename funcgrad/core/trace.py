@@ -57,6 +57,9 @@ class Trace:
     select_output: Any = None  # the primitive picking one result of several; set by core/primitive.py
     reverse = True  # which rules a primitive applies under this trace: VJPs (reverse) or JVPs (forward)
     batching = False  # vmap's trace: primitives are applied through their batching rules instead
+    # jit's recorder: it sees every primitive call (the non-differentiable ones too) through ``apply``, and owns
+    # the message for a traced value that Python needs concretely (``conversion_error``)
+    recording = False
 
     def __init__(self, transform: str, where: str = ""):
         self.level = next(_levels)
@@ -107,6 +110,11 @@ def is_traced(x: Any) -> bool:
 
 
 def _conversion_error(what: str, box: "Box") -> TracedConversionError:
+    x = box
+    while type(x) is Box:
+        if x._trace.recording:
+            return x._trace.conversion_error(what, x)
+        x = x.value
     return TracedConversionError(
         f"{what} on a value traced by {box._trace.transform} (shape {tuple(box.shape)}, dtype {box.dtype}) would "
         f"silently drop its gradient (at {user_location()}). Use the functions of funcgrad.numpy "
@@ -166,6 +174,8 @@ class Box:
         # Under vmap there is one branch per example, so a single Python branch cannot stand for them all.
         x = self
         while type(x) is Box:
+            if x._trace.recording:
+                raise x._trace.conversion_error("A Python branch (if/while/bool()) on it", x)
             if x._trace.batching:
                 raise TracedConversionError(
                     f"A Python branch (if/while/bool()) on a value batched by {x._trace.transform} would have to "
@@ -188,6 +198,12 @@ class Box:
 
     def __index__(self):
         raise _conversion_error("using it as an index", self)
+
+    def item(self, *args):
+        raise _conversion_error(".item()", self)
+
+    def tolist(self):
+        raise _conversion_error(".tolist()", self)
 
     def __array__(self, dtype=None, copy=None):
         raise _conversion_error("Converting it to a NumPy array (np.asarray or a NumPy function)", self)

@@ -17,6 +17,7 @@ import numpy as _onp
 from ..backend import NUMPY_TYPES, dtype_of, namespace, namespace_of, shape_of
 from ..core import Primitive, getval
 from ..core.primitive import cast, nondifferentiable
+from .control import _stop
 from .shape import _reshape
 
 __all__ = [
@@ -379,7 +380,7 @@ def astype(x, dtype, copy: bool = True):
     import numpy as _onp
 
     if _onp.dtype(dtype).kind not in "fc":
-        x = getval(x)
+        x = _stop(x)  # no gradient; a primitive (not getval), so that vmap batches it and jit records it
     return cast(x, dtype=dtype)
 
 

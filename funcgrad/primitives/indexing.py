@@ -48,6 +48,8 @@ def _index_value(i: Any, op: str = "getitem") -> Any:
     """The plain value of a traced index. An index traced by vmap differs from one example to the next, which a
     static index cannot express: unwrapping it would silently index every example with the whole batch's indices."""
     while type(i) is Box:
+        if i._trace.recording:  # jit: a static index cannot come from a traced value (it would be baked in)
+            raise i._trace.conversion_error(f"funcgrad.{op}: using it as an index", i)
         if i._trace.batching:
             raise NotImplementedError(
                 f"funcgrad.{op}: the index is computed from values batched by {i._trace.transform}, so it differs "

@@ -104,6 +104,8 @@ class custom_vjp:  # noqa: N801 - JAX's name
         static, diff = _split(args, self.nondiff_argnums)
         leaves, d_def = tree.flatten(diff)
         top = _innermost(leaves)
+        if top is not None and top.recording:  # jit keeps the call as one node, so the rule outlives the trace
+            return top.record_custom(self, args)
         if top is None or not top.reverse:
             # plain values, or forward mode (no JVP rule was given): the function itself
             return self.fun(*_merge(static, diff, self.nondiff_argnums, len(args)))
@@ -152,6 +154,8 @@ class custom_jvp:  # noqa: N801 - JAX's name
         static, diff = _split(args, self.nondiff_argnums)
         leaves, d_def = tree.flatten(diff)
         top = _innermost(leaves)
+        if top is not None and top.recording:  # jit keeps the call as one node, so the rule outlives the trace
+            return top.record_custom(self, args)
         if top is None:
             return self.fun(*_merge(static, diff, self.nondiff_argnums, len(args)))
         vals = [x.value if type(x) is Box and x._trace is top else x for x in leaves]
