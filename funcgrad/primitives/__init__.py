@@ -12,6 +12,7 @@ from . import scipy_linalg  # noqa: F401  (expm, logm, sqrtm, solve_sylvester, l
 from . import bessel, special_functions  # noqa: F401  (scipy.special's functions, named by funcgrad.scipy.special)
 from . import windows  # noqa: F401  (sliding windows and their fold: convolution and pooling are built on them)
 from . import convolution  # noqa: F401  (convolution, pooling, im2col on arrays: composites of windows and matmul)
+from . import activations  # noqa: F401  (relu and its mask: maximum and a multiply, not a branching where)
 from . import collectives  # noqa: F401  (all_reduce, all_gather, reduce_scatter across processes)
 
 FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, linalg, decompositions,

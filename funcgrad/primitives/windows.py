@@ -9,12 +9,20 @@ those axes and returns ``x.shape[:-nd] + out + window``: the element at ``(..., 
 ``padded[..., o * stride + t * dilation]``. It is one read-only strided view of the padded input (nothing is
 copied unless padding is asked for), so the im2col copy happens once, where the caller reshapes the view into a
 GEMM operand. ``fold_windows`` adds each window back where it came from (a loop over the kernel taps, each one
-strided add; never a loop over positions) and undoes the padding. Each is the other's VJP, and each is its own
+strided add of the positions that land inside the output; never a loop over positions). Each is the other's VJP, and each is its own
 JVP, so derivatives of every order come from this pair.
+
+Every array they make keeps the memory order of their input, as NumPy's ``order='K'`` does (the padded copy,
+the fold's output, ``scatter_add_last``'s output, ``window_argmax``'s index), so that an activation laid out
+batch-innermost, as convolutions return theirs (convolution.py), stays that way through a network's forward and
+backward passes.
 
 Max pooling does not reduce over window-sized copies: ``window_argmax`` finds, with a running maximum over the
 taps, the flat index in the input plane of each window's first maximum (as PyTorch picks it), and ``take_last``
-reads the winners from the input, so the gradient is one ``scatter_add_last`` into the plane. The gather pair
+reads the winners from the input, so the gradient is one ``scatter_add_last`` into the plane (on NumPy, both one
+flat take or add through the array's memory, not NumPy's per-axis broadcast index). A window wholly in the
+padding holds no winner: :func:`empty_windows` names those, and max pooling gives them -inf and no gradient.
+The gather pair
 takes its index as an array argument (not a static one, as ``getitem`` does), so it batches under vmap when the
 index does.
 
@@ -40,7 +48,8 @@ from ..core import Primitive
 from ..core.primitive import nondifferentiable
 from .shape import ArrayLike, _asarray, _reshape
 
-__all__ = ["sliding_windows", "fold_windows", "window_argmax", "take_last", "scatter_add_last", "window_counts"]
+__all__ = ["sliding_windows", "fold_windows", "window_argmax", "take_last", "scatter_add_last", "window_counts",
+           "empty_windows"]
 LINALG: list = []
 
 Pairs = tuple  # ((low, high), ...) per windowed axis
@@ -62,18 +71,27 @@ def window_counts(sizes: Sequence[int], window: Sequence[int], strides: Sequence
     return tuple(out)
 
 
-def _buffer(xp, lead: tuple, like_strides: tuple, trailing: tuple, value, dtype) -> Any:
-    """``full(lead + trailing, value)`` with the leading axes laid out in memory in the order of ``like_strides``
-    (largest first), as NumPy's ``order='K'`` does: adding or copying a transposed operand into it then walks
-    both in the same order (a convolution's output is a transposed view, see convolution.py)."""
-    perm = sorted(range(len(lead)), key=lambda i: -like_strides[i])
-    if perm == list(range(len(lead))):
-        return xp.full(lead + trailing, value, dtype=dtype)
-    buf = xp.full(tuple(lead[i] for i in perm) + trailing, value, dtype=dtype)
+def _memory_order(strides: Sequence[int]) -> list:
+    """The axes from the largest stride to the smallest (ties keep their order): the order they lie in memory."""
+    return sorted(range(len(strides)), key=lambda i: -abs(strides[i]))
+
+
+def _inverse(perm: Sequence[int]) -> tuple:
     inverse = [0] * len(perm)
     for i, a in enumerate(perm):
         inverse[a] = i
-    return buf.transpose(tuple(inverse) + tuple(range(len(lead), len(lead) + len(trailing))))
+    return tuple(inverse)
+
+
+def _full_like_layout(xp, shape: tuple, like_strides: tuple, value, dtype) -> Any:
+    """``full(shape, value)`` with its axes laid out in memory in the order of ``like_strides`` (one per axis), as
+    NumPy's ``order='K'`` does for an array of another shape: adding or copying a strided operand into it then
+    walks both in the same order. A convolution's output has its batch axis innermost (see convolution.py); the
+    padding, the fold and the pooling gradient keep that layout, so the next GEMM operand is read in long runs."""
+    perm = _memory_order(like_strides)
+    if perm == list(range(len(shape))):
+        return xp.full(shape, value, dtype=dtype)
+    return xp.full(tuple(shape[i] for i in perm), value, dtype=dtype).transpose(_inverse(perm))
 
 
 def _pad_or_crop(x, padding: Pairs, value) -> Any:
@@ -88,7 +106,7 @@ def _pad_or_crop(x, padding: Pairs, value) -> Any:
     lead = x.shape[:len(x.shape) - nd]
     # full + one slice assignment: numpy.pad costs tens of microseconds of Python per call
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(sizes, padding))
-    out = _buffer(namespace(x), lead, x.strides[:len(lead)], padded, value, x.dtype)
+    out = _full_like_layout(namespace(x), lead + padded, x.strides, value, x.dtype)
     dst = tuple(slice(s.start + lo, s.stop + lo) for s, (lo, _) in zip(src, padding))
     out[(Ellipsis,) + dst] = x[(Ellipsis,) + src]
     return out
@@ -144,12 +162,21 @@ def _fold_impl(cols, input_shape: tuple, window: tuple, strides: tuple, padding:
                          f"with window {window}, strides {strides}, padding {padding} and dilation {dilation} "
                          f"has {expected}")
     xp = namespace(cols)
-    buf = _buffer(xp, lead, cols.strides[:len(lead)], sizes, 0, cols.dtype)
+    # straight into the unpadded output, each tap over the positions that land inside it: no padded buffer, no
+    # crop (a cropped view would cost a copy in the reshape that follows, as max pooling's gradient makes)
+    buf = _full_like_layout(xp, lead + tuple(input_shape), cols.strides[:len(lead) + nd], 0, cols.dtype)
     for tap in () if 0 in out else itertools.product(*(range(k) for k in window)):
-        idx = (Ellipsis,) + tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
-                                  for t, d, s, o in zip(tap, dilation, strides, out))
-        buf[idx] += cols[(Ellipsis,) + (slice(None),) * nd + tap]
-    return _pad_or_crop(buf, tuple((-lo, -hi) for lo, hi in padding), 0)
+        src, dst = [], []
+        for t, d, s, o, (lo, _), n in zip(tap, dilation, strides, out, padding, input_shape):
+            at = t * d - lo  # where window 0's tap lands
+            first, stop = max(0, -(at // s)), min(o, (n - 1 - at) // s + 1)
+            if stop <= first:
+                break
+            src.append(slice(first, stop))
+            dst.append(slice(at + first * s, at + (stop - 1) * s + 1, s))
+        else:
+            buf[(Ellipsis,) + tuple(dst)] += cols[(Ellipsis,) + tuple(src) + tap]
+    return buf
 
 
 _sliding = Primitive("sliding_windows", _windows_impl, doc=(
@@ -185,26 +212,38 @@ def _lowest(dtype) -> Any:
 
 @functools.lru_cache(maxsize=256)
 def _plane_tables(sizes: tuple, window: tuple, strides: tuple, padding: Pairs, dilation: tuple, out: tuple):
-    """The flat plane index of window ``o``'s tap ``t`` is ``start[o] + offset[t]``; ``first[o]`` is the first tap
-    of window ``o`` inside the input (0 for a window wholly in the padding). All on the host."""
+    """The flat plane index of window ``o``'s tap ``t`` is ``start[o] + offset[t]``. ``first[o]`` is the flat
+    index of the window's first tap at or past the low edge on every axis: its first element inside the input,
+    or, for a window wholly in the padding, the index PyTorch reports for it (past the plane's end on some axis).
+    ``empty`` marks the windows wholly in the padding (None when there are none). All on the host."""
     nd = len(window)
     place = [math.prod(sizes[i + 1:]) for i in range(nd)]
     start = _onp.zeros(out, dtype=_onp.int64)
-    first = _onp.zeros(out, dtype=_onp.int32)
-    found = _onp.zeros(out, dtype=bool)
-    taps = _onp.indices(window).reshape(nd, -1)
-    inside = _onp.ones(out + (taps.shape[1],), dtype=bool)
+    first = _onp.zeros(out, dtype=_onp.int64)
+    empty = _onp.zeros(out, dtype=bool)
     for i in range(nd):
         grid = _onp.arange(out[i], dtype=_onp.int64).reshape(tuple(-1 if j == i else 1 for j in range(nd)))
         low = grid * strides[i] - padding[i][0]
         start = start + low * place[i]
-        pos = low[..., None] + taps[i] * dilation[i]
-        inside &= (pos >= 0) & (pos < sizes[i])
-    for t in range(taps.shape[1]):
-        first = _onp.where(~found & inside[..., t], t, first)
-        found |= inside[..., t]
+        # the first tap at or past 0 along this axis (PyTorch steps a negative start up by the dilation)
+        lead_in = low + _onp.maximum(-low + dilation[i] - 1, 0) // dilation[i] * dilation[i]
+        first = first + lead_in * place[i]
+        empty = empty | (lead_in >= sizes[i]) | (lead_in > low + (window[i] - 1) * dilation[i])
+    taps = _onp.indices(window).reshape(nd, -1)
     offset = sum(taps[i] * dilation[i] * place[i] for i in range(nd)).astype(_onp.int64)
-    return start, offset, first
+    return start, offset, first, (empty if empty.any() else None)
+
+
+def empty_windows(sizes: Sequence[int], window: Sequence[int], strides: Sequence[int], padding: Pairs,
+                  dilation: Sequence[int]) -> Any:
+    """A host boolean array of the window positions that hold no element of the input (they lie wholly in the
+    padding, as dilation or a wide padding allows), or None when every window holds one.
+
+    >>> empty_windows((1,), (2,), (1,), ((1, 1),), (2,))
+    array([ True])
+    """
+    out = window_counts(sizes, window, strides, padding, dilation)
+    return _plane_tables(tuple(sizes), tuple(window), tuple(strides), tuple(padding), tuple(dilation), out)[3]
 
 
 def _window_argmax_impl(x, window: tuple, strides: tuple, padding: Pairs, dilation: tuple):
@@ -213,36 +252,49 @@ def _window_argmax_impl(x, window: tuple, strides: tuple, padding: Pairs, dilati
     xp = namespace(win)
     lead_out = win.shape[:len(win.shape) - nd]
     out, sizes = lead_out[len(lead_out) - nd:], x.shape[len(x.shape) - nd:]
-    # the taps copied once to the front, each then a contiguous array: a running maximum over them is a few fast
-    # passes per tap (numpy.argmax over a short trailing axis is 5x slower, on the strided view 10x)
-    taps = xp.ascontiguousarray(xp.transpose(win, tuple(range(len(lead_out), len(win.shape)))
-                                             + tuple(range(len(lead_out))))).reshape((k,) + lead_out)
-    best = xp.zeros(lead_out, dtype=_onp.int32)
+    if min((abs(st) for st, n in zip(win.strides[:len(lead_out)], lead_out) if n > 1), default=0) <= win.itemsize:
+        # a window position axis is contiguous (the batch axis of a convolution's output): each tap is a strided
+        # view read in long runs, and the results keep x's memory order
+        taps = [win[(Ellipsis,) + t] for t in itertools.product(*(range(n) for n in window))]
+    else:
+        # the windows interleave in memory (a C-ordered plane): the taps copied once to the front, each then
+        # contiguous (a running maximum over strided views, or numpy.argmax over a short trailing axis, is 2-5x
+        # slower)
+        taps = xp.ascontiguousarray(xp.transpose(win, tuple(range(len(lead_out), len(win.shape)))
+                                                 + tuple(range(len(lead_out))))).reshape((k,) + lead_out)
+    start, offset, first, _ = _plane_tables(tuple(sizes), window, strides, padding, dilation, tuple(out))
+    # each window's running winner is tracked as its tap's plane offset where those grow with the tap (most
+    # geometries: then no gather from the offset table at the end), else as the tap's number
+    ordered = bool((offset[1:] > offset[:-1]).all()) and int(offset[-1]) < 2 ** 31
+    code = [int(o) for o in offset] if ordered else list(range(k))
+    best = xp.zeros_like(taps[0], dtype=_onp.int32 if ordered or k >= 256 else _onp.uint8)
+    m = taps[0]
     if k > 1 and 0 not in lead_out:
-        m = taps[0]
         for t in range(1, k):
             v = taps[t]
             upd = v > m  # strictly: the first maximum stays
             m = xp.maximum(m, v)
-            best += upd * (t - best)  # no where(): numpy's is 8x slower on unpredictable masks
+            # the last strict improvement is the first maximum, and the code grows with t: a maximum, no where()
+            # (numpy's is 8x slower on unpredictable masks)
+            xp.maximum(best, xp.multiply(upd, code[t], dtype=best.dtype), out=best)
         if x.dtype.kind in "fc":
             nan = xp.isnan(m)  # a NaN is the maximum, the first one wins (as numpy.argmax and PyTorch)
             if xp is not _onp or bool(nan.any()):
-                first = xp.full(lead_out, k - 1, dtype=_onp.int32)
+                first_nan = xp.full(lead_out, code[k - 1], dtype=best.dtype)
                 for t in range(k - 2, -1, -1):
-                    first = xp.where(xp.isnan(taps[t]), t, first)
-                best = xp.where(nan, first, best)
-    start, offset, first = _plane_tables(tuple(sizes), window, strides, padding, dilation, tuple(out))
+                    first_nan = xp.where(xp.isnan(taps[t]), code[t], first_nan)
+                best = xp.where(nan, first_nan, best)
     if xp is not _onp:
         with device_scope(x):
             start, offset, first = xp.asarray(start), xp.asarray(offset), xp.asarray(first)
-    if k > 1 and 0 not in lead_out and any(lo > 0 or hi > 0 for lo, hi in padding):
-        # a window whose elements all equal the padding value (-inf) may have kept a padding tap: its first
-        # element inside the input wins instead
+    index = xp.add(best, start, dtype=_onp.int64) if ordered else offset[best] + start
+    if any(lo > 0 or hi > 0 for lo, hi in padding):
+        # a window whose elements all equal the padding value (-inf), or that holds none, may have kept a padding
+        # tap: its first element inside the input wins instead (PyTorch's index, past the plane for an empty one)
         stuck = m == _lowest(x.dtype)
         if xp is not _onp or bool(stuck.any()):
-            best = xp.where(stuck, first, best)
-    return offset[best] + start
+            index = xp.where(stuck, first, index)
+    return index
 
 
 def _batch_lifted(args, batched) -> list:
@@ -258,8 +310,54 @@ def _batch_lifted(args, batched) -> list:
     return out
 
 
+def _rows_in_memory(a, index) -> Any:
+    """For a NumPy ``a`` (..., n) whose axes are a permutation of one contiguous block, and an ``index`` of the
+    same leading shape: ``(flat, where)``, ``a``'s memory as one flat view and the position in it of each
+    ``a[..., index[..., j]]``; else None. Gathers and scatters through it keep the memory order of both."""
+    if a.shape[:-1] != index.shape[:-1] or not a.size or index.dtype.kind not in "iu":
+        return None
+    flat = a.transpose(_memory_order(a.strides))
+    if not flat.flags.c_contiguous:
+        return None
+    if index.size and (int(index.min()) < 0 or int(index.max()) >= a.shape[-1]):
+        return None  # negative (wrapping) or out-of-range indices: numpy.take_along_axis's meaning and errors
+    steps = tuple(st // a.itemsize for st in a.strides)
+    where = index * steps[-1] if steps[-1] != 1 else index.astype(_onp.int64)
+    if where.dtype != _onp.int64:
+        where = where.astype(_onp.int64)
+    # in place, with the row starts laid out as ``where`` is: NumPy then walks both in one order (10x faster than
+    # a broadcast add whose operands' layouts disagree)
+    where += _row_starts(a.shape[:-1], steps[:-1], tuple(where.strides))
+    return flat.reshape(-1), where
+
+
+@functools.lru_cache(maxsize=32)
+def _row_starts(lead: tuple, steps: tuple, like_strides: tuple) -> Any:
+    """The memory offset (in elements) of each row ``a[i, j, ..., :]`` of an array of these leading sizes and
+    element strides, shaped ``lead + (1,)`` and laid out in the axis order of ``like_strides``."""
+    starts = _full_like_layout(_onp, lead + (1,), like_strides, 0, _onp.int64)
+    for axis, (n, step) in enumerate(zip(lead, steps)):
+        starts += (_onp.arange(n, dtype=_onp.int64) * step).reshape((n,) + (1,) * (len(lead) - axis))
+    starts.flags.writeable = False
+    return starts
+
+
+def _flat_in_memory_order(a) -> tuple:
+    """``a`` transposed into its memory order and its inverse permutation (a view when ``a`` is dense)."""
+    perm = _memory_order(a.strides)
+    return a.transpose(perm), _inverse(perm)
+
+
 def _take_last_impl(x, index):
     xp = namespace(x)
+    if xp is _onp and x.ndim == index.ndim:
+        found = _rows_in_memory(x, index)
+        if found is not None:
+            flat, where = found
+            # one flat take (numpy.take_along_axis builds a broadcast index per axis, 3x slower), in the index's
+            # memory order
+            where, back = _flat_in_memory_order(where)
+            return flat.take(where).transpose(back)
     lead = _onp.broadcast_shapes(x.shape[:-1], index.shape[:-1])
     return xp.take_along_axis(xp.broadcast_to(x, lead + x.shape[-1:]),
                               xp.broadcast_to(index, lead + index.shape[-1:]), axis=-1)
@@ -269,6 +367,16 @@ def _scatter_add_last_impl(values, index, size: int):
     xp = namespace(values)
     shape = _onp.broadcast_shapes(values.shape, index.shape)
     lead, p = shape[:-1], shape[-1]
+    if xp is _onp and values.shape == index.shape == shape and values.size:
+        # the output in the index's memory order (that of the array take_last read): a max-pooling gradient keeps
+        # the layout of the pooled activation
+        out = _full_like_layout(xp, lead + (size,), index.strides, 0, values.dtype)
+        found = _rows_in_memory(out, index)
+        if found is not None:
+            flat, where = found
+            perm = _memory_order(index.strides)
+            xp.add.at(flat, where.transpose(perm).reshape(-1), values.transpose(perm).reshape(-1))
+            return out
     rows = math.prod(lead)
     out = xp.zeros(rows * size, dtype=values.dtype)
     if rows * p:
@@ -386,8 +494,9 @@ def window_argmax(x: ArrayLike, window: int | Sequence[int], strides: int | Sequ
                   dilation: int | Sequence[int] | None = None) -> ArrayLike:
     """For each window of :func:`sliding_windows` (same arguments; padding never wins), the flat index, in the
     unpadded trailing plane of ``x``, of its maximum: the first in window order where several tie, as PyTorch's
-    max pooling picks it (a NaN is the maximum). Integer output; no gradient. Every window must hold an element of
-    ``x`` (padding of at most half the window, without dilation, ensures it).
+    max pooling picks it (a NaN is the maximum). Integer output; no gradient. A window wholly in the padding
+    (see :func:`empty_windows`) gets PyTorch's index for it: that of its first tap at or past the low edge on
+    every axis, which lies past the plane on some axis.
 
     >>> import numpy as np
     >>> window_argmax(np.array([[1.0, 5.0], [5.0, 0.0]]), (2, 2), padding=[(0, 0), (0, 1)], strides=1)

@@ -30,7 +30,7 @@ from .creation import rand
 from .inplace import _rebind
 from .operators import _check_inplace
 from .ops import _ix, _t
-from .math import sigmoid, tanh
+from .math import relu as _relu, sigmoid, tanh
 
 __all__ = ["celu", "celu_", "selu", "selu_", "hardshrink", "threshold", "threshold_", "prelu", "rrelu", "rrelu_",
            "dropout", "dropout_", "feature_dropout", "feature_dropout_", "alpha_dropout", "alpha_dropout_",
@@ -415,8 +415,7 @@ def rnn_relu_cell(input: Any, hx: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b
     tensor([[3., 3.]])
     """
     _, gi, gh = _gates("rnn_relu_cell", input, hx, w_ih, w_hh, b_ih, b_hh, 1)
-    s = gi + gh
-    return fnp.where(s > 0, s, 0.0)
+    return _relu(gi + gh)
 
 
 def lstm_cell(input: Any, hx: Sequence[Any], w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None) -> tuple:

@@ -1,7 +1,8 @@
 """Specs for the window primitives. The sliding-window pair: 1 to 3 windowed axes behind 0 to 2 batch-like ones
 (empty included), windows of 1 to 3 taps, strides up to 3, dilations up to 2, padding from -1 (a crop) to 2 on
 each side, windows that do not fit (no positions), and a nonzero ``pad_value`` (the map is then affine, not
-linear). ``window_argmax`` (no gradient) against NumPy's argmax over the same windows, ties and NaNs included.
+linear). ``window_argmax`` (no gradient) against NumPy's argmax over the same windows, ties and NaNs included, and
+windows wholly in the padding (PyTorch's index for them).
 ``take_last`` / ``scatter_add_last`` with broadcast leading axes and repeated indices (which accumulate)."""
 import numpy as np
 
@@ -58,8 +59,12 @@ def _argmax_reference(x):
     lead, sizes = x.shape[:-nd], x.shape[-nd:]
     out = W.window_counts(sizes, window, strides, pads, dilation)
     expected = np.zeros(lead + out, dtype=np.int64)
+    place = [int(np.prod(sizes[i + 1:])) for i in range(nd)]
     for o in np.ndindex(*out):
-        best, where = None, 0
+        # a window wholly in the padding gets PyTorch's index: its first tap at or past 0 on every axis
+        low = [oi * s - lo for oi, s, (lo, _) in zip(o, strides, pads)]
+        where = sum((lw + max(-lw + d - 1, 0) // d * d) * pl for lw, d, pl in zip(low, dilation, place))
+        best = None
         for t in np.ndindex(*window):
             pos = [oi * s - lo + ti * d for oi, s, (lo, _), ti, d in zip(o, strides, pads, t, dilation)]
             if not all(0 <= p < n for p, n in zip(pos, sizes)):
@@ -79,11 +84,9 @@ def _argmax_reference(x):
 @st.composite
 def _window_argmax(draw):
     lead, sizes, window, strides, pads, dilation = draw(_geometry())
-    # every window holds an element of x (what PyTorch's bound on the padding, half the window, ensures
-    # without dilation)
+    # PyTorch's bound on the padding, half the window; with dilation some windows may hold no element of x
     sizes = tuple(max(n, 1) for n in sizes)
-    pads = tuple((min(max(lo, 0), k // 2), min(max(hi, 0), k // 2)) if d == 1 else (0, 0)
-                 for (lo, hi), k, d in zip(pads, window, dilation))
+    pads = tuple((min(max(lo, 0), k // 2), min(max(hi, 0), k // 2)) for (lo, hi), k in zip(pads, window))
     x = draw(fst.arrays(lead + sizes, domain=(-2.0, 2.0)))
     x = np.round(x, 0)  # ties
     if x.size and draw(st.booleans()):
