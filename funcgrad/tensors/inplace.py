@@ -41,6 +41,7 @@ from ..core import getval
 from .tensor import GRAPH, Tensor, _as_value, _mode, _set_leaf_value, _shared_buffer, _strip_graph, _write_shared
 from .creation import _normal, _rng, _uniform
 from .operators import _check_inplace, _index
+from .promotion import can_cast, cast_error, promote, tensor_value
 
 __all__: list = []
 
@@ -50,6 +51,20 @@ def _raw(x: Any) -> Any:
     if isinstance(x, Tensor):
         return x._v if _mode.enabled else _strip_graph(x._v)
     return x
+
+
+def _promoted(what: str, t: Tensor, other: Any, alpha: Any = 1, int_to_float: bool = False) -> tuple:
+    """The values of ``t`` and ``alpha * other`` in PyTorch's result type of the two (the result is then cast
+    back to ``t``'s dtype by :func:`_rebind`, or refused there): a float32 tensor plus a float64 0-d tensor is
+    computed in float32, as PyTorch does."""
+    o = tensor_value(_raw(other)) if isinstance(other, Tensor) else other
+    a, o = promote(what, tensor_value(_raw(t)), o, int_to_float)
+    if alpha != 1:
+        if isinstance(alpha, float) and a.dtype.kind in "biu":
+            raise RuntimeError(f"{what}: For integral input tensors, argument alpha must not be a floating point "
+                               f"number (got alpha={alpha} for {a.dtype} operands)")
+        o = fnp.multiply(o, alpha)
+    return a, o
 
 
 def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
@@ -64,9 +79,8 @@ def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
                            f"out-of-place operation)")
     dt = t.dtype
     if new.dtype != dt:
-        if not np.can_cast(new.dtype, dt, casting="same_kind"):
-            raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the desired output type {dt} of "
-                               f"this tensor; use the out-of-place operation or convert the tensor first")
+        if not can_cast(new.dtype, dt):  # PyTorch's rule: never down a category (float into int, int into bool)
+            raise cast_error(what, new.dtype, dt)
         new = fnp.astype(new, dt)
     buf = _shared_buffer(t)
     if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
@@ -126,8 +140,8 @@ def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     tensor([3., 4.])
     """
     _check_inplace(self, "add_")
-    o = _raw(other)
-    return _rebind(self, fnp.add(_raw(self), o if alpha == 1 else fnp.multiply(o, alpha)), "add_")
+    a, o = _promoted("add_", self, other, alpha)
+    return _rebind(self, fnp.add(a, o), "add_")
 
 
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -138,8 +152,8 @@ def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     tensor([0.5000, 1.5000])
     """
     _check_inplace(self, "sub_")
-    o = _raw(other)
-    return _rebind(self, fnp.subtract(_raw(self), o if alpha == 1 else fnp.multiply(o, alpha)), "sub_")
+    a, o = _promoted("sub_", self, other, alpha)
+    return _rebind(self, fnp.subtract(a, o), "sub_")
 
 
 def mul_(self: Tensor, other: Any) -> Tensor:
@@ -150,7 +164,7 @@ def mul_(self: Tensor, other: Any) -> Tensor:
     tensor([3., 6.])
     """
     _check_inplace(self, "mul_")
-    return _rebind(self, fnp.multiply(_raw(self), _raw(other)), "mul_")
+    return _rebind(self, fnp.multiply(*_promoted("mul_", self, other)), "mul_")
 
 
 def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -162,7 +176,7 @@ def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
     tensor([ 1., -1.])
     """
     _check_inplace(self, "div_")
-    a, b = _raw(self), _raw(other)
+    a, b = _promoted("div_", self, other, int_to_float=rounding_mode is None)
     if rounding_mode is None:
         new = fnp.divide(a, b)
     elif rounding_mode == "floor":
@@ -180,7 +194,7 @@ def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
 def pow_(self: Tensor, exponent: Any) -> Tensor:
     """``self **= exponent`` in place (``torch.Tensor.pow_``)."""
     _check_inplace(self, "pow_")
-    return _rebind(self, fnp.power(_raw(self), _raw(exponent)), "pow_")
+    return _rebind(self, fnp.power(*_promoted("pow_", self, exponent)), "pow_")
 
 
 def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:

@@ -6,7 +6,8 @@ and the margin losses (``soft_margin_loss``, ``multilabel_soft_margin_loss``, ``
 Compositions of ``funcgrad.numpy`` operations on Tensors, no derivative code. Each takes F's ``reduction``
 (``'none'``, ``'mean'``, ``'sum'``) and the legacy ``size_average``/``reduce`` flags where F does. Class indices
 (targets, ``ignore_index``) are checked and turned into gather tables on the host, then moved to the input's
-device; ``nll_loss``'s mean divides by the total weight of the targets that count, as PyTorch's does.
+device (targets traced by a transform, as under ``vmap(grad(loss))`` for per-example gradients, stay traced and are
+gathered per example); ``nll_loss``'s mean divides by the total weight of the targets that count, as PyTorch's does.
 
 >>> import funcgrad as fg
 >>> F = fg.nn.functional
@@ -24,10 +25,12 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as fnp
+from ..backend import to_host
+from ..core import getval, is_traced
 from ..primitives.control import stop_gradient
 from .tensor import Tensor
 from .activations import _host, _nnf, _on_device_of
-from .ops import _t
+from .ops import _ix, _t
 from .reductions import log_softmax
 from .losses import _broadcast, _reduce, _reduction
 
@@ -173,29 +176,49 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False, eps
 
 # --- classification ----------------------------------------------------------------------------------------------
 def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int) -> tuple:
-    """The host class indices of ``target`` for an input ``x`` with classes at dim 1 (dim 0 unbatched), their
-    ignore mask and their indices made safe (ignored ones point at class 0); shape and bounds checked."""
+    """The class indices of ``target`` for an input ``x`` with classes at dim 1 (dim 0 unbatched), their ignore
+    mask and their indices made safe (ignored ones point at class 0); shape and bounds checked.
+
+    Concrete targets give host arrays (the tables are built there). Targets traced by a transform (``vmap`` over
+    examples: per-example gradients) stay traced, so that each example gathers its own classes; their bounds are
+    still checked, over the values the trace carries (under ``vmap``, the whole batch's)."""
     cd = 0 if x.ndim == 1 else 1
     c = x.shape[cd]
-    tg = _host(target)
+    tv = _ix(target)
+    traced = is_traced(tv)
+    tg = tv if traced else _host(target)
     if tg.dtype.kind not in "iub":
         raise RuntimeError(f"{op}: expected class-index targets of an integer type (int64), got dtype {tg.dtype} "
                            f"(shape {tg.shape}) for input of shape {x.shape}")
-    tg = tg.astype(np.int64)
     want = x.shape[:cd] + x.shape[cd + 1:]
-    if tg.shape != want:
+    if tuple(tg.shape) != want:
         if x.ndim >= 2 and (tg.ndim == 0 or tg.shape[0] != x.shape[0]):
             raise ValueError(f"{op}: Expected input batch_size ({x.shape[0]}) to match target batch_size "
                              f"({tg.shape[0] if tg.ndim else 'a scalar'}); input shape {x.shape}, target shape "
-                             f"{tg.shape}")
+                             f"{tuple(tg.shape)}")
         raise RuntimeError(f"{op}: expected target of shape {want} (the input's {x.shape} without its class dim "
-                           f"{cd}), got {tg.shape}")
-    ignored = tg == ignore_index
-    bad = (~ignored) & ((tg < 0) | (tg >= c))
+                           f"{cd}), got {tuple(tg.shape)}")
+    values = to_host(getval(tv)).astype(np.int64) if traced else tg.astype(np.int64)
+    ignored = values == ignore_index
+    bad = (~ignored) & ((values < 0) | (values >= c))
     if bad.any():
-        raise IndexError(f"{op}: Target {int(tg[bad].flat[0])} is out of bounds (input of shape {x.shape} has {c} "
-                         f"classes at dim {cd})")
-    return cd, c, ignored, np.where(ignored, 0, tg)
+        where = " (checked over the values the transform carries: under vmap, every example's)" if traced else ""
+        raise IndexError(f"{op}: Target {int(values[bad].flat[0])} is out of bounds (input of shape {x.shape} has "
+                         f"{c} classes at dim {cd}){where}")
+    if traced:
+        ignored = fnp.equal(tv, ignore_index)
+        return cd, c, ignored, fnp.where(ignored, 0, tv)
+    return cd, c, ignored, np.where(ignored, 0, values)
+
+
+def _table(like: Tensor, a: Any) -> Any:
+    """A gather table or mask on ``like``'s device: host ones are moved there, traced ones already are."""
+    return a if is_traced(a) else _on_device_of(like, a)
+
+
+def _counted(like: Tensor, ignored: Any) -> Any:
+    """1 where the target counts, 0 where it is ignored, in ``like``'s dtype and on its device."""
+    return _table(like, fnp.astype(fnp.logical_not(ignored), like.dtype))
 
 
 def _class_weight(op: str, weight: Any, c: int, x: Tensor) -> Tensor | None:
@@ -212,10 +235,17 @@ def _nll(op: str, logp: Tensor, target: Any, weight: Any, ignore_index: int, red
     """``-weight[t] * logp[t]`` per position, reduced; also the per-position weights (0 where ignored)."""
     cd, c, ignored, safe = _class_targets(op, logp, target, ignore_index)
     w = _class_weight(op, weight, c, logp)
-    dev = lambda a: _on_device_of(logp, a)  # noqa: E731 - host tables onto the input's device
-    picked = fnp.squeeze(fnp.take_along_axis(logp, dev(np.expand_dims(safe, cd)), axis=cd), axis=cd)
-    keep = dev((~ignored).astype(logp.dtype))
-    wt = keep if w is None else fnp.take(w, dev(safe)) * keep
+    keep = _counted(logp, ignored)
+    if is_traced(safe):
+        # indices are static parameters of the gathers, which cannot vary across a vmap batch: a one-hot selects
+        classes = _on_device_of(logp, np.arange(c).reshape((c,) + (1,) * (logp.ndim - cd - 1)))
+        hot = fnp.equal(fnp.expand_dims(safe, cd), classes)
+        picked = fnp.sum(fnp.where(hot, logp, 0.0), axis=cd)
+        wt = keep if w is None else fnp.sum(fnp.where(hot, fnp.reshape(w, classes.shape), 0.0), axis=cd) * keep
+    else:
+        picked = fnp.squeeze(fnp.take_along_axis(logp, _on_device_of(logp, np.expand_dims(safe, cd)), axis=cd),
+                             axis=cd)
+        wt = keep if w is None else fnp.take(w, _on_device_of(logp, safe)) * keep
     loss = -picked * wt
     if red == "mean":
         return fnp.sum(loss) / fnp.sum(wt), wt, ignored, safe
@@ -285,7 +315,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
         return nll
     w = _class_weight(op, weight, c, x)
     smooth = -fnp.sum(logp if w is None else logp * fnp.reshape(w, wshape), axis=cd)
-    smooth = smooth * _on_device_of(x, (~ignored).astype(x.dtype))
+    smooth = smooth * _counted(x, ignored)
     if red == "mean":
         smooth = fnp.sum(smooth) / fnp.sum(wt)
     else:

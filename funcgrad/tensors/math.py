@@ -8,7 +8,8 @@ from .. import numpy as fnp
 from ..core import Box, Primitive
 from ..primitives.activations import relu as _relu
 from .tensor import Tensor, _as_value, _make, _mode, _strip_graph
-from .ops import (_ix, _no_out, _scalar_like, _t)
+from .ops import (_ix, _no_out, _scalar_like, _t, _t_as)
+from .promotion import _result, promote
 from .shape import stack
 
 __all__ = ['exp', 'exp2', 'log', 'log2', 'log10', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'sigmoid', 'relu', 'abs', 'absolute', 'neg', 'negative', 'sign', 'sgn', 'square', 'reciprocal', 'floor', 'ceil', 'trunc', 'frac', 'round', 'isnan', 'isinf', 'isfinite', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'true_divide', 'pow', 'float_power', 'atan2', 'arctan2', 'hypot', 'remainder', 'fmod', 'floor_divide', 'maximum', 'minimum', 'fmax', 'fmin', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'greater', 'less', 'greater_equal', 'less_equal', 'not_equal', 'clamp', 'clip', 'clamp_min', 'clamp_max', 'lerp', 'isclose', 'allclose', 'equal', 'nonzero', 'argwhere', 'where', 'fix']
@@ -100,44 +101,66 @@ def round(input: Any, *, decimals: int = 0, out: Any = None) -> Tensor:  # noqa:
 _PY_NUMBERS = (int, float, complex, bool)
 
 
-def _binary(np_fn, name: str, doc: str):
+def _binary(np_fn, name: str, doc: str, promotes: bool = True, int_to_float: bool = False, ordered: bool = False):
+    # ``promotes``: the operands are cast to PyTorch's result type first (promotion.py); ``int_to_float``: integer
+    # results become the default float (true division, atan2); ``ordered``: complex operands are refused
     def fn(input: Any, other: Any, *, out: Any = None) -> Tensor:
         _no_out(name, out)
-        if type(input) in _PY_NUMBERS and isinstance(other, Tensor):  # a number takes the tensor's dtype
-            return np_fn(input, other)
-        return np_fn(_t(input), other)
+        if not (type(input) in _PY_NUMBERS and isinstance(other, Tensor)):  # a number takes the tensor's dtype
+            input = _t(input)
+        if promotes:
+            input, other = promote(name, input, other, int_to_float, ordered)
+        return np_fn(input, other)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     return fn
 
 
 mul = multiply = _binary(fnp.multiply, "mul", "Elementwise product (``torch.mul``).")
-true_divide = _binary(fnp.divide, "true_divide", "Elementwise true division (``torch.true_divide``).")
+true_divide = _binary(fnp.divide, "true_divide", "Elementwise true division (``torch.true_divide``).",
+                      int_to_float=True)
 pow = _binary(fnp.power, "pow", "Elementwise input ** exponent (``torch.pow``).\n\n>>> import funcgrad as fg\n"  # noqa: A001
               ">>> fg.pow(fg.tensor([2.0]), 3)\ntensor([8.])")
 float_power = _binary(lambda x, y: fnp.power(fnp.astype(x, np.float64), y), "float_power",
-                      "Elementwise power in float64 (``torch.float_power``).")
-atan2 = arctan2 = _binary(fnp.arctan2, "atan2", "Elementwise arctangent of input/other (``torch.atan2``).")
-hypot = _binary(fnp.hypot, "hypot", "Elementwise sqrt(x**2 + y**2) (``torch.hypot``).")
+                      "Elementwise power in float64 (``torch.float_power``).", promotes=False)
+atan2 = arctan2 = _binary(fnp.arctan2, "atan2", "Elementwise arctangent of input/other (``torch.atan2``).",
+                          int_to_float=True)
+hypot = _binary(fnp.hypot, "hypot", "Elementwise sqrt(x**2 + y**2) (``torch.hypot``).", int_to_float=True)
 remainder = _binary(fnp.mod, "remainder", "Elementwise remainder with the divisor's sign (``torch.remainder``).")
 fmod = _binary(lambda x, y: x - fnp.trunc(x / y) * y, "fmod",
                "Elementwise remainder with the dividend's sign (``torch.fmod``).")
 floor_divide = _binary(fnp.floor_divide, "floor_divide", "Elementwise floor division (``torch.floor_divide``).")
 maximum = _binary(fnp.maximum, "maximum", "Elementwise maximum; ties split the gradient (``torch.maximum``).\n\n"
                   ">>> import funcgrad as fg\n>>> fg.maximum(fg.tensor([1.0, 4.0]), fg.tensor([3.0, 2.0]))\n"
-                  "tensor([3., 4.])")
-minimum = _binary(fnp.minimum, "minimum", "Elementwise minimum; ties split the gradient (``torch.minimum``).")
+                  "tensor([3., 4.])", ordered=True)
+minimum = _binary(fnp.minimum, "minimum", "Elementwise minimum; ties split the gradient (``torch.minimum``).",
+                  ordered=True)
 fmax = maximum
 fmin = minimum
 eq = _binary(fnp.equal, "eq", "Elementwise ==, a bool tensor (``torch.eq``).")
 ne = not_equal = _binary(fnp.not_equal, "ne", "Elementwise !=, a bool tensor (``torch.ne``).")
-lt = less = _binary(fnp.less, "lt", "Elementwise <, a bool tensor (``torch.lt``).")
-le = less_equal = _binary(fnp.less_equal, "le", "Elementwise <=, a bool tensor (``torch.le``).")
-gt = greater = _binary(fnp.greater, "gt", "Elementwise >, a bool tensor (``torch.gt``).")
-ge = greater_equal = _binary(fnp.greater_equal, "ge", "Elementwise >=, a bool tensor (``torch.ge``).")
-logical_and = _binary(fnp.logical_and, "logical_and", "Elementwise logical and (``torch.logical_and``).")
-logical_or = _binary(fnp.logical_or, "logical_or", "Elementwise logical or (``torch.logical_or``).")
-logical_xor = _binary(fnp.logical_xor, "logical_xor", "Elementwise logical xor (``torch.logical_xor``).")
+lt = less = _binary(fnp.less, "lt", "Elementwise <, a bool tensor (``torch.lt``).", ordered=True)
+le = less_equal = _binary(fnp.less_equal, "le", "Elementwise <=, a bool tensor (``torch.le``).", ordered=True)
+gt = greater = _binary(fnp.greater, "gt", "Elementwise >, a bool tensor (``torch.gt``).", ordered=True)
+ge = greater_equal = _binary(fnp.greater_equal, "ge", "Elementwise >=, a bool tensor (``torch.ge``).", ordered=True)
+logical_and = _binary(fnp.logical_and, "logical_and", "Elementwise logical and (``torch.logical_and``).",
+                      promotes=False)
+logical_or = _binary(fnp.logical_or, "logical_or", "Elementwise logical or (``torch.logical_or``).", promotes=False)
+logical_xor = _binary(fnp.logical_xor, "logical_xor", "Elementwise logical xor (``torch.logical_xor``).",
+                      promotes=False)
+
+
+def _with_alpha(op: str, input: Any, other: Any, alpha: Any) -> tuple:
+    """``input`` and ``alpha * other`` in PyTorch's result type of ``input`` and ``other``."""
+    if not (type(input) in _PY_NUMBERS and isinstance(other, Tensor)):  # a number takes the tensor's dtype
+        input = _t(input)
+    x, y = promote(op, input, other)
+    if alpha == 1:
+        return x, y
+    if isinstance(alpha, float) and _result(x, y).kind in "biu":
+        raise RuntimeError(f"{op}: For integral input tensors, argument alpha must not be a floating point number "
+                           f"(got alpha={alpha} for {_result(x, y)} operands)")
+    return x, fnp.multiply(y, alpha)
 
 
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
@@ -148,7 +171,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     tensor([21.])
     """
     _no_out("add", out)
-    return fnp.add(_t(input), other if alpha == 1 else fnp.multiply(other, alpha))
+    return fnp.add(*_with_alpha("add", input, other, alpha))
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
@@ -159,7 +182,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     tensor([-1.])
     """
     _no_out("sub", out)
-    return fnp.subtract(_t(input), other if alpha == 1 else fnp.multiply(other, alpha))
+    return fnp.subtract(*_with_alpha("sub", input, other, alpha))
 
 
 subtract = sub
@@ -173,13 +196,14 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
     tensor([-3.])
     """
     _no_out("div", out)
-    q = fnp.divide(_t(input), other)
     if rounding_mode is None:
-        return q
-    if rounding_mode == "trunc":
-        return fnp.trunc(q)
+        return fnp.divide(*promote("div", _t(input), other, True))
+    x, y = promote("div", _t(input), other)
+    if rounding_mode == "trunc":  # integers stay integers, as in PyTorch
+        q = fnp.trunc(fnp.divide(x, y))
+        return fnp.astype(q, x.dtype) if x.dtype.kind in "biu" else q
     if rounding_mode == "floor":
-        return fnp.floor_divide(_t(input), other)
+        return fnp.floor_divide(x, y)
     raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                      f"{rounding_mode!r}")
 
@@ -199,13 +223,18 @@ def clamp(input: Any, min: Any = None, max: Any = None, *, out: Any = None) -> T
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     x = _t(input)
+    dtype = _result(x, min, max)  # PyTorch's promotion (an integer tensor clamped at 0.5 gives floats)
+    if dtype.kind == "c":
+        raise RuntimeError(f"clamp is not supported for complex types (input {x.dtype}, result type {dtype}); "
+                           f"clamp the .real and .imag parts, or the .abs()")
+    x = x if x.dtype == dtype else fnp.astype(x, dtype)
     if _scalar_like(min) and _scalar_like(max) and (min is None or max is None or min <= max):
         return fnp.clip(x, min, max)
     # tensor bounds (or min > max, where PyTorch's answer is max): one where per bound, applied min first
     if min is not None:
-        x = fnp.where(x < min, min, x)
+        x = where(x < min, min, x)
     if max is not None:
-        x = fnp.where(x > max, max, x)
+        x = where(x > max, max, x)
     return x
 
 
@@ -236,8 +265,10 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     if input is None or other is None:
         raise TypeError("where() takes a condition alone or a condition, input and other")
     cond = _ix(condition)
+    dtype = _result(input, other)  # PyTorch's promotion: float32 stays float32 beside a float64 0-d tensor
+    input, other = promote("where", input, other)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        input = _t(input)
+        input = _t_as(input, dtype)
     return fnp.where(cond, input, other)
 
 

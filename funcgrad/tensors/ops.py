@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as fnp
+from .promotion import can_cast, promote_types, result_type  # noqa: F401  (served at the top level from here)
 from .tensor import Tensor, _as_value, _strip_graph
 
 # --- dtypes ----------------------------------------------------------------------------------------------------
@@ -43,7 +44,8 @@ _DTYPES = {
 }
 _SHADOWING = {"bool", "int", "float"}
 globals().update({k: v for k, v in _DTYPES.items() if k not in _SHADOWING})
-__all__ = list(_DTYPES)  # the dtype names; the functions are in the family modules (math, reductions ...)
+# the dtype names, and PyTorch's promotion rules over them (promotion.py); the functions are in the family modules
+__all__ = list(_DTYPES) + ["result_type", "promote_types", "can_cast"]
 
 
 def __getattr__(name: str) -> Any:

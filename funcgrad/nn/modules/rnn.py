@@ -12,6 +12,9 @@ each step's gates into their blocks) by the ``pieces`` primitive, whose backward
 (slicing a step out instead would give each step a zero-padded cotangent of the full sequence: quadratic in the
 length). LSTM gates take one ``tanh`` over all four blocks: ``sigmoid(x) = 0.5 * tanh(x / 2) + 0.5``, with the
 halving folded into the weights (exact: a power of two) and the ``0.5 * t + 0.5`` a per-column scale and shift.
+The steps themselves are in :mod:`._rnn_steps`. A ``PackedSequence`` input is padded (sorted by length), run with
+each sequence's state held once it has ended (so ``h_n`` is its state at its last step, as PyTorch's), and the
+output packed again.
 
 >>> import funcgrad as fg
 >>> from funcgrad import nn
@@ -22,21 +25,24 @@ halving folded into the weights (exact: a power of two) and the ``0.5 * t + 0.5`
 """
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import warnings
 from typing import Any
 
-from ... import numpy as fnp
-from ...primitives.pieces import pieces
+import numpy as np
+
+from ...backend import to_host
 from ...tensors.creation import empty, zeros
-from ...tensors.math import relu, sigmoid, tanh
+from ...tensors.indexing import index_select
 from ...tensors.shape import cat, stack
-from ...tensors.tensor import Tensor, _unwrap, tensor
+from ...tensors.tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, _packed_gather, _padded_gather
+from ._rnn_steps import (_layer_weights, _project, _step_gru, _step_lstm, _step_rnn, _steps, keep_finished,
+                         step_masks)
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -57,78 +63,6 @@ def _uniform_init(module: Module) -> None:
     stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0.0
     for weight in module.parameters():
         init.uniform_(weight, -stdv, stdv)
-
-
-# --- cutting a value into pieces (one node for all: see funcgrad/primitives/pieces.py), and one step of each kind
-def _steps(x: Tensor) -> list:
-    """``[x[0], x[1], ...]`` with one node for all (see ``pieces``)."""
-    return [Tensor._from_value(v) for v in pieces(_unwrap(x), axis=0)]
-
-
-def _blocks(x: Tensor, *sizes: int) -> list:
-    """The last axis of ``x`` cut into blocks of ``sizes`` (the gates), with one node for all."""
-    ends = [sum(sizes[:k + 1]) for k in range(len(sizes))]
-    bounds = tuple(zip([0] + ends[:-1], ends))
-    return [Tensor._from_value(p) for p in pieces(_unwrap(x), axis=x.ndim - 1, bounds=bounds)]
-
-
-@functools.lru_cache(maxsize=64)
-def _gate_affine(hidden: int, dtype: Any, device: str) -> tuple:
-    """LSTM's per-column scale (the halving inside each sigmoid, and the 0.5 of ``0.5 * t + 0.5``; 1 for the
-    cell gate g, a plain tanh) and shift, gates in the order i, f, g, o (Tensors never change: cached)."""
-    half = [0.5] * (2 * hidden) + [1.0] * hidden + [0.5] * hidden
-    shift = [0.5] * (2 * hidden) + [0.0] * hidden + [0.5] * hidden
-    return tensor(half, dtype=dtype, device=device), tensor(shift, dtype=dtype, device=device)
-
-
-def _layer_weights(mode: str, hidden: int, wi: Tensor, wh: Tensor, b_ih: Any, b_hh: Any, wr: Any) -> tuple:
-    """``(input weights, input bias, the step's recurrent weights)`` from the transposed parameters: RNN and LSTM
-    add their two biases once (LSTM scales its columns, see ``_gate_affine``); GRU keeps ``b_hh`` for the step
-    (its n block sits inside the reset gate)."""
-    if mode == "GRU":
-        return wi, b_ih, (wh, b_hh)
-    b = None if b_ih is None else b_ih + b_hh
-    if mode == "LSTM":
-        scale, shift = _gate_affine(hidden, wi.dtype, str(wi.device))
-        return wi * scale, (None if b is None else b * scale), (wh * scale, scale, shift, wr)
-    return wi, b, (wh,)
-
-
-def _project(x: Tensor, wi: Tensor, b: Any) -> Tensor:
-    """``x @ wi + b`` for an input of any rank, as one matrix product over all leading axes."""
-    lead = x.shape[:-1]
-    p = x.reshape(-1, x.shape[-1]) @ wi
-    if b is not None:
-        p = p + b
-    return p.reshape(*lead, wi.shape[-1])
-
-
-# Each step takes ``xp``, its input's share (``x @ w_ih^T`` plus the biases that sit outside the nonlinearity), the
-# state (``h`` None: the zero initial state, whose products are skipped: exact) and the recurrent weights ``w``.
-def _step_rnn(xp: Tensor, h: Any, c: Any, w: tuple, relu_: bool) -> tuple:
-    wh = w[0]
-    s = xp if h is None else xp + h @ wh
-    return (relu(s) if relu_ else tanh(s)), None
-
-
-def _step_lstm(xp: Tensor, h: Any, c: Any, w: tuple, hidden: int) -> tuple:
-    wh, scale, shift, wr = w  # wh (and xp) already carry ``scale``: tanh(z) is tanh(x / 2) on the sigmoid gates
-    z = xp if h is None else xp + h @ wh
-    i, f, g, o = _blocks(tanh(z) * scale + shift, hidden, hidden, hidden, hidden)
-    c = i * g if c is None else f * c + i * g
-    h = o * tanh(c)
-    return (h if wr is None else h @ wr), c
-
-
-def _step_gru(xp: Tensor, h: Tensor, c: Any, w: tuple, hidden: int) -> tuple:
-    wh, b_hh = w
-    gh = h @ wh
-    if b_hh is not None:
-        gh = gh + b_hh
-    (gi_rz, gi_n), (gh_rz, gh_n) = _blocks(xp, 2 * hidden, hidden), _blocks(gh, 2 * hidden, hidden)
-    r, z = _blocks(sigmoid(gi_rz + gh_rz), hidden, hidden)
-    n = tanh(gi_n + r * gh_n)
-    return n + z * (h - n), None
 
 
 class RNNBase(Module):
@@ -258,12 +192,13 @@ class RNNBase(Module):
         return (layers, batch, self.proj_size if self.proj_size > 0 else self.hidden_size), \
             (layers, batch, self.hidden_size)
 
-    def _prepare(self, input: Any, hx: Any) -> tuple:
+    def _prepare(self, input: Any, hx: Any, time_major: bool = False) -> tuple:
         """The input as (T, N, input_size), whether it was batched, and the initial states as (L*D, N, H) (none
-        where ``hx`` is None: zeros, which the time loop skips)."""
+        where ``hx`` is None: zeros, which the time loop skips). ``time_major``: the input is (T, N, input_size)
+        whatever ``batch_first`` says (a packed sequence's padded batch)."""
         if not isinstance(input, Tensor):
-            raise TypeError(f"{self._name()}: expected a Tensor input, got {type(input).__name__} (packed sequences "
-                            f"are not supported)")
+            raise TypeError(f"{self._name()}: expected a Tensor or a PackedSequence input, got "
+                            f"{type(input).__name__}")
         if input.dim() not in (2, 3):
             raise ValueError(f"{self._name()}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead "
                              f"(shape {input.shape}; expected (L, N, H_in){' batch-first' * self.batch_first} or "
@@ -291,7 +226,7 @@ class RNNBase(Module):
         if not batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
             states = [s.unsqueeze(1) for s in states]
-        if self.batch_first:
+        if self.batch_first and not time_major:
             input = input.transpose(0, 1)
         if input.shape[0] == 0:
             raise ValueError(f"{self._name()}: expected a sequence of at least one step, got input shape "
@@ -319,11 +254,13 @@ class RNNBase(Module):
             return _step_gru(xp, h, c, w, self.hidden_size)
         return _step_rnn(xp, h, c, w, self.mode == "RNN_RELU")
 
-    def _run(self, input: Tensor, states: list) -> tuple:
+    def _run(self, input: Tensor, states: list, lengths: Any = None) -> tuple:
         """The time loop: ``(output (T, N, D*H_out), [h_n] or [h_n, c_n])`` for time-major ``input``; ``states``
-        empty: zero initial states."""
+        empty: zero initial states. With ``lengths`` (a packed batch, padded) each sequence keeps its state once
+        it has ended, so ``h_n`` is taken at its last step (the backward direction starts at its last step)."""
         directions = 2 if self.bidirectional else 1
         steps = input.shape[0]
+        masks = [None] * steps if lengths is None else step_masks(lengths, steps, input.device)
         x = input
         h_last, c_last = [], []
         for layer in range(self.num_layers):
@@ -340,7 +277,8 @@ class RNNBase(Module):
                 xs = _steps(_project(x, wi, b))
                 seq = [None] * steps
                 for t in (range(steps - 1, -1, -1) if direction else range(steps)):
-                    h, c = self._step(xs[t], h, c, w)
+                    h_new, c_new = self._step(xs[t], h, c, w)
+                    h, c = keep_finished(masks[t], h_new, h), keep_finished(masks[t], c_new, c)
                     seq[t] = h
                 outs.append(stack(seq, 0))
                 h_last.append(h)
@@ -353,14 +291,22 @@ class RNNBase(Module):
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple:
         """``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) for an input ``(L, N, H_in)`` (``(N, L, H_in)`` with
-        ``batch_first``) or unbatched ``(L, H_in)``; ``hx`` defaults to zeros of ``(num_layers * D, N, H_out)``.
+        ``batch_first``) or unbatched ``(L, H_in)``; ``hx`` defaults to zeros of ``(num_layers * D, N, H_out)``. A
+        ``PackedSequence`` input gives a ``PackedSequence`` output, and ``h_n`` each sequence's state at its last
+        step.
 
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> out, h = nn.GRU(2, 3, batch_first=True)(fg.ones(4, 5, 2))
         >>> out.shape, h.shape
         ((4, 5, 3), (1, 4, 3))
+        >>> packed = nn.utils.rnn.pack_sequence([fg.ones(3, 2), fg.ones(1, 2)])
+        >>> out, h = nn.GRU(2, 3)(packed)
+        >>> out.data.shape, out.batch_sizes, h.shape
+        ((4, 3), tensor([2, 1, 1]), (1, 2, 3))
         """
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x, batched, states = self._prepare(input, hx)
         output, finals = self._run(x, states)
         if self.batch_first:
@@ -369,6 +315,24 @@ class RNNBase(Module):
             output = output.squeeze(0 if self.batch_first else 1)
             finals = [s.squeeze(1) for s in finals]
         return (output, tuple(finals)) if self.mode == "LSTM" else (output, finals[0])
+
+    def _forward_packed(self, input: PackedSequence, hx: Any) -> tuple:
+        """``forward`` on a packed batch: padded (sorted by length), run with each sequence's state held after its
+        end, packed again; ``hx`` and ``h_n`` are in the batch's original order, as PyTorch's."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        if not isinstance(data, Tensor) or data.dim() != 2:
+            what = f"shape {data.shape}" if isinstance(data, Tensor) else type(data).__name__
+            raise ValueError(f"{self._name()}: expected packed data of shape (sum of lengths, input_size), got {what}")
+        sizes = np.asarray(to_host(batch_sizes.detach()._v)).astype(np.int64)
+        lengths = (np.arange(int(sizes[0]))[None, :] < sizes[:, None]).sum(0)
+        x, _, states = self._prepare(_padded_gather(data, sizes, sizes.shape[0]), hx, time_major=True)
+        if sorted_indices is not None:
+            states = [index_select(s, 1, sorted_indices) for s in states]
+        output, finals = self._run(x, states, lengths)
+        if unsorted_indices is not None:
+            finals = [index_select(s, 1, unsorted_indices) for s in finals]
+        packed = PackedSequence(_packed_gather(output, lengths), batch_sizes, sorted_indices, unsorted_indices)
+        return (packed, tuple(finals)) if self.mode == "LSTM" else (packed, finals[0])
 
 
 class RNN(RNNBase):

@@ -1,8 +1,9 @@
 """``torch.nn.utils``: gradient clipping (:mod:`.clip_grad`), parameters as a flat vector
-(:mod:`.convert_parameters`) and padding of variable-length sequences (:mod:`.rnn`).
+(:mod:`.convert_parameters`) and padding and packing of variable-length sequences (:mod:`.rnn`: ``pad_sequence``,
+``PackedSequence``, ``pack_padded_sequence`` ...).
 
 Not provided: weight and spectral normalization, ``parametrize``/``parametrizations``, pruning, ``stateless``,
-``fusion``, ``skip_init`` and ``PackedSequence``.
+``fusion`` and ``skip_init``.
 
 >>> import funcgrad as fg
 >>> from funcgrad import nn
