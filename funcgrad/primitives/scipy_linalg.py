@@ -36,6 +36,7 @@ import numpy as _onp
 
 from ..backend import device_scope, namespace, shape_of
 from ..core import Primitive, getval
+from ._scipy import scipy_submodule
 from .decompositions import solve_triangular
 from .elementwise import add, negative, subtract
 from .indexing import getitem
@@ -65,15 +66,7 @@ def register_library(xp: Any, library: Any) -> None:
 def _library(xp: Any) -> Any:
     lib = _LIBRARIES.get(xp, _UNSET)
     if lib is _UNSET:
-        lib = None
-        try:
-            if xp is _onp:
-                import scipy.linalg as lib
-            elif getattr(xp, "__name__", "") == "cupy":
-                import cupyx.scipy.linalg as lib
-        except ImportError:
-            lib = None
-        _LIBRARIES[xp] = lib
+        lib = _LIBRARIES[xp] = scipy_submodule(xp, "linalg")
     return lib
 
 

@@ -26,6 +26,7 @@ from ..backend import namespace, namespace_of
 from ..core import Primitive, getval
 from ..core.primitive import nondifferentiable
 from . import special_series as _series
+from ._scipy import scipy_submodule
 from .elementwise import (_batch_nary, _rules, add, equal, exp, log, log1p, logical_and, multiply, negative,
                           subtract, where)
 
@@ -59,15 +60,7 @@ def register_library(xp: Any, library: Any) -> None:
 def _library(xp: Any) -> Any:
     lib = _LIBRARIES.get(xp, _UNSET)
     if lib is _UNSET:
-        lib = None
-        try:
-            if xp is _onp:
-                import scipy.special as lib
-            elif getattr(xp, "__name__", "") == "cupy":
-                import cupyx.scipy.special as lib
-        except ImportError:
-            lib = None
-        _LIBRARIES[xp] = lib
+        lib = _LIBRARIES[xp] = scipy_submodule(xp, "special")
     return lib
 
 
