@@ -58,6 +58,7 @@ from . import optim  # noqa: F401  (torch.optim, optim.lr_scheduler, optim.funct
 from . import func  # noqa: F401  (torch.func: functional_call, stack_module_state)
 from . import onnx  # noqa: F401  (torch.onnx: is_in_onnx_export; export comes with jit)
 from . import jit  # noqa: F401  (funcgrad.jit(f), a callable module: torch.jit's names will live there too)
+from .jit.export import Exported, ExportError, export, load_exported  # noqa: F401  (issue 15 item 5)
 from . import utils  # noqa: F401  (torch.utils.data: datasets, samplers, the DataLoader)
 from . import multiprocessing  # noqa: F401  (torch.multiprocessing; gives Tensor.share_memory_, is_shared)
 

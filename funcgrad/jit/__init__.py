@@ -7,15 +7,18 @@ funcgrad.jit``, ``from funcgrad.jit import Lowered`` and submodules working as f
 plain module attributes.
 
 Modules: ``graph`` (the graph and its listing), ``record`` (the recording trace), ``passes`` (the optimizations),
-``replay`` (the generated replay function and the traced interpreter), ``api`` (``jit``, the cache, ``lower``).
+``replay`` (the generated replay function and the traced interpreter), ``api`` (``jit``, the cache, ``lower``),
+``export`` (saving and loading graphs).
 """
 import sys as _sys
 import types as _types
 
 from .api import INPLACE_MIN_BYTES, RETRACE_WARN_AFTER, CacheInfo, Jitted, Lowered, jit
+from .export import Exported, ExportError, export, load_exported
 from .passes import DEFAULT_PASSES
 
-__all__ = ["jit", "Jitted", "Lowered", "CacheInfo", "DEFAULT_PASSES", "RETRACE_WARN_AFTER", "INPLACE_MIN_BYTES"]
+__all__ = ["jit", "Jitted", "Lowered", "CacheInfo", "DEFAULT_PASSES", "RETRACE_WARN_AFTER", "INPLACE_MIN_BYTES",
+           "export", "load_exported", "Exported", "ExportError"]
 
 
 class _JitModule(_types.ModuleType):
