@@ -59,6 +59,7 @@ from . import func  # noqa: F401  (torch.func: functional_call, stack_module_sta
 from . import onnx  # noqa: F401  (torch.onnx: is_in_onnx_export; export comes with jit)
 from . import jit  # noqa: F401  (funcgrad.jit(f), a callable module: torch.jit's names will live there too)
 from .jit.export import Exported, ExportError, export, load_exported  # noqa: F401  (issue 15 item 5)
+from . import lax  # noqa: F401  (structured control flow: cond, switch, scan, fori_loop, while_loop)
 from . import utils  # noqa: F401  (torch.utils.data: datasets, samplers, the DataLoader)
 from . import multiprocessing  # noqa: F401  (torch.multiprocessing; gives Tensor.share_memory_, is_shared)
 

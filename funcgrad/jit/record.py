@@ -162,7 +162,8 @@ class Recorder(Trace):
             f"function (at {where or user_location()}). jit records one program for every input of this shape and dtype, so Python cannot branch on, convert, or size an array by a "
             f"traced value. Select elementwise with funcgrad.numpy.where(cond, a, b); make the argument static "
             f"with jit(f, static_argnums=...) / static_argnames=... if it is a setting, not data (one program per "
-            f"value); structured control flow (funcgrad.lax.cond) is planned. Shapes are static: x.shape is a "
+            f"value); or use structured control flow, traced once and run by the graph: funcgrad.lax.cond / switch "
+            f"for a branch, funcgrad.lax.while_loop / fori_loop / scan for a loop. Shapes are static: x.shape is a "
             f"tuple of ints under jit.")
 
 
