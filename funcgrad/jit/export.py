@@ -15,7 +15,10 @@ import numpy as np
 
 from .. import tree
 from ..core import registry
+from . import onnx as _onnx_export
 from .api import jit
+from .passes import DEFAULT_PASSES
+from .dynamic import Dim, ExportError, Fill, bumped_envs, fit_graphs, instantiate, parse_dynamic_shapes, resized_args
 from .graph import CustomCall, Eqn, Graph, Lit
 from .replay import compile_plain
 
@@ -28,10 +31,8 @@ __all__ = ["export", "load_exported", "Exported", "ExportError"]
 
 FORMAT = "funcgrad.exported"
 VERSION = 1
-
-
-class ExportError(ValueError):
-    """An exported program could not be written or read back (the message names the problem)."""
+VERSION_DYNAMIC = 2  # a program with dynamic sizes: Dim values among its parameters and shapes
+_MAX_SIZES = 64  # replays kept per dynamic program, one per combination of sizes seen
 
 
 _LEAF_KIND = tree.structure(0).kind
@@ -60,6 +61,8 @@ def _enc(v: Any, where: str) -> Any:
         return {"$slice": [_enc(v.start, where), _enc(v.stop, where), _enc(v.step, where)]}
     if v is Ellipsis:
         return {"$ellipsis": True}
+    if t is Dim:
+        return {"$dim": [v.const, [[n, c] for n, c in v.terms]]}
     raise ExportError(f"funcgrad.export: {where} is a {t.__name__} ({v!r:.60}), which the export format cannot "
                       f"store (it knows ints, floats, strings, bools, None, lists, tuples, dtypes, slices and "
                       f"Ellipsis); make it one of those or compute it inside the function")
@@ -83,6 +86,12 @@ def _dec(v: Any, where: str) -> Any:
             return slice(*(_dec(x, where) for x in v["$slice"]))
         if "$ellipsis" in v:
             return Ellipsis
+        if "$dim" in v:
+            const, terms = v["$dim"]
+            if type(const) is not int or not all(type(n) is str and n.isidentifier() and type(c) is int
+                                                  for n, c in terms):
+                raise ExportError(f"funcgrad.load_exported: {where}: malformed dynamic size {v!r:.80}")
+            return Dim(const, tuple((n, c) for n, c in terms))
     raise ExportError(f"funcgrad.load_exported: {where}: unknown encoded value {v!r:.80}")
 
 
@@ -123,7 +132,7 @@ def _safetensors(op: str):
 
 
 def _aval_json(aval) -> Any:
-    return None if aval is None else [list(aval[0]), np.dtype(aval[1]).str]
+    return None if aval is None else [[_enc(d, "a shape") for d in aval[0]], np.dtype(aval[1]).str]
 
 
 def _sig(x: Any) -> tuple:
@@ -132,33 +141,89 @@ def _sig(x: Any) -> tuple:
 
 
 class Exported:
-    """A saved-able program: ``call(*args)`` runs it, ``save(path)`` writes it (see :func:`export`)."""
+    """A program that runs, saves and loads without its source: ``call(*args)``, ``save(path)``, ``to_onnx(path)``
+    (see :func:`export`). ``dynamic`` maps an input leaf to ``{axis: size name}`` for its dynamic axes."""
 
-    def __init__(self, graph: Graph, in_tree: tree.PyTreeDef, out_tree: tree.PyTreeDef, name: str):
+    def __init__(self, graph: Graph, in_tree: tree.PyTreeDef, out_tree: tree.PyTreeDef, name: str,
+                 dynamic: dict | None = None):
         self.graph, self.in_tree, self.out_tree, self.name = graph, in_tree, out_tree, name
+        self.dynamic = dict(dynamic or {})
         self.in_avals = [graph.avals[i] for i in graph.inputs]
         self._run: Callable | None = None
+        self._runs: dict = {}  # sizes of the dynamic axes -> the replay of the graph instantiated at them
+
+    def _sizes(self, leaves: list) -> dict:
+        """The dynamic sizes of a call's arguments, after checking every shape and dtype against the program's."""
+        env: dict = {}
+        for k, (x, (shape, dtype)) in enumerate(zip(leaves, self.in_avals)):
+            s = _sig(x)
+            axes = self.dynamic.get(k, {})
+            ok = s[1] == np.dtype(dtype) and len(s[0]) == len(shape)
+            for ax, (have, want) in enumerate(zip(s[0], shape)) if ok else ():
+                if ax in axes:
+                    if env.setdefault(axes[ax], have) != have:
+                        raise ExportError(f"funcgrad.Exported({self.name}).call: dynamic size {axes[ax]!r} is "
+                                          f"{env[axes[ax]]} on one argument and {have} on argument leaf {k} (axis "
+                                          f"{ax}); one name means one size")
+                elif have != want:
+                    ok = False
+            if not ok:
+                want = f"{np.dtype(dtype)}[{', '.join(str(d) for d in shape)}]"
+                raise ExportError(f"funcgrad.Exported({self.name}).call: argument leaf {k} is {s[1]}{list(s[0])}, "
+                                  f"but the program was exported for {want}; pass that, or export again "
+                                  f"(dynamic_shapes=... names the axes that may change)")
+        for sym, n in env.items():
+            if n < 1:
+                raise ExportError(f"funcgrad.Exported({self.name}).call: dynamic size {sym!r} is {n}; dynamic sizes "
+                                  f"must be at least 1")
+        return env
 
     def call(self, *args: Any) -> Any:
-        """Run the program on arguments of the exported structure, shapes and dtypes.
+        """Run the program on arguments of the exported structure, shapes (dynamic axes may differ) and dtypes.
 
         >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
         >>> fg.export(fnp.sin, np.zeros(2)).call(np.zeros(2))
         array([0., 0.])
+        >>> float(fg.export(fnp.sum, np.zeros(2), dynamic_shapes=({0: "n"},)).call(np.ones(5)))
+        5.0
         """
         leaves, td = tree.flatten(args)
         if td != self.in_tree:
             raise ExportError(f"funcgrad.Exported({self.name}).call: arguments of structure {td}, but the program "
                               f"was exported for {self.in_tree}")
-        for k, (x, (shape, dtype)) in enumerate(zip(leaves, self.in_avals)):
-            s = _sig(x)
-            if s[0] != tuple(shape) or s[1] != np.dtype(dtype):
-                raise ExportError(f"funcgrad.Exported({self.name}).call: argument leaf {k} is {s[1]}{list(s[0])}, "
-                                  f"but the program was exported for {np.dtype(dtype)}{list(shape)}; pass that "
-                                  f"(dynamic shapes are not supported yet), or export again")
-        if self._run is None:
-            self._run = compile_plain(self.graph, name="exported")
-        return tree.unflatten(self.out_tree, self._run(*leaves))
+        env = self._sizes(leaves)
+        if not self.dynamic:
+            if self._run is None:
+                self._run = compile_plain(self.graph, name="exported")
+            run = self._run
+        else:
+            key = tuple(sorted(env.items()))
+            run = self._runs.get(key)
+            if run is None:
+                try:
+                    g = instantiate(self.graph, env)
+                except ExportError as e:
+                    raise ExportError(f"funcgrad.Exported({self.name}).call: {e}") from None
+                if len(self._runs) >= _MAX_SIZES:  # many distinct sizes: forget the oldest replay
+                    self._runs.pop(next(iter(self._runs)), None)
+                run = self._runs[key] = compile_plain(g, name="exported")
+        return tree.unflatten(self.out_tree, run(*leaves))
+
+    def to_onnx(self, path: str | os.PathLike | Any = None, opset: int | None = None,
+                input_names: list | None = None, output_names: list | None = None) -> Any:
+        """Write the program as an ONNX model (``path``: a file name or a binary file object; None writes nothing)
+        and return its ``onnx.ModelProto``. Every primitive of the graph needs an entry in
+        ``funcgrad.jit.onnx.MAPPING`` (an ExportError names the first that has none); dynamic axes become
+        ``dim_param`` names. ``opset`` defaults to 18. Needs ``pip install onnx``.
+
+        >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+        >>> m = fg.export(fnp.tanh, np.zeros((2, 3)), dynamic_shapes=({0: "batch"},)).to_onnx()
+        >>> m.graph.input[0].type.tensor_type.shape.dim[0].dim_param
+        'batch'
+        """
+        names = {"input_names": input_names, "output_names": output_names}
+        return _onnx_export.to_onnx(self.graph, self.dynamic, f"funcgrad.Exported({self.name}).to_onnx", path,
+                                    opset, **names)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the program to directory ``path``: ``graph.json`` and ``consts.safetensors``.
@@ -176,7 +241,11 @@ class Exported:
                 # safetensors stores a 0-d array as shape [1]: saved so, marked, and given its shape back on load
                 arrays[f"c{i}"] = np.ascontiguousarray(c.reshape(1) if c.ndim == 0 else c)
                 consts[str(i)] = {"array": f"c{i}", "0d": c.ndim == 0}
-            elif type(c).__module__ == "numpy" or type(c) in (bool, int, float, str) or c is None:
+            elif type(c) is Fill:
+                consts[str(i)] = {"fill": {"shape": [_enc(d, "a shape") for d in c.shape], "dtype": c.dtype.str,
+                                           "value": _enc(c.value, f"constant v{i}"),
+                                           "powers": [list(p) for p in c.powers]}}
+            elif type(c).__module__ == "numpy" or type(c) in (bool, int, float, str, Dim) or c is None:
                 consts[str(i)] = {"value": _enc(c, f"constant v{i}")}
             else:
                 raise ExportError(f"funcgrad.export({self.name}): constant v{i} is a {type(c).__name__}; only "
@@ -186,10 +255,13 @@ class Exported:
             params = {k: _enc(v, f"parameter {k!r} of primitive {e.prim.name!r}") for k, v in e.params.items()}
             eqns.append({"prim": e.prim.name, "params": params, "inputs": list(e.inputs), "outputs": list(e.outputs)})
         outs = [o if type(o) is int else {"lit": _enc(o.value, "a literal output")} for o in g.outputs]
-        doc = {"format": FORMAT, "version": VERSION, "name": self.name,
+        doc = {"format": FORMAT, "version": VERSION_DYNAMIC if self.dynamic else VERSION, "name": self.name,
                "in_tree": _enc_tree(self.in_tree, "arguments"), "out_tree": _enc_tree(self.out_tree, "results"),
                "inputs": list(g.inputs), "avals": {str(i): _aval_json(a) for i, a in g.avals.items()},
                "consts": consts, "eqns": eqns, "outputs": outs, "copy_outputs": sorted(g.copy_outputs)}
+        if self.dynamic:
+            doc["dynamic"] = [[k, ax, sym] for k, axes in sorted(self.dynamic.items())
+                              for ax, sym in sorted(axes.items())]
         text = json.dumps(doc, allow_nan=False)
         os.makedirs(path, exist_ok=True)
         save_file(arrays, os.path.join(path, "consts.safetensors"))
@@ -197,30 +269,12 @@ class Exported:
             fh.write(text)
 
     def __repr__(self) -> str:
-        return f"<Exported {self.name}: {len(self.graph.eqns)} equations, inputs {self.in_tree}>"
+        dyn = f", dynamic {sorted({s for a in self.dynamic.values() for s in a.values()})}" if self.dynamic else ""
+        return f"<Exported {self.name}: {len(self.graph.eqns)} equations, inputs {self.in_tree}{dyn}>"
 
 
-def export(f: Callable, *example_args: Any, dynamic_shapes: Any = None) -> Exported:
-    """Record ``f`` on arrays shaped like ``example_args`` into a program that runs, saves and loads without ``f``.
-
-    ``dynamic_shapes`` must be None: any other value raises NotImplementedError (shapes are fixed at export).
-    Custom-rule calls and other non-primitive nodes cannot be exported (they hold Python functions).
-
-    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
-    >>> fg.export(fg.grad(lambda x: fnp.sum(x * x)), np.ones(2)).call(np.arange(2.0))
-    array([0., 2.])
-    """
-    if dynamic_shapes is not None:
-        raise NotImplementedError(f"funcgrad.export: dynamic_shapes={dynamic_shapes!r} is not supported yet; "
-                                  f"pass dynamic_shapes=None and export once per shape")
-    name = getattr(f, "__name__", type(f).__name__)
-    leaves, in_tree = tree.flatten(example_args)
-    for k, x in enumerate(leaves):
-        if not (hasattr(x, "shape") and hasattr(x, "dtype")):
-            raise ExportError(f"funcgrad.export({name}): argument leaf {k} is a {type(x).__name__}; exported "
-                              f"programs take arrays only (close over Python values instead)")
-    _enc_tree(in_tree, "arguments")
-    lowered = jit(f).lower(*example_args)
+def _record(f: Callable, args: tuple, name: str, passes: tuple | None = None) -> tuple:
+    lowered = jit(f, passes=passes).lower(*args)
     g = lowered.graph
     for e in g.eqns:
         if isinstance(e.prim, CustomCall) or registry.get(e.prim.name) is not e.prim:
@@ -229,9 +283,54 @@ def export(f: Callable, *example_args: Any, dynamic_shapes: Any = None) -> Expor
                               f"store it")
         for k, v in e.params.items():
             _enc(v, f"parameter {k!r} of primitive {e.prim.name!r}")
-    out_tree = lowered._entry.out_tree
+    return g, lowered._entry.out_tree
+
+
+def export(f: Callable, *example_args: Any, dynamic_shapes: Any = None) -> Exported:
+    """Record ``f`` on arrays shaped like ``example_args`` into a program that runs, saves and loads without ``f``.
+
+    ``dynamic_shapes`` (as ``torch.export``'s): one entry per positional argument, None or ``{axis: "name"}``
+    (or a nested structure of those following a pytree argument); the named axes may take other sizes in
+    :meth:`Exported.call`, after saving and loading, and in ONNX. One name is one size everywhere it appears.
+    The function is recorded at the example sizes and at others, and every integer of the graph that changes
+    (reshape targets, shapes) must be affine in the sizes; an ExportError names the primitive where one is not,
+    or where a constant built from a shape changes. A dynamic size of 1 in the example is recorded at 2.
+    Custom-rule calls and other non-primitive nodes cannot be exported (they hold Python functions).
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.export(fg.grad(lambda x: fnp.sum(x * x)), np.ones(2)).call(np.arange(2.0))
+    array([0., 2.])
+    >>> fg.export(lambda x: x.reshape(-1, 2) * 2.0, np.ones(4), dynamic_shapes=({0: "n"},)).call(np.ones(6)).shape
+    (3, 2)
+    """
+    name = getattr(f, "__name__", type(f).__name__)
+    leaves, in_tree = tree.flatten(example_args)
+    for k, x in enumerate(leaves):
+        if not (hasattr(x, "shape") and hasattr(x, "dtype")):
+            raise ExportError(f"funcgrad.export({name}): argument leaf {k} is a {type(x).__name__}; exported "
+                              f"programs take arrays only (close over Python values instead)")
+    _enc_tree(in_tree, "arguments")
+    dims = {} if dynamic_shapes is None else parse_dynamic_shapes(dynamic_shapes, example_args, name)
+    # constant folding would turn values of the sizes' shapes (a mean's gradient seed broadcast to the batch)
+    # into constant arrays, which no size formula describes: a dynamic program keeps those equations
+    passes = tuple(p for p in DEFAULT_PASSES if p != "fold") if dims else None
+    # a dynamic size of 1 in the example (a batch of one) is recorded at 2: sizes 0 and 1 are special to
+    # broadcasting, so a recording at 1 could not tell the size from a constant
+    base = {sym: max(int(leaves[k].shape[ax]), 2) for k, axes in dims.items() for ax, sym in axes.items()}
+    record_args = resized_args(example_args, dims, base) if dims else example_args
+    g, out_tree = _record(f, record_args, name, passes)
     _enc_tree(out_tree, "results")
-    return Exported(g, in_tree, out_tree, name)
+    if dims:
+        symbols = sorted(base)
+        graphs = [g]
+        for env in bumped_envs(base, symbols)[1:]:
+            g2, out2 = _record(f, resized_args(example_args, dims, env), name, passes)
+            if out2 != out_tree:
+                raise ExportError(f"funcgrad.export({name}, dynamic_shapes=...): the results' structure changes "
+                                  f"with the sizes of {symbols}; those sizes cannot be dynamic")
+            graphs.append(g2)
+        g = fit_graphs(graphs, symbols, base, name)
+    return Exported(g, in_tree, out_tree, name, dims)
 
 
 def _bad(path: Any, what: str) -> ExportError:
@@ -241,9 +340,11 @@ def _bad(path: Any, what: str) -> ExportError:
 def _parse_aval(path, v, where) -> tuple:
     try:
         shape, dt = v
-        shape = tuple(int(d) for d in shape)
+        shape = tuple(d if type(d) is int or d is None else _dec(d, where) for d in shape)
+        if not all(d is None or type(d) in (int, Dim) for d in shape):
+            raise TypeError
         return (shape, np.dtype(dt))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ExportError):
         raise _bad(path, f"{where} has a malformed shape/dtype {v!r:.60}") from None
 
 
@@ -268,9 +369,9 @@ def load_exported(path: str | os.PathLike) -> Exported:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _bad(path, f"unknown format {doc.get('format') if isinstance(doc, dict) else None!r}; "
                          f"expected {FORMAT!r}")
-    if doc.get("version") != VERSION:
-        raise _bad(path, f"format version {doc.get('version')!r} is not supported (this funcgrad reads version "
-                         f"{VERSION})")
+    if doc.get("version") not in (VERSION, VERSION_DYNAMIC):
+        raise _bad(path, f"format version {doc.get('version')!r} is not supported (this funcgrad reads versions "
+                         f"{VERSION} and {VERSION_DYNAMIC})")
     try:
         arrays = load_file(cpath)
     except Exception as e:  # safetensors raises its own error types for a bad header or length
@@ -303,6 +404,13 @@ def _build(path, doc: dict, arrays: dict) -> Exported:
                 raise _bad(path, f"constant v{i} is {a.dtype}{list(a.shape)} in consts.safetensors, but the graph "
                                  f"says {want[1] if want else None}{list(want[0]) if want else ''}")
             g.consts[i] = a
+        elif "fill" in c:
+            f = c["fill"]
+            shape = _parse_aval(path, [f["shape"], f["dtype"]], f"constant v{i}")
+            if type(f["value"]) not in (int, float) or not all(type(n) is str and type(p) is int
+                                                             for n, p in f["powers"]):
+                raise _bad(path, f"constant v{i} has a malformed fill {f!r:.80}")
+            g.consts[i] = Fill(shape[0], shape[1], f["value"], tuple((n, p) for n, p in f["powers"]))
         else:
             g.consts[i] = _dec(c["value"], f"constant v{i}")
         defined.add(i)
@@ -338,4 +446,15 @@ def _build(path, doc: dict, arrays: dict) -> Exported:
         raise _bad(path, "the input/output structures do not match the graph's inputs/outputs")
     if any(a is None for a in (g.avals[i] for i in g.inputs)):
         raise _bad(path, "an input has no shape/dtype")
-    return Exported(g, in_tree, out_tree, str(doc.get("name", "exported")))
+    dynamic: dict = {}
+    for k, ax, sym in doc.get("dynamic", []) if doc["version"] == VERSION_DYNAMIC else ():
+        if not (type(k) is int and 0 <= k < len(g.inputs) and type(ax) is int and type(sym) is str
+                and 0 <= ax < len(g.avals[g.inputs[k]][0]) and g.avals[g.inputs[k]][0][ax] == Dim.symbol(sym)):
+            raise _bad(path, f"dynamic axis {[k, ax, sym]!r:.60} does not fit the inputs")
+        dynamic.setdefault(k, {})[ax] = sym
+    syms = {s for axes in dynamic.values() for s in axes.values()}
+    for i, a in g.avals.items():
+        for d in a[0] if a is not None else ():
+            if type(d) is Dim and not {n for n, _ in d.terms} <= syms:
+                raise _bad(path, f"value v{i}'s shape {a[0]} names a size that no input has")
+    return Exported(g, in_tree, out_tree, str(doc.get("name", "exported")), dynamic)
