@@ -60,6 +60,8 @@ from . import onnx  # noqa: F401  (torch.onnx: is_in_onnx_export; export comes w
 from . import jit  # noqa: F401  (funcgrad.jit(f), a callable module: torch.jit's names will live there too)
 from .jit.export import Exported, ExportError, export, load_exported  # noqa: F401  (issue 15 item 5)
 from . import lax  # noqa: F401  (structured control flow: cond, switch, scan, fori_loop, while_loop)
+from . import compiler  # noqa: F401  (torch.compiler: reset, is_compiling; funcgrad.compile below)
+from .compiler import compile  # noqa: F401,A001  (torch.compile: modules and Tensor functions, issue 15 item 1)
 from . import utils  # noqa: F401  (torch.utils.data: datasets, samplers, the DataLoader)
 from . import multiprocessing  # noqa: F401  (torch.multiprocessing; gives Tensor.share_memory_, is_shared)
 

@@ -16,10 +16,12 @@ ROOT = pathlib.Path(funcgrad.__file__).parent
 # scipy sits over the transforms (as jax.scipy over jax): integrate's adjoint rules call vjp and jvp of the user's
 # right-hand side; lax beside it, since its rules call vjp, jvp and vmap and it traces bodies with jit's recorder.
 # distributed sits beside autograd, under nn and utils: DistributedDataParallel and the
-# DistributedSampler use its process groups.
+# DistributedSampler use its process groups. compiler (funcgrad.compile) sits beside nn and func: it records
+# Modules and Tensor functions.
 RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy": 6, "transforms": 5,
         "testing": 6, "tensors": 7, "autograd": 8, "nn": 9, "serialization": 9, "func": 9, "optim": 9, "utils": 9,
-        "multiprocessing": 9, "distributed": 8, "jit": 5, "onnx": 10, "lax": 6}
+        "multiprocessing": 9, "distributed": 8, "jit": 5, "onnx": 10, "lax": 6,
+        "compiler": 9}
 
 
 def _module_name(path: pathlib.Path, root: pathlib.Path) -> str:

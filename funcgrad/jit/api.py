@@ -37,6 +37,10 @@ RETRACE_WARN_AFTER = 8
 #: keyword costs (measured on benchmarks/bench_jit.py)
 INPLACE_MIN_BYTES = 1 << 16
 
+#: array-wrapper type -> factory(fun) of the callable that runs calls passing such values (filled by
+#: funcgrad.compiler for Tensors: recorded on the Tensors' values, the result joins their autograd graph)
+WRAPPED_CALLS: dict = {}
+
 CacheInfo = collections.namedtuple("CacheInfo", ["hits", "misses", "traces", "currsize"])
 _SCALARS = (bool, int, float, complex)
 # frames in these folders are not the user's: NumPy's own, and funcgrad's
@@ -53,8 +57,31 @@ class _Entry:
         self.graph, self.raw, self.out_tree, self.run, self.plan, self.notes = graph, raw, out_tree, run, plan, notes
 
 
+class _Wrapped:
+    """The cache entry of a signature with wrapped values (Tensors): the call goes to ``WRAPPED_CALLS``' callable,
+    whose recordings count as this function's."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, jitted: "Jitted", args: tuple, kwargs: dict) -> Any:
+        n = self.fn.traces
+        out = self.fn(*args, **kwargs)
+        with jitted._lock:
+            if self.fn.traces != n:
+                jitted._traces += self.fn.traces - n
+                jitted._misses += 1
+            else:
+                jitted._hits += 1
+        return out
+
+
 def _leaf_sig(x: Any) -> Any:
     t = type(x)
+    if t is np.ndarray:  # the common leaf first: what the general branch below gives a NumPy array
+        return (t, x.shape, x.dtype, "cpu", x.flags.c_contiguous)
     if t is Box:
         v = x
         while type(v) is Box:
@@ -141,10 +168,14 @@ class Jitted:
         self._last_sig: tuple | None = None
         self._warned = False
         self._name = getattr(fun, "__name__", type(fun).__name__)
+        self._wrapped: Any = None  # the WRAPPED_CALLS callable, made on the first call with wrapped values
 
     # --- signature ------------------------------------------------------------------------------------------------
     def _split(self, args: tuple, kwargs: dict) -> tuple:
         """(key, dynamic leaves, rebuild) for a call."""
+        if not kwargs and not self.static_argnums:  # the common call: the general path's key, without its sorting
+            leaves, td = tree.flatten((list(args), {}))
+            return (td, tuple([_leaf_sig(x) for x in leaves]), (), ()), leaves, td
         n = len(args)
         static_pos = []
         for i in self.static_argnums:
@@ -169,6 +200,10 @@ class Jitted:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key, leaves, td = self._split(args, kwargs)
         entry = self._cache.get(key)
+        if entry is None and WRAPPED_CALLS and not (self.static_argnums or self.static_argnames):
+            entry = self._wrap_entry(key, args, kwargs)
+        if type(entry) is _Wrapped:
+            return entry(self, args, kwargs)
         if entry is None:
             try:
                 entry = self._trace(key, args, kwargs, leaves, td)
@@ -185,6 +220,16 @@ class Jitted:
         else:
             outs = entry.run(*dyn)
         return tree.unflatten(entry.out_tree, outs)
+
+    def _wrap_entry(self, key, args, kwargs) -> Any:
+        found = [x for x in tree.leaves((args, kwargs), is_leaf=lambda x: type(x) in WRAPPED_CALLS)
+                 if type(x) in WRAPPED_CALLS]
+        if not found:
+            return None
+        if self._wrapped is None:
+            self._wrapped = _Wrapped(WRAPPED_CALLS[type(found[0])](self.fun))
+        self._cache[key] = self._wrapped
+        return self._wrapped
 
     def _trace(self, key, args, kwargs, leaves, td) -> _Entry:
         rec = Recorder(self._name, _where(self.fun))
@@ -316,6 +361,8 @@ class Jitted:
         """
         with self._lock:
             self._cache.clear()
+            if self._wrapped is not None:
+                self._wrapped.fn.clear_cache()
             self._hits = self._misses = self._traces = 0
             self._last_sig = None
             self._warned = False

@@ -184,6 +184,16 @@ def _write_shared(buf: np.ndarray, new: Any, what: str) -> None:
     np.copyto(buf, new, casting="same_kind")
 
 
+def _concrete(v: Any, what: str) -> Any:
+    """The plain value under ``v``'s traces; a value jit records has none to give (Python would freeze it into
+    the graph), so ``what`` raises jit's conversion error there (``funcgrad.compile`` breaks the graph on it)."""
+    while type(v) is Box:
+        if v._trace.recording:
+            raise v._trace.conversion_error(what, v)
+        v = v.value
+    return v
+
+
 def _strip_graph(v: Any) -> Any:
     """``v`` without the Tensor graph's level (other transforms' levels stay)."""
     if type(v) is Box and v._trace is GRAPH:
@@ -327,7 +337,7 @@ class Tensor:
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
-        v = getval(self._v)
+        v = _concrete(self._v, "Tensor.numpy()")
         if namespace(v) is not np:
             if not force:
                 raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
@@ -342,7 +352,7 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy array: it would drop the "
                                "gradient. Use tensor.detach().numpy(), or funcgrad.numpy functions on the tensor")
-        v = getval(self._v)
+        v = _concrete(self._v, "converting a Tensor to a NumPy array")
         if namespace(v) is not np:
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy "
                             f"the tensor to host memory first.")
@@ -367,7 +377,7 @@ class Tensor:
 
     def item(self) -> Any:
         """The single value as a Python number."""
-        v = getval(self._v)
+        v = _concrete(self._v, "Tensor.item() (or float(), int(), bool())")
         n = math.prod(shape_of(v))
         if n != 1:
             raise ValueError(f"a Tensor with {n} elements cannot be converted to Scalar")
@@ -375,7 +385,7 @@ class Tensor:
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists."""
-        v = getval(self._v)
+        v = _concrete(self._v, "Tensor.tolist()")
         return v.tolist() if hasattr(v, "tolist") else v
 
     def __float__(self) -> float:
