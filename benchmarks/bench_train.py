@@ -5,8 +5,11 @@
     (and a jitted JAX step). A note gives the share of funcgrad's step spent in the convolutions and in the pooling:
     those layers' forward and backward timed alone, on the step's shapes, in the same rounds.
 (f) LSTM: nn.LSTM(64, 128) over 32 steps of a batch of 32, a Linear(128, 10) head on the last step, cross-entropy,
-    Adam; float32. Against PyTorch (whose CPU LSTM is oneDNN's fused kernel; the row with ``torch.backends.mkldnn``
-    off is ATen's own), a hand-written NumPy step (the floor for NumPy's BLAS) and a jitted JAX step (``lax.scan``).
+    Adam; float32. funcgrad's layer is one fused primitive (``lstm_recurrence``, funcgrad/primitives/recurrent.py:
+    the time loop forward and backward on plain arrays, in place) after one product for the input. Against PyTorch
+    (whose CPU LSTM is oneDNN's fused kernel; the row with ``torch.backends.mkldnn`` off is ATen's own), a
+    hand-written NumPy step and a jitted JAX step (``lax.scan``). A note gives the step's matrix products alone
+    (NumPy's BLAS on the step's shapes, timed in the same rounds): the floor of any NumPy implementation.
 (g) Adam on a 10.2M-parameter model (four 1600x1600 Linear layers' weights and biases, gradients set): funcgrad's
     ``optim.Adam.step`` against ``torch.optim.Adam(foreach=True)``, hand-written in-place NumPy and jitted JAX
     (buffers donated); ``optim.functional.adam`` (pure: fresh outputs each step) for information.
@@ -416,6 +419,27 @@ def jax_lstm(jax: Any, x: np.ndarray, y: np.ndarray, params: list) -> tuple:
     return _jax_adam_step(jax, loss, params, x, y)
 
 
+def _lstm_products(params: list, x: np.ndarray) -> Callable:
+    """The matrix products of one LSTM training step alone, on NumPy's BLAS: the input's projection, one product
+    per step forward and one per step backward, ``dW_hh`` and ``dW_ih`` over all steps (the values do not matter)."""
+    w_ih, w_hh = params[0], params[1]
+    steps, batch, inputs = x.shape
+    hidden = w_hh.shape[1]
+    x2, w_t = x.reshape(steps * batch, inputs), np.ascontiguousarray(w_hh.T)
+    h, z = np.zeros((batch, hidden), F32), np.zeros((batch, 4 * hidden), F32)
+    dz, hs = np.zeros((steps * batch, 4 * hidden), F32), np.zeros((steps * batch, hidden), F32)
+
+    def run():
+        x2 @ w_ih.T
+        for _ in range(steps):
+            np.matmul(h, w_t, out=z)
+        for _ in range(steps):
+            np.matmul(z, w_hh, out=h)
+        dz.T @ hs
+        dz.T @ x2
+    return run
+
+
 def run_lstm(repeat: int = 15, min_time: float = 0.05, profile: bool = False, seq: int = 32, batch: int = 32,
              inputs: int = 64, hidden: int = 128, classes: int = 10) -> dict:
     notes: list = []
@@ -470,11 +494,16 @@ def run_lstm(repeat: int = 15, min_time: float = 0.05, profile: bool = False, se
         for k, (a, b) in enumerate(zip(grads_j, want)):
             _close(f"JAX's gradient {k}", a, b)
         fns["JAX (jit, lax.scan)"] = run
-    rows = measure(fns, repeat, min_time)
+    products = "matrix products alone"
+    rows = measure({**fns, products: _lstm_products(params, x)}, repeat, min_time)
     by = {r["name"]: r["seconds"] for r in rows}
+    rows = [r for r in rows if r["name"] != products]
     if "PyTorch" in by:
-        notes.append(f"PyTorch's row is oneDNN's fused LSTM; the hand-written NumPy step (the floor for NumPy's BLAS "
-                     f"and ufuncs) takes {by['NumPy (hand-written)'] / by['PyTorch']:.2f}x its time")
+        notes.append(f"PyTorch's row is oneDNN's fused LSTM; the hand-written NumPy step takes "
+                     f"{by['NumPy (hand-written)'] / by['PyTorch']:.2f}x its time")
+    notes.append(f"the step's matrix products alone on NumPy's BLAS (the same shapes, same rounds) take "
+                 f"{by[products] * 1e3:.2f} ms: {by[products] / by['funcgrad']:.0%} of funcgrad's step"
+                 + (f", {by[products] / by['PyTorch']:.2f}x PyTorch's whole step" if "PyTorch" in by else ""))
     if profile:
         _print_profile(fns["funcgrad"])
     return _result("lstm", f"(f) LSTM training step: seq {seq}, batch {batch}, LSTM({inputs}, {hidden}), linear head, "

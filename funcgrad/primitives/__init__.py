@@ -14,6 +14,7 @@ from . import windows  # noqa: F401  (sliding windows and their fold: convolutio
 from . import convolution  # noqa: F401  (convolution, pooling, im2col on arrays: composites of windows and matmul)
 from . import activations  # noqa: F401  (relu and its mask: maximum and a multiply, not a branching where)
 from . import collectives  # noqa: F401  (all_reduce, all_gather, reduce_scatter across processes)
+from . import recurrent  # noqa: F401  (one LSTM layer's time loop as one primitive: nn.LSTM's fused path)
 
 FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, linalg, decompositions,
             einsum, special, control, devices, eig)

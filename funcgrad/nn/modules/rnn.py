@@ -5,8 +5,9 @@ a whole sequence, stacked (``num_layers``) and ``bidirectional``, and the one-st
 The parameters carry PyTorch's names (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``,
 ``weight_hr_l0`` for LSTM projections, ``..._reverse`` for the backward direction) and shapes, with the gates
 stacked in PyTorch's order (i, f, g, o for LSTM, r, z, n for GRU), so a torch state dict loads as it is. All start
-from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``. The time loop is a Python loop on the Tensor face: gradients
-come from its operations. What does not depend on the previous step is done once per layer and direction: the
+from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``. An LSTM layer (no projection, unpacked input) is one fused
+primitive per layer and direction (``lstm_recurrence``, funcgrad/primitives/recurrent.py). Elsewhere the time loop
+is a Python loop on the Tensor face. What does not depend on the previous step is done once per layer and direction: the
 whole input sequence is multiplied by ``weight_ih`` in one product, and the result is cut into its time steps (and
 each step's gates into their blocks) by the ``pieces`` primitive, whose backward pass joins the pieces' cotangents in one copy
 (slicing a step out instead would give each step a zero-padded cotangent of the full sequence: quadratic in the
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ...backend import to_host
+from ...primitives.recurrent import lstm_recurrence
 from ...tensors.creation import empty, zeros
 from ...tensors.indexing import index_select
 from ...tensors.shape import cat, stack
@@ -254,6 +256,16 @@ class RNNBase(Module):
             return _step_gru(xp, h, c, w, self.hidden_size)
         return _step_rnn(xp, h, c, w, self.mode == "RNN_RELU")
 
+    def _fused_lstm(self, x: Tensor, h: Any, c: Any, layer: int, direction: int) -> tuple:
+        """One LSTM layer and direction: the input projected in one product, then ``lstm_recurrence`` (one node)."""
+        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        b = getattr(self, "bias_ih" + suffix) + getattr(self, "bias_hh" + suffix) if self.bias else None
+        p = _project(x, getattr(self, "weight_ih" + suffix).T, None)
+        if h is None or c is None:
+            zero = zeros((x.shape[1], self.hidden_size), dtype=x.dtype, device=x.device)
+            h, c = zero if h is None else h, zero if c is None else c
+        return lstm_recurrence(p, getattr(self, "weight_hh" + suffix), h, c, b, reverse=direction == 1)
+
     def _run(self, input: Tensor, states: list, lengths: Any = None) -> tuple:
         """The time loop: ``(output (T, N, D*H_out), [h_n] or [h_n, c_n])`` for time-major ``input``; ``states``
         empty: zero initial states. With ``lengths`` (a packed batch, padded) each sequence keeps its state once
@@ -273,6 +285,12 @@ class RNNBase(Module):
                 c = states[1][k] if states and self.mode == "LSTM" else None
                 if h is None and self.mode == "GRU":  # its step needs h itself: z * (h - n)
                     h = zeros(self._hidden_sizes(input.shape[1])[0][1:], dtype=input.dtype, device=input.device)
+                if self.mode == "LSTM" and self.proj_size == 0 and lengths is None:
+                    y, h, c = self._fused_lstm(x, h, c, layer, direction)
+                    outs.append(y)
+                    h_last.append(h)
+                    c_last.append(c)
+                    continue
                 wi, b, w = self._weights(layer, direction)
                 xs = _steps(_project(x, wi, b))
                 seq = [None] * steps
