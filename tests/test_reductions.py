@@ -423,9 +423,9 @@ def test_compositions_property(data):
 # --- batching (vmap) --------------------------------------------------------------------------------------------
 def _family_primitives():
     from funcgrad.core import Primitive, registry
-    from funcgrad.primitives import reductions as R
-    return {p.name: p for p in vars(R).values()
-            if isinstance(p, Primitive) and registry.get(p.name) is p and p.impl.__module__ == R.__name__}
+    from funcgrad.primitives import cumulative, reductions
+    return {p.name: p for m in (reductions, cumulative) for p in vars(m).values()
+            if isinstance(p, Primitive) and registry.get(p.name) is p and p.impl.__module__ == m.__name__}
 
 
 # Primitives deliberately left to vmap's generic loop, each with its reason. None so far.
@@ -480,7 +480,7 @@ def test_vmap_cumulative_match_a_loop(no_loop, name, axis):
     xs = RNG.standard_normal((3, 2, 4))
     out = fg.vmap(lambda x: getattr(fnp, name)(x, axis=axis))(xs)
     np.testing.assert_allclose(out, _loop(lambda x: getattr(np, name)(x, axis=axis), xs), rtol=1e-12)
-    from funcgrad.primitives.reductions import _cumsum
+    from funcgrad.primitives.cumulative import _cumsum
     rev = fg.vmap(lambda x: _cumsum(x, axis=axis, reverse=True))(xs)
     np.testing.assert_allclose(rev, _loop(lambda x: np.flip(np.cumsum(np.flip(x.ravel() if axis is None else x,
                                                                                   axis=axis or 0), axis=axis or 0),

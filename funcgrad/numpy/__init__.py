@@ -6,7 +6,9 @@ True
 """
 from ..primitives.elementwise import *  # noqa: F401,F403
 from ..primitives.reductions import *  # noqa: F401,F403
+from ..primitives.cumulative import *  # noqa: F401,F403
 from ..primitives.shape import *  # noqa: F401,F403
+from ..primitives.joining import *  # noqa: F401,F403
 from ..primitives.padding import *  # noqa: F401,F403
 from ..primitives.tiling import *  # noqa: F401,F403
 from ..primitives.triangles import *  # noqa: F401,F403
@@ -17,6 +19,7 @@ from ..primitives.decompositions import *  # noqa: F401,F403
 from ..primitives.einsum import *  # noqa: F401,F403
 from ..primitives.pointwise import *  # noqa: F401,F403
 from ..primitives.statistics import *  # noqa: F401,F403
+from ..primitives.nanreductions import *  # noqa: F401,F403
 from ..primitives.manipulation import *  # noqa: F401,F403
 from ..primitives.numerical import *  # noqa: F401,F403
 from ..primitives.npextra import *  # noqa: F401,F403

@@ -23,7 +23,8 @@ from .creation import _create, array, asarray, linspace
 from .elementwise import astype, logical_not, multiply, subtract, where
 from .indexing import at, getitem, take, take_along_axis
 from .pieces import pieces
-from .shape import (_asarray, _axis, broadcast_to, concatenate, moveaxis, ndim, ravel, reshape, split, stack, swapaxes, transpose)
+from .joining import split
+from .shape import (_asarray, _axis, broadcast_to, concatenate, moveaxis, ndim, ravel, reshape, stack, swapaxes, transpose)
 from .triangles import diag
 from .tiling import flip
 

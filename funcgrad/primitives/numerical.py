@@ -18,7 +18,8 @@ from .indexing import at, getitem, take, take_along_axis
 from .linalg import inv, matmul, outer
 from .decompositions import pinv
 from .manipulation import _along, _arr as _a, _cast, _np, _slab, searchsorted
-from .reductions import cumprod, cumsum, sum as _sum
+from .cumulative import cumprod, cumsum
+from .reductions import sum as _sum
 from .shape import (_axes_tuple, _axis, broadcast_arrays, broadcast_to, concatenate, moveaxis, ndim, reshape, stack, transpose)
 from .tiling import flip
 from .padding import pad

@@ -5,7 +5,7 @@ something to reduce; arrays with other empty axes are still drawn. Values of max
 finite differences never straddle a tie; prod/cumprod stay away from 0 (zeros get their own tests in test_reductions.py)
 and use short axes so that the products stay well scaled.
 """
-from funcgrad.primitives import reductions as R
+from funcgrad.primitives import cumulative as C, reductions as R
 
 from . import Spec, custom, fnp, fst, np, st
 
@@ -89,8 +89,8 @@ SPECS = [
     custom("prod", _reduction(fnp.prod, max_side=3, **_noz)),
     custom("max", _reduction(fnp.max, nonempty=True, unique=True, spread=True)),
     custom("min", _reduction(fnp.min, nonempty=True, unique=True, spread=True)),
-    custom("cumsum", _cumulative(R._cumsum, reverse=True)),
-    custom("cumprod", _cumulative(R._cumprod, max_side=3, **_noz)),
+    custom("cumsum", _cumulative(C._cumsum, reverse=True)),
+    custom("cumprod", _cumulative(C._cumprod, max_side=3, **_noz)),
     custom("expand_reduced", _expand_reduced()),
     _arg_spec("argmax", fnp.argmax, np.argmax),
     _arg_spec("argmin", fnp.argmin, np.argmin),
