@@ -7,9 +7,10 @@ Tensors, with no derivative code; what PyTorch does not differentiate is compute
 outside any graph. funcgrad has no lazy conjugate or negative bits and no views, so ``resolve_conj`` is the
 identity and ``is_conj`` is always False. The linear algebra (``det``, ``lu`` ...) is in
 ``funcgrad/tensors/linalg_ops.py``, the sampling (``bernoulli`` ...) in ``funcgrad/tensors/random.py``; both are
-re-exported here (so is ``igamma``, ``funcgrad.special.gammainc``). ``cov``, ``corrcoef``, ``histogram``, ``mode`` and
-``gradient`` are in ``funcgrad/tensors/statistics.py``, the matrix norms in ``funcgrad/tensors/pointwise.py``. Importing this
-module attaches PyTorch's Tensor methods for these names.
+re-exported here (so is ``igamma``, ``funcgrad.special.gammainc``). ``cov``, ``corrcoef``, ``histogram`` and ``mode``
+are in ``funcgrad/tensors/statistics.py``, ``trapezoid`` and ``gradient`` in ``funcgrad/tensors/numerical.py``, the
+matrix norms in ``funcgrad/tensors/products_more.py``. Importing this module attaches PyTorch's Tensor methods for
+these names.
 
 >>> import funcgrad as fg
 >>> fg.view_as_real(fg.tensor([1.0 + 2.0j]))
