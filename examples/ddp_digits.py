@@ -5,7 +5,7 @@ Two faces of the same job:
 
 * ``--face torch`` (default): PyTorch code. ``DistributedSampler`` gives each process its shard,
   ``DistributedDataParallel`` copies rank 0's initial parameters to every process and all-reduces the gradients
-  in buckets while ``backward()`` runs.
+  in buckets while ``backward()`` runs (a bucket starts as soon as its layers' gradients are final).
 * ``--face functional``: ``value_and_grad`` of the loss on the shard, then ``funcgrad.distributed.pmean`` of the
   gradient pytree, and an Adam step from ``funcgrad.optim.functional``.
 
@@ -21,6 +21,7 @@ Rank 0 prints the test accuracy (about 97%), the samples per second and the byte
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 import time
@@ -93,9 +94,11 @@ def main(argv=None) -> float:
     p.add_argument("--batch-size", type=int, default=64, help="the global batch, split over the processes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--short", action="store_true", help="5 epochs: a quick check")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds a process waits for the others in a collective before the job is aborted")
     args = p.parse_args(argv)
     if dist.is_mpi_available():
-        dist.init_process_group("mpi")
+        dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=args.timeout))
         rank, world = dist.get_rank(), dist.get_world_size()
     else:  # no mpi4py: one process, the same code without communication
         rank, world = 0, 1

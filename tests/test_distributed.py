@@ -1,6 +1,8 @@
 """funcgrad.distributed on MPI: the collectives against NumPy's reductions and the data-parallel training of both
 faces against single-process training run under ``mpiexec`` (scripts in tests/data/distributed/, each rank checking
-its own results and printing "ok <rank>"); in this process, what needs no MPI: the errors before a process group
+its own results and printing "ok <rank>"), the overlap of DDP's all-reduces with the backward pass (an order log),
+the timeouts (a rank that sleeps makes the others abort, naming it, within the timeout) and the scaling
+benchmark's smoke run; in this process, what needs no MPI: the errors before a process group
 exists, the NCCL backend's checks, the launcher, DistributedSampler against torch's, the functional collectives
 and psum/pmean in a world of one, Tensor.register_post_accumulate_grad_hook.
 
@@ -57,6 +59,11 @@ def test_collectives_match_their_numpy_definitions(n):
 @pytest.mark.parametrize("n", [2, 4])
 def test_data_parallel_training_matches_single_process_training(n):
     _run_ranks([_mpiexec(), "-n", str(n), sys.executable, os.path.join(SCRIPTS, "training.py")], n)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_the_last_buckets_all_reduce_starts_before_the_first_layers_backward(n):
+    _run_ranks([_mpiexec(), "-n", str(n), sys.executable, os.path.join(SCRIPTS, "overlap.py")], n)
 
 
 def test_the_launcher_runs_a_script_on_n_processes():
@@ -215,6 +222,41 @@ def test_post_accumulate_grad_hooks_see_the_accumulated_grad():
         (w * 2).register_post_accumulate_grad_hook(lambda t: None)
 
 
+_HANGS = {  # (script body after the imports, what the waiting ranks must say)
+    "collective": ("dist.init_process_group('mpi', timeout=datetime.timedelta(seconds=3))\n"
+                   "dist.all_reduce(np.ones(2))  # every rank arrives here\n"
+                   "if dist.get_rank() == 1:\n    time.sleep(600)\n"
+                   "dist.all_reduce(np.ones(2))\n",
+                   r"all_reduce did not finish within the timeout of 3 s on rank \d.*ranks that did not arrive: \[1\]"),
+    "wait": ("dist.init_process_group('mpi')\n"
+             "if dist.get_rank() == 1:\n    time.sleep(600)\n"
+             "dist.all_reduce(np.ones(2), async_op=True).wait(timeout=datetime.timedelta(seconds=3))\n",
+             r"all_reduce did not finish within the timeout of 3 s.*ranks that did not arrive: \[1\]"),
+    "init": ("if int(os.environ.get('PMI_RANK', 0)) == 1:\n    time.sleep(600)\n"
+             "dist.init_process_group('mpi', timeout=3)\n",
+             r"init_process_group did not finish within the timeout of 3 s on rank 0"),
+}
+
+
+@pytest.mark.parametrize("case,n", [("collective", 2), ("collective", 4), ("wait", 2), ("init", 2)])
+def test_a_rank_that_hangs_makes_the_others_abort_within_the_timeout(tmp_path, case, n):
+    """A rank that sleeps instead of joining: the others wait out the 3 s timeout, print which operation and which
+    rank, and abort the job, where MPI alone would wait forever."""
+    import time
+    body, expected = _HANGS[case]
+    script = tmp_path / "hangs.py"
+    script.write_text("import datetime, os, time\nimport numpy as np\nimport funcgrad.distributed as dist\n" + body)
+    t0 = time.monotonic()
+    proc = subprocess.run([_mpiexec(), "-n", str(n), sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60, env=_env(), cwd=ROOT)
+    took = time.monotonic() - t0
+    assert proc.returncode != 0, proc.stderr[-2000:]
+    assert re.search(expected, proc.stderr, re.S), proc.stderr[-3000:]
+    if case != "init":  # (before MPI has started, the watcher ends the process instead)
+        assert "MPI_Abort" in proc.stderr and "hangs.py" in proc.stderr  # the user's line that waited is shown
+    assert 3 <= took < 25, took
+
+
 def test_a_rank_killed_by_sigkill_ends_the_job_within_seconds(tmp_path):
     """MPI's launcher notices the dead process and ends the others (which would wait forever in all_reduce)."""
     import time
@@ -228,3 +270,25 @@ def test_a_rank_killed_by_sigkill_ends_the_job_within_seconds(tmp_path):
                           timeout=60, env=_env(), cwd=ROOT)
     assert proc.returncode != 0 and time.monotonic() - t0 < 30
     assert "signal 9" in proc.stdout + proc.stderr or "Killed" in proc.stdout + proc.stderr, proc.stdout[-2000:]
+
+
+def test_the_scaling_benchmark_runs_and_counts_the_bytes_it_all_reduces():
+    """benchmarks/bench_ddp.py on a few steps (nothing timed is asserted): its table has every setting, and the
+    bytes all-reduced per step at 2 ranks are the model's float32 gradients, counted here from the model."""
+    _mpiexec()
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_ddp.py"), "--runs", "1", "--steps",
+                           "1", "--warmup", "1", "--ranks", "1", "2", "--bucket-cap-mb", "25", "0.01"],
+                          capture_output=True, text=True, timeout=300, env=_env(), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # counted in a subprocess: importing the benchmarks pins BLAS to one thread, which must not leak into this one
+    count = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'benchmarks'); import funcgrad as "
+                            "fg; from bench_train import cnn_layers; "
+                            "print(sum(p.numel() * 4 for p in cnn_layers(fg.nn).parameters()))"],
+                           capture_output=True, text=True, timeout=120, env=_env(), cwd=ROOT)
+    grad_bytes = int(count.stdout.split()[-1])
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in proc.stdout.splitlines()
+            if line.startswith("| ") and "samples/s" not in line}
+    assert set(rows) == {"1 rank, no DDP", "1 rank, bucket_cap_mb=25", "2 ranks, bucket_cap_mb=25",
+                         "2 ranks, bucket_cap_mb=0.01"}, rows
+    assert rows["2 ranks, bucket_cap_mb=25"][-1].strip(" |").replace(",", "") == str(grad_bytes)
+    assert rows["2 ranks, bucket_cap_mb=0.01"][-2] == "3" and rows["1 rank, bucket_cap_mb=25"][-2] == "1"

@@ -101,7 +101,7 @@ def _accumulate(prev: Any, new: Any) -> Any:
 
 def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[Node], *,
              prune: bool = False, retain_graph: bool = True, hooks: dict | None = None,
-             create_graph: Any = None, leaves: dict | None = None) -> list:
+             create_graph: Any = None, leaves: dict | None = None, ready: dict | None = None) -> list:
     """Cotangents of ``targets`` given cotangents ``root_cts`` of the ``roots``.
 
     Nodes are numbered as they are created, and a node is always created after its parents, so processing the
@@ -116,22 +116,31 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
     cotangents they compute are recorded on it and can be differentiated (the Tensor facade's double backward).
     A ``leaves`` dict receives the cotangent of every leaf the walk reaches (``Tensor.backward`` with no
     ``inputs``: no target list and no pruning pass needed).
+
+    ``ready`` maps leaf nodes to callbacks that want their cotangent early (``Tensor.backward``'s post-accumulate
+    hooks, DistributedDataParallel): the heap order reaches leaves, the oldest nodes, only at the very end, so for
+    these leaves the walk counts their consumers in the reachable graph and calls ``ready[leaf](g)`` (after the
+    leaf's ``hooks``) as soon as the last one has been processed, while the rest of the graph is still being
+    walked. A leaf some consumer of which never receives a cotangent is handed over when the walk ends. Such a
+    leaf does not go into ``leaves``. Without ``ready`` none of this costs anything.
     """
     cts: dict = {}
     heap: list = []
     pairs = list(zip(roots, root_cts))
     if type(roots) is list:
         roots.clear()  # a caller that hands over its only reference lets the graph be freed as the walk goes
+    # None too when no leaf of ``ready`` is reachable: the walk then takes its lean loop
+    counts = (_consumers([n for n, g in pairs if g is not None], ready) or None) if ready else None
     for n, g in pairs:
         if g is not None:
             prev = cts.get(n)
-            if prev is None:
+            if prev is None and not (counts and n in counts):
                 heappush(heap, (-n.seq, n))
             cts[n] = _accumulate(prev, g)
     del pairs
     want = {t: None for t in targets}
     need = _needed(list(toposort(list(cts))), set(want)) if prune else None
-    if hooks is None and need is None and create_graph is None and not FLAGS.nans:
+    if hooks is None and need is None and create_graph is None and not FLAGS.nans and counts is None:
         _walk(heap, cts, want, leaves, retain_graph)
         return [want[t] for t in targets]
     flags, pop, push = FLAGS, heappop, heappush
@@ -139,9 +148,7 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
         node = pop(heap)[1]
         g = cts.pop(node)
         if hooks is not None and node in hooks:
-            for hook in hooks[node]:
-                out = hook(g)
-                g = g if out is None else out
+            g = _run_hooks(hooks[node], g)
         if node in want:
             want[node] = g
         prim = node.prim
@@ -179,12 +186,62 @@ def backward(roots: Sequence[Node], root_cts: Sequence[Any], targets: Sequence[N
             prev = cts.get(parent)
             if prev is None:
                 cts[parent] = pg
-                push(heap, (-parent.seq, parent))
+                if counts is None or parent not in counts:  # a counted leaf waits for its count, not the heap
+                    push(heap, (-parent.seq, parent))
             else:
                 cts[parent] = _accumulate(prev, pg)
+        if counts is not None:
+            for parent in node.parents:
+                c = counts.get(parent)
+                if c is None:
+                    continue
+                if c > 1:
+                    counts[parent] = c - 1
+                    continue
+                del counts[parent]  # its last consumer is done: the cotangent is final
+                if parent in cts:
+                    _deliver(parent, cts.pop(parent), hooks, want, ready)
         if not retain_graph:
             node.args = node.ans = node.kw = None
+    if counts:  # leaves with a consumer no cotangent reached: final now, oldest last as the heap would have them
+        for leaf in sorted((n for n in counts if n in cts), key=lambda n: -n.seq):
+            _deliver(leaf, cts.pop(leaf), hooks, want, ready)
     return [want[t] for t in targets]
+
+
+def _consumers(seeds: list, ready: dict) -> dict:
+    """For each leaf of ``ready`` reachable from ``seeds``, the number of edges into it from reachable nodes (a
+    node using it twice counts twice, as it visits that parent twice); iterative, each node visited once."""
+    counts: dict = {}
+    seen = set(seeds)
+    stack = list(seen)
+    while stack:
+        for p in stack.pop().parents:
+            if p in ready:
+                counts[p] = counts.get(p, 0) + 1
+            elif p not in seen:
+                seen.add(p)
+                stack.append(p)
+    for s in seeds:  # a seeded leaf nothing inside the graph consumes is final from the start
+        if s in ready and s not in counts:
+            counts[s] = 0
+    return counts
+
+
+def _run_hooks(fns: list, g: Any) -> Any:
+    for hook in fns:
+        out = hook(g)
+        g = g if out is None else out
+    return g
+
+
+def _deliver(leaf: Node, g: Any, hooks: dict | None, want: dict, ready: dict) -> None:
+    """Hand a counted leaf its final cotangent: its hooks, its place among the targets, then its callback."""
+    if hooks is not None and leaf in hooks:
+        g = _run_hooks(hooks[leaf], g)
+    if leaf in want:
+        want[leaf] = g
+    ready[leaf](g)
 
 
 def _retrace(node: Node, args: Any, ans: Any, trace: Any) -> tuple[list, Any]:

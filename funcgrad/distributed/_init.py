@@ -8,15 +8,17 @@ ValueError: init_process_group: unknown backend 'tcp'; funcgrad runs 'mpi' (CPU,
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+import select
+import signal
+import sys
+from datetime import timedelta
+from typing import Any
 
 from . import collectives
 from ._nccl import NcclComm
-from ._state import (_STATE, ProcessGroup, _abort_on_uncaught_exception, _local_rank_from_env, _mpi,
-                     is_nccl_available)
-
-if TYPE_CHECKING:
-    from datetime import timedelta
+from ._state import (_STATE, DEFAULT_TIMEOUT, ProcessGroup, _abort_on_uncaught_exception, _local_rank_from_env,
+                     _mpi, _seconds, _wait, is_nccl_available)
 
 __all__ = ["init_process_group", "destroy_process_group"]
 
@@ -30,15 +32,20 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     ``backend`` is ``"mpi"`` (the default; ``"gloo"`` is taken as a name for it: CPU collectives run on MPI) or
     ``"nccl"`` (GPU collectives through CuPy's NCCL, set up over MPI). Rank and world size come from MPI; an
     explicit ``rank`` / ``world_size`` must agree with them. A script run without a launcher is a world of one.
-    ``timeout`` is accepted for torch's signature; MPI's collectives have none, but a rank that raises aborts the
-    job (after printing its traceback) and a killed rank is noticed by ``mpiexec``, which ends the others.
+    ``timeout`` (a ``datetime.timedelta`` or seconds; default 60 s) bounds every wait for the other processes, in
+    ``init_process_group`` itself and in each collective: a rank that does not arrive in time (hung, stuck in a
+    long computation, or calling a different collective) makes the waiting ones print an error naming the
+    operation, the timeout and the ranks that did not arrive, and abort the job (``MPI_Abort``). A rank that raises
+    aborts the job too (after printing its traceback), and a killed rank is noticed by ``mpiexec``, which ends
+    the others.
 
     >>> import funcgrad.distributed as dist
     >>> dist.init_process_group("mpi")  # doctest: +SKIP
     >>> dist.get_world_size()  # doctest: +SKIP
     1
     """
-    del init_method, store, group_name, pg_options, timeout  # MPI's launcher does the rendezvous
+    del init_method, store, group_name, pg_options  # MPI's launcher does the rendezvous
+    limit = _seconds(DEFAULT_TIMEOUT if timeout is None else timeout, "init_process_group")
     if _STATE.world is not None:
         raise RuntimeError("trying to initialize the default process group twice! (call destroy_process_group() "
                            "first)")
@@ -51,8 +58,10 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     if name == "nccl" and not is_nccl_available():
         raise RuntimeError("init_process_group(backend='nccl') needs CuPy built with NCCL (pip install "
                            "cupy-cuda12x, with NCCL available: cupy.cuda.nccl) and a GPU; use backend='mpi' on CPUs")
-    MPI = _mpi()
-    comm = MPI.COMM_WORLD.Dup()
+    MPI = _start_mpi(limit)
+    comm, req = MPI.COMM_WORLD.Idup()  # the first collective: with a deadline, like every later one
+    _wait([req], ProcessGroup(MPI.COMM_WORLD, range(MPI.COMM_WORLD.Get_size()), name, timeout=limit), None,
+          "init_process_group (every process must call it: one that has not after the timeout is missing)")
     n, me = comm.Get_size(), comm.Get_rank()
     if world_size not in (-1, None) and world_size != n:
         raise ValueError(f"init_process_group: world_size={world_size} but MPI started {n} processes; launch "
@@ -68,29 +77,59 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     nccl = None
     if name == "nccl":
         nccl = NcclComm(comm, device_id if device_id is not None else local)
-    _STATE.world = ProcessGroup(comm, range(n), name, nccl)
+    _STATE.world = ProcessGroup(comm, range(n), name, nccl, timeout=limit, watch=comm.Dup())
     _STATE.local_rank = local
     _STATE.groups = []
     collectives._install()
     _abort_on_uncaught_exception()
 
 
+def _start_mpi(limit: float) -> Any:
+    """mpi4py's MPI, started within ``limit`` seconds: MPI_Init waits for every process of the job, holding the
+    interpreter (no Python thread runs meanwhile), so a forked watcher ends this process if it takes longer,
+    after printing why; ``mpiexec`` then ends the others."""
+    if "mpi4py.MPI" in sys.modules or not hasattr(os, "fork"):
+        return _mpi()
+    rank = next((os.environ[v] for v in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK") if v in os.environ), None)
+    where = f"rank {rank}" if rank is not None else f"process {os.getpid()}"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the watcher: system calls only
+        os.close(write)
+        if not select.select([read], [], [], limit)[0]:
+            os.write(2, (f"funcgrad.distributed: init_process_group did not finish within the timeout of {limit:g} s "
+                         f"on {where}: starting MPI waits for every process of the job, and some "
+                         f"did not call init_process_group; ending the job (raise the timeout with "
+                         f"init_process_group(timeout=...) if they are only slow)\n").encode())
+            os.kill(os.getppid(), signal.SIGTERM)
+        os._exit(0)
+    os.close(read)
+    try:
+        return _mpi()
+    finally:
+        os.close(write)  # the watcher wakes up and leaves
+        os.waitpid(pid, 0)
+
+
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
     """End a process group (all of them, and the default one, without an argument). MPI itself stays up (it ends
     with the process), so :func:`init_process_group` may be called again."""
     if group is not None and group is not _STATE.world:
-        if group.comm is not None:
-            group.comm.Free()
-            group.comm = None
+        _free(group)
         return
     if _STATE.world is None:
         raise RuntimeError("destroy_process_group: no process group is initialized (call init_process_group "
                            "first)")
     for g in _STATE.groups:
-        if g.comm is not None:
-            g.comm.Free()
-            g.comm = None
-    _STATE.world.comm.Free()
+        _free(g)
+    _free(_STATE.world)
     _STATE.world = None
     _STATE.groups = []
     collectives._uninstall()
+
+
+def _free(group: ProcessGroup) -> None:
+    for c in (group.comm, group.watch):
+        if c is not None:
+            c.Free()
+    group.comm = group.watch = None

@@ -10,10 +10,10 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Sequence
-
-if TYPE_CHECKING:
-    from datetime import timedelta
+import time
+import traceback
+from datetime import timedelta
+from typing import Any, Callable, Sequence
 
 __all__ = ["ReduceOp", "ProcessGroup", "Work", "GroupMember", "group", "is_available", "is_initialized",
            "is_mpi_available", "is_nccl_available", "new_group",
@@ -52,15 +52,44 @@ def _mpi() -> Any:
     return MPI
 
 
+DEFAULT_TIMEOUT = timedelta(seconds=60)
+
+
+def _seconds(timeout: Any, what: str) -> float:
+    """A timeout (a ``datetime.timedelta``, as torch takes it, or a number of seconds) in seconds."""
+    if isinstance(timeout, timedelta):
+        sec = timeout.total_seconds()
+    elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        sec = float(timeout)
+    else:
+        raise TypeError(f"{what}: timeout must be a datetime.timedelta (or a number of seconds), got "
+                        f"{type(timeout).__name__}")
+    if not sec > 0:
+        raise ValueError(f"{what}: timeout must be positive, got {sec} s")
+    return sec
+
+
 class ProcessGroup:
     """A set of ranks with its own communicator: the default group (every process) or one from
-    :func:`new_group`. ``comm`` is None on ranks outside the group."""
+    :func:`new_group`. ``comm`` is None on ranks outside the group. ``timeout`` (seconds) bounds every wait on
+    it; ``watch``, a second communicator over the same ranks, carries the questions a rank that timed out asks
+    the others (which collective they have reached)."""
 
-    def __init__(self, comm: Any, ranks: Sequence[int], backend: str, nccl: Any = None) -> None:
+    def __init__(self, comm: Any, ranks: Sequence[int], backend: str, nccl: Any = None,
+                 timeout: float = 60.0, watch: Any = None) -> None:
         self.comm = comm
         self.ranks = list(ranks)
         self.backend = backend
         self.nccl = nccl
+        self.timeout = timeout
+        self.watch = watch
+        self.issued = 0  # collectives started on this group, numbered alike on every rank
+        self.waiting: tuple | None = None  # (number, name) of the collective this rank waits for
+        self._replies: list = []
+
+    def _issue(self) -> int:
+        self.issued += 1
+        return self.issued
 
     def rank(self) -> int:
         return -1 if self.comm is None else self.comm.Get_rank()
@@ -72,14 +101,114 @@ class ProcessGroup:
         return f"ProcessGroup(backend={self.backend!r}, ranks={self.ranks})"
 
 
+_ASK, _TELL = 1, 2  # tags on a group's watch communicator
+
+
+def _answer(pg: ProcessGroup) -> None:
+    """Reply to every rank that timed out and asks where this one is: (collectives issued, the one waited for)."""
+    w = pg.watch
+    if w is None:
+        return
+    MPI = _mpi()
+    status = MPI.Status()
+    while w.iprobe(source=MPI.ANY_SOURCE, tag=_ASK, status=status):
+        w.recv(source=status.Get_source(), tag=_ASK)
+        pg._replies.append(w.isend((pg.issued, pg.waiting), dest=status.Get_source(), tag=_TELL))
+
+
+def _ask_peers(pg: ProcessGroup, grace: float) -> dict:
+    """The answers of the other ranks of ``pg`` (group rank -> (issued, waiting)) within ``grace`` seconds: a rank
+    that waits in a funcgrad collective answers; one that is busy elsewhere, hung or dead does not."""
+    MPI = _mpi()
+    w, me = pg.watch, pg.rank()
+    peers = [r for r in range(pg.size()) if r != me]
+    asks = [w.isend(None, dest=r, tag=_ASK) for r in peers]
+    replies: dict = {}
+    end = time.monotonic() + grace
+    status = MPI.Status()
+    while len(replies) < len(peers) and time.monotonic() < end:
+        _answer(pg)
+        if w.iprobe(source=MPI.ANY_SOURCE, tag=_TELL, status=status):
+            replies[status.Get_source()] = w.recv(source=status.Get_source(), tag=_TELL)
+        else:
+            time.sleep(0.001)
+    del asks
+    return replies
+
+
+def _timed_out(pg: ProcessGroup, seq: int | None, what: str, limit: float) -> None:
+    """Report a wait that outlived the timeout, naming the ranks that did not arrive where they can be found
+    out, then end the job: a collective some rank never joins cannot be taken back, and waiting longer hangs."""
+    me = pg.ranks[pg.rank()] if pg.comm is not None else "?"
+    msg = f"funcgrad.distributed: {what} did not finish within the timeout of {limit:g} s on rank {me}"
+    if seq is not None and pg.watch is not None and pg.size() > 1:
+        replies = _ask_peers(pg, min(2.0, max(0.25, limit / 4)))
+        late, notes = [], []
+        for r in range(pg.size()):
+            if r == pg.rank():
+                continue
+            g = pg.ranks[r]
+            if r not in replies:
+                late.append(g)
+                notes.append(f"rank {g} did not answer (busy outside funcgrad.distributed, hung or dead)")
+            elif replies[r][0] < seq:
+                late.append(g)
+                where = replies[r][1]
+                notes.append(f"rank {g} has started {replies[r][0]} collectives on this group" +
+                             (f" and waits in {where[1]} (#{where[0]})" if where else ""))
+        msg += (f" (collective #{seq} on {pg}); ranks that did not arrive: {late}" +
+                (f": {'; '.join(notes)}" if notes else " (every rank reached it: a mismatch of collectives?)"))
+    msg += (". Aborting every rank (MPI_Abort). If the ranks are only slow, raise the timeout: "
+            "init_process_group(timeout=datetime.timedelta(seconds=...)); the call that waited:\n")
+    sys.stderr.write(msg + "".join(traceback.format_stack()[:-3]))
+    sys.stderr.flush()
+    _mpi().COMM_WORLD.Abort(1)
+
+
+def _wait(requests: list, pg: ProcessGroup, seq: int | None, what: str, timeout: float | None = None,
+          statuses: list | None = None) -> None:
+    """Wait for MPI ``requests`` (of collective number ``seq`` on ``pg``, or a point-to-point operation when None),
+    at most ``timeout`` seconds (the group's when None), then abort the job with an error naming ``what``.
+
+    MPI's own waits have no deadline, so this polls: tight ``Testall`` calls first (each drives MPI's progress, so
+    a small collective finishes as fast as a blocking one), a yield of the processor every few polls (ranks may
+    outnumber the cores), and after a second of waiting a millisecond's sleep between tests."""
+    MPI = _mpi()
+    test = MPI.Request.Testall
+    if test(requests, statuses):
+        return
+    limit = pg.timeout if timeout is None else timeout
+    start = time.monotonic()
+    before, pg.waiting = pg.waiting, (seq, what)
+    yield_cpu = getattr(os, "sched_yield", None)
+    polls = 0
+    try:
+        while not test(requests, statuses):
+            polls += 1
+            if polls & 63:
+                if not polls & 15 and yield_cpu is not None:
+                    yield_cpu()
+                continue
+            _answer(pg)
+            waited = time.monotonic() - start
+            if waited >= limit:
+                _timed_out(pg, seq, what, limit)
+            if waited > 1.0:
+                time.sleep(0.001)
+    finally:
+        pg.waiting = before
+
+
 class Work:
     """The handle of a non-blocking operation (``async_op=True``, ``isend``, ``irecv``): ``wait()`` blocks until
     it is done (and its results are in the buffers), ``is_completed()`` tests without blocking."""
 
-    def __init__(self, requests: Sequence[Any], finish: Callable[[], None] | None = None) -> None:
+    def __init__(self, requests: Sequence[Any], finish: Callable[[], None] | None = None,
+                 pg: ProcessGroup | None = None, seq: int | None = None, what: str = "operation") -> None:
         self._requests = list(requests)
         self._finish = finish
         self._done = False
+        self._pg, self._seq, self._what = pg, seq, what
 
     def _complete(self) -> None:
         self._done = True
@@ -87,11 +216,17 @@ class Work:
             finish, self._finish = self._finish, None
             finish()
 
-    def wait(self, timeout: timedelta | None = None) -> bool:
-        """Block until the operation has finished; True once it has."""
+    def wait(self, timeout: timedelta | float | None = None) -> bool:
+        """Block until the operation has finished; True once it has. A wait longer than ``timeout`` (the process
+        group's, from ``init_process_group(timeout=)``, when None) ends the job with an error naming the
+        operation and the ranks that did not arrive."""
         if not self._done:
             if self._requests:
-                _mpi().Request.Waitall(self._requests)
+                limit = None if timeout is None else _seconds(timeout, f"{self._what}: Work.wait")
+                if self._pg is None:
+                    _mpi().Request.Waitall(self._requests)
+                else:
+                    _wait(self._requests, self._pg, self._seq, self._what, limit)
             self._complete()
         return True
 
@@ -235,10 +370,13 @@ def new_group(ranks: Sequence[int] | None = None, timeout: timedelta | None = No
         raise ValueError(f"new_group: ranks must be distinct global ranks in [0, {world.size()}), got {ranks}")
     me = world.rank()
     MPI = _mpi()
+    limit = world.timeout if timeout is None else _seconds(timeout, "new_group")
+    # MPI's Split has no deadline: a barrier with one first, so that a rank that never comes is reported
+    _wait([world.comm.Ibarrier()], world, world._issue(), "new_group", limit)
     sub = world.comm.Split(0 if me in members else MPI.UNDEFINED, key=members.index(me) if me in members else 0)
     if me not in members:
         return GroupMember.NON_GROUP_MEMBER
-    g = ProcessGroup(sub, members, backend or world.backend)
+    g = ProcessGroup(sub, members, backend or world.backend, timeout=limit, watch=sub.Dup())
     _STATE.groups.append(g)
     return g
 
@@ -285,7 +423,8 @@ def get_group_rank(group: ProcessGroup, global_rank: int) -> int:
 def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_ids: Any = None) -> Work | None:
     """Wait until every process of ``group`` has reached this call."""
     pg = _group(group, "barrier")
+    seq = pg._issue()
     if async_op:
-        return Work([pg.comm.Ibarrier()])
-    pg.comm.Barrier()
+        return Work([pg.comm.Ibarrier()], None, pg, seq, "barrier")
+    _wait([pg.comm.Ibarrier()], pg, seq, "barrier")
     return None

@@ -22,7 +22,7 @@ from ..backend import namespace
 from ..core import Box
 from ..primitives import collectives as _prims
 from ..tensors.tensor import GRAPH, Tensor
-from ._state import ProcessGroup, ReduceOp, Work, _group, _mpi, _op
+from ._state import ProcessGroup, ReduceOp, Work, _group, _mpi, _op, _wait
 
 __all__ = ["all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor", "reduce_scatter",
            "reduce_scatter_tensor", "gather", "scatter", "all_to_all_single", "send", "recv", "isend", "irecv"]
@@ -114,10 +114,14 @@ def _finish(bufs: Sequence[_Buf], scale: float | None = None, after: Any = None)
     return finish
 
 
-def _run(pg: ProcessGroup, async_op: bool, blocking: Any, nonblocking: Any, finish: Any) -> Work | None:
+def _run(pg: ProcessGroup, async_op: bool, what: str, start: Any, finish: Any) -> Work | None:
+    """Start a collective (MPI's non-blocking form, ``start()``); return its Work, or wait for it within the
+    group's timeout (MPI's blocking calls could wait forever for a rank that never comes)."""
+    seq = pg._issue()
+    req = start()
     if async_op:
-        return Work([nonblocking()], finish)
-    blocking()
+        return Work([req], finish, pg, seq, what)
+    _wait([req], pg, seq, what)
     finish()
     return None
 
@@ -130,7 +134,7 @@ def _check_same(pg: ProcessGroup, what: str, arr: np.ndarray, extra: int = 0) ->
     code = arr.dtype.num
     sig = np.array([arr.size, code, arr.dtype.itemsize, extra], dtype=np.int64)
     every = np.empty((pg.size(), 4), dtype=np.int64)
-    pg.comm.Allgather(sig, every)
+    _wait([pg.comm.Iallgather(sig, every)], pg, pg._issue(), what)
     if (every != every[0]).any():
         desc = ", ".join(f"rank {pg.ranks[r]}: {int(n)} elements of {np.dtype(_DTYPES.get(int(c), 'V'))}"
                          for r, (n, c, _, _) in enumerate(every))
@@ -167,8 +171,8 @@ def all_reduce(tensor: Any, op: Any = ReduceOp.SUM, group: ProcessGroup | None =
         _check_same(pg, "all_reduce", b.arr)
     MPI = _mpi()
     scale = pg.size() if op is ReduceOp.AVG else None
-    return _run(pg, async_op, lambda: pg.comm.Allreduce(MPI.IN_PLACE, b.arr, mop),
-                lambda: pg.comm.Iallreduce(MPI.IN_PLACE, b.arr, mop), _finish([b], scale))
+    return _run(pg, async_op, "all_reduce", lambda: pg.comm.Iallreduce(MPI.IN_PLACE, b.arr, mop),
+                _finish([b], scale))
 
 
 def _root(pg: ProcessGroup, rank: int | None, group_rank: int | None, what: str, name: str) -> int:
@@ -195,8 +199,8 @@ def reduce(tensor: Any, dst: int | None = None, op: Any = ReduceOp.SUM, group: P
     me = pg.rank() == root
     send = MPI.IN_PLACE if me else b.arr
     scale = pg.size() if op is ReduceOp.AVG and me else None
-    return _run(pg, async_op, lambda: pg.comm.Reduce(send, b.arr if me else None, mop, root),
-                lambda: pg.comm.Ireduce(send, b.arr if me else None, mop, root), _finish([b] if me else [], scale))
+    return _run(pg, async_op, "reduce", lambda: pg.comm.Ireduce(send, b.arr if me else None, mop, root),
+                _finish([b] if me else [], scale))
 
 
 def broadcast(tensor: Any, src: int | None = None, group: ProcessGroup | None = None, async_op: bool = False,
@@ -209,8 +213,7 @@ def broadcast(tensor: Any, src: int | None = None, group: ProcessGroup | None = 
     b = _Buf(tensor, "broadcast", "tensor", True)
     if not async_op:
         _check_same(pg, "broadcast", b.arr)
-    return _run(pg, async_op, lambda: pg.comm.Bcast(b.arr, root), lambda: pg.comm.Ibcast(b.arr, root),
-                _finish([b]))
+    return _run(pg, async_op, "broadcast", lambda: pg.comm.Ibcast(b.arr, root), _finish([b]))
 
 
 def _shape(x: Any) -> tuple:
@@ -239,7 +242,7 @@ def all_gather(tensor_list: list, tensor: Any, group: ProcessGroup | None = None
     def scatter_back() -> None:
         for i, o in enumerate(outs):
             o.arr[...] = flat[i]
-    return _run(pg, async_op, lambda: pg.comm.Allgather(src.arr, flat), lambda: pg.comm.Iallgather(src.arr, flat),
+    return _run(pg, async_op, "all_gather", lambda: pg.comm.Iallgather(src.arr, flat),
                 _finish(outs, after=scatter_back))
 
 
@@ -259,8 +262,8 @@ def all_gather_into_tensor(output_tensor: Any, input_tensor: Any, group: Process
                          f"{' or '.join(str(list(k)) for k in ok)} of dtype {src.arr.dtype}")
     if not async_op:
         _check_same(pg, "all_gather_into_tensor", src.arr)
-    return _run(pg, async_op, lambda: pg.comm.Allgather(src.arr, out.arr),
-                lambda: pg.comm.Iallgather(src.arr, out.arr), _finish([out]))
+    return _run(pg, async_op, "all_gather_into_tensor", lambda: pg.comm.Iallgather(src.arr, out.arr),
+                _finish([out]))
 
 
 def reduce_scatter(output: Any, input_list: list, op: Any = ReduceOp.SUM, group: ProcessGroup | None = None,
@@ -305,8 +308,8 @@ def _reduce_scatter_flat(pg: ProcessGroup, out: _Buf, src: np.ndarray, op: Any, 
         _check_same(pg, what, src)
     src = np.ascontiguousarray(src)
     scale = pg.size() if op is ReduceOp.AVG else None
-    return _run(pg, async_op, lambda: pg.comm.Reduce_scatter_block(src, out.arr, mop),
-                lambda: pg.comm.Ireduce_scatter_block(src, out.arr, mop), _finish([out], scale))
+    return _run(pg, async_op, what, lambda: pg.comm.Ireduce_scatter_block(src, out.arr, mop),
+                _finish([out], scale))
 
 
 def gather(tensor: Any, gather_list: list | None = None, dst: int | None = None, group: ProcessGroup | None = None,
@@ -330,8 +333,7 @@ def gather(tensor: Any, gather_list: list | None = None, dst: int | None = None,
     def back() -> None:
         for i, o in enumerate(outs):
             o.arr[...] = flat[i]
-    return _run(pg, async_op, lambda: pg.comm.Gather(src.arr, flat, root),
-                lambda: pg.comm.Igather(src.arr, flat, root), _finish(outs, after=back))
+    return _run(pg, async_op, "gather", lambda: pg.comm.Igather(src.arr, flat, root), _finish(outs, after=back))
 
 
 def scatter(tensor: Any, scatter_list: list | None = None, src: int | None = None,
@@ -349,8 +351,7 @@ def scatter(tensor: Any, scatter_list: list | None = None, src: int | None = Non
         if flat.shape[1:] != out.arr.shape or flat.dtype != out.arr.dtype:
             raise ValueError(f"scatter: scatter_list holds {flat.dtype}{list(flat.shape[1:])} but tensor is "
                              f"{out.arr.dtype}{list(out.arr.shape)}")
-    return _run(pg, async_op, lambda: pg.comm.Scatter(flat, out.arr, root),
-                lambda: pg.comm.Iscatter(flat, out.arr, root), _finish([out]))
+    return _run(pg, async_op, "scatter", lambda: pg.comm.Iscatter(flat, out.arr, root), _finish([out]))
 
 
 def all_to_all_single(output: Any, input: Any, output_split_sizes: Any = None, input_split_sizes: Any = None,
@@ -366,8 +367,7 @@ def all_to_all_single(output: Any, input: Any, output_split_sizes: Any = None, i
     if src.shape != out.arr.shape or (src.shape and src.shape[0] % pg.size()):
         raise ValueError(f"all_to_all_single: input {list(src.shape)} and output {list(out.arr.shape)} must have "
                          f"the same shape, with a first axis divisible by {pg.size()}")
-    return _run(pg, async_op, lambda: pg.comm.Alltoall(src, out.arr), lambda: pg.comm.Ialltoall(src, out.arr),
-                _finish([out]))
+    return _run(pg, async_op, "all_to_all_single", lambda: pg.comm.Ialltoall(src, out.arr), _finish([out]))
 
 
 def _peer(pg: ProcessGroup, rank: int | None, what: str, name: str) -> int:
@@ -379,7 +379,8 @@ def _peer(pg: ProcessGroup, rank: int | None, what: str, name: str) -> int:
 def send(tensor: Any, dst: int, group: ProcessGroup | None = None, tag: int = 0) -> None:
     """Send ``tensor`` to rank ``dst`` (blocking until it may be reused)."""
     pg = _group(group, "send")
-    pg.comm.Send(_Buf(tensor, "send", "tensor", False).arr, _peer(pg, dst, "send", "dst"), tag)
+    peer = _peer(pg, dst, "send", "dst")
+    _wait([pg.comm.Isend(_Buf(tensor, "send", "tensor", False).arr, peer, tag)], pg, None, f"send to rank {dst}")
 
 
 def recv(tensor: Any, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0) -> int:
@@ -389,7 +390,8 @@ def recv(tensor: Any, src: int | None = None, group: ProcessGroup | None = None,
     b = _Buf(tensor, "recv", "tensor", True)
     status = MPI.Status()
     source = MPI.ANY_SOURCE if src is None else _peer(pg, src, "recv", "src")
-    pg.comm.Recv(b.arr, source, tag, status)
+    _wait([pg.comm.Irecv(b.arr, source, tag)], pg, None, f"recv from {'any rank' if src is None else f'rank {src}'}",
+          statuses=[status])
     b.done()
     return pg.ranks[status.Get_source()]
 
@@ -398,7 +400,7 @@ def isend(tensor: Any, dst: int, group: ProcessGroup | None = None, tag: int = 0
     """Start sending ``tensor`` to rank ``dst``; do not change it before the returned work's ``wait()``."""
     pg = _group(group, "isend")
     b = _Buf(tensor, "isend", "tensor", False)
-    return Work([pg.comm.Isend(b.arr, _peer(pg, dst, "isend", "dst"), tag)])
+    return Work([pg.comm.Isend(b.arr, _peer(pg, dst, "isend", "dst"), tag)], None, pg, None, f"isend to rank {dst}")
 
 
 def irecv(tensor: Any, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0) -> Work:
@@ -408,7 +410,8 @@ def irecv(tensor: Any, src: int | None = None, group: ProcessGroup | None = None
     MPI = _mpi()
     b = _Buf(tensor, "irecv", "tensor", True)
     source = MPI.ANY_SOURCE if src is None else _peer(pg, src, "irecv", "src")
-    return Work([pg.comm.Irecv(b.arr, source, tag)], _finish([b]))
+    return Work([pg.comm.Irecv(b.arr, source, tag)], _finish([b]), pg, None,
+                f"irecv from {'any rank' if src is None else f'rank {src}'}")
 
 
 # --- the communicator of the differentiable primitives (funcgrad.primitives.collectives) -------------------------

@@ -17,10 +17,47 @@ from typing import Any, Callable, Sequence
 
 from ..backend import dtype_of, namespace, shape_of
 from ..core import Box, backward as _core_backward, toposort
-from .tensor import _HOOKS, _LEAVES, _RETAINED, GRAPH, Tensor, _as_value, _run_backward
+from .tensor import _HOOKS, _LEAVES, _RETAINED, GRAPH, Tensor, _as_value, _run_backward, _strip_graph
 from .. import numpy as fnp
 
-__all__ = ["grad", "backward"]
+__all__ = ["grad", "backward", "queue_callback"]
+
+# one list of end-of-backward callbacks per backward call in progress, innermost last (a hook may run a backward)
+_QUEUES: list = []
+
+
+def queue_callback(callback: Callable[[], None]) -> None:
+    """Run ``callback()`` once the backward pass in progress has finished, before that ``backward()`` (or
+    ``autograd.grad``) call returns: after every gradient was accumulated and every hook has run. Callbacks run in
+    the order they were queued, and one may queue another (torch's ``Variable._execution_engine.queue_callback``;
+    DistributedDataParallel waits for its all-reduces this way). Only valid while a backward pass runs, from a hook.
+
+    >>> import funcgrad as fg
+    >>> from funcgrad.tensors.backward import queue_callback
+    >>> w = fg.ones(2, requires_grad=True)
+    >>> _ = w.register_hook(lambda g: queue_callback(lambda: print("after:", w.grad)))
+    >>> (w * 3).sum().backward()
+    after: tensor([3., 3.])
+    """
+    if not _QUEUES:
+        raise RuntimeError("queue_callback: no backward pass is running; call it from a hook (register_hook, "
+                           "register_post_accumulate_grad_hook, a Function's backward) during backward()")
+    _QUEUES[-1].append(callback)
+
+
+def _with_callbacks(run: Callable, *args: Any) -> Any:
+    """``run(*args)`` as one backward pass with its own callback queue, emptied (in order) once it is over."""
+    queue: list = []
+    _QUEUES.append(queue)
+    try:
+        out = run(*args)
+        i = 0
+        while i < len(queue):  # a callback may queue another
+            queue[i]()
+            i += 1
+        return out
+    finally:
+        _QUEUES.pop()
 
 
 def _conj(v: Any) -> Any:
@@ -119,7 +156,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     else:  # one Tensor (or array) for a single output
         gouts = [grad_outputs]
     seeds = _seeds(outputs, gouts)
-    res = _run_backward(list(outputs), seeds, retain_graph, create_graph, list(inputs))
+    res = _with_callbacks(_run_backward, list(outputs), seeds, retain_graph, create_graph, list(inputs))
     reached = None
     out = []
     for i, (t, g) in enumerate(zip(inputs, res)):
@@ -153,6 +190,25 @@ def _accumulate_grad(t: Tensor, v: Any, create_graph: bool) -> None:
             hook(t)
 
 
+def _early_leaves(create_graph: bool) -> dict | None:
+    """The core's ``ready`` callbacks for the leaves with post-accumulate hooks: each accumulates its leaf's
+    ``.grad`` and runs the hooks as soon as the walk has the leaf's final gradient, while the rest of the graph is
+    still being walked (as PyTorch's engine runs a leaf's AccumulateGrad once its inputs are ready), so that
+    DistributedDataParallel's all-reduces start during the backward pass. None when no leaf has such a hook."""
+    if not _POST_ACCUMULATE:
+        return None
+    ready = {}
+    for node in list(_POST_ACCUMULATE.keys()):
+        t = _LEAVES.get(node)
+        if t is not None:
+            ready[node] = functools.partial(_accumulate_early, t, create_graph)
+    return ready or None
+
+
+def _accumulate_early(t: Tensor, create_graph: bool, g: Any) -> None:
+    _accumulate_grad(t, g if create_graph else _strip_graph(g), create_graph)
+
+
 def _backward_scalar(out: Tensor) -> bool:
     """``out.backward()`` in its most common form (a real scalar on the Tensor graph, no hooks or retained
     gradients, nothing asked of the graph afterwards): the walk and the accumulation without the general path's
@@ -163,25 +219,35 @@ def _backward_scalar(out: Tensor) -> bool:
     raw = v.value
     if type(raw) is Box or shape_of(raw) != () or dtype_of(raw).kind != "f":
         return False
+    _with_callbacks(_scalar_walk, v, raw)
+    return True
+
+
+def _scalar_walk(v: Box, raw: Any) -> None:
     reached: dict = {}
-    _core_backward([v.node], [namespace(raw).ones((), dtype=raw.dtype)], [], retain_graph=False, leaves=reached)
+    _core_backward([v.node], [namespace(raw).ones((), dtype=raw.dtype)], [], retain_graph=False, leaves=reached,
+                   ready=_early_leaves(False))
     for n, g in reached.items():
         t = _LEAVES.get(n)
         if t is not None:
             _accumulate_grad(t, g, False)
-    return True
 
 
 def _backward(outputs: tuple, grads: Sequence, retain_graph: bool | None, create_graph: bool,
               inputs: Any) -> None:
     _check_outputs(outputs)
     seeds = _seeds(outputs, grads)
+    _with_callbacks(_backward_walk, outputs, seeds, retain_graph, create_graph, inputs)
+
+
+def _backward_walk(outputs: tuple, seeds: list, retain_graph: bool | None, create_graph: bool, inputs: Any) -> None:
     if inputs is not None:
         wanted = list(_as_tensors(inputs, "inputs"))
         _check_inputs(tuple(wanted), "backward")
         res = _run_backward(list(outputs), seeds, retain_graph, create_graph, wanted)
     else:  # every leaf that requires grad, and the non-leaves that retain their grad, found by the walk itself
-        wanted, res = _run_backward(list(outputs), seeds, retain_graph, create_graph, None, collect=True)
+        wanted, res = _run_backward(list(outputs), seeds, retain_graph, create_graph, None, collect=True,
+                                    ready=_early_leaves(create_graph))
     for t, g in zip(wanted, res):
         if g is not None and t is not None:
             _accumulate_grad(t, g._v, create_graph)
@@ -230,7 +296,7 @@ _tensor_backward.__qualname__ = "Tensor.backward"
 Tensor.backward = _tensor_backward
 
 # leaf node -> hooks called with the tensor once its .grad has been accumulated (DistributedDataParallel's hook
-# point: by then the walk is over, while Tensor.register_hook runs as each leaf's gradient completes)
+# point): during the walk, as soon as the leaf's gradient is final (_early_leaves)
 _POST_ACCUMULATE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 

@@ -645,10 +645,11 @@ def _tensor_hook(hook: Callable) -> Callable:
 
 
 def _run_backward(outputs: list, grads: list, retain_graph: bool | None, create_graph: bool, inputs: Any,
-                  collect: bool = False) -> Any:
+                  collect: bool = False, ready: dict | None = None) -> Any:
     """The core's backward over the Tensor graph, for ``autograd.backward`` and ``autograd.grad``: the gradients
     of ``inputs`` (Tensors), or with ``inputs=None`` and ``collect``, ``(tensors, gradients)`` for every leaf
-    tensor the walk reaches and every retained non-leaf."""
+    tensor the walk reaches and every retained non-leaf. ``ready`` goes to the core's backward with ``collect``
+    (leaves handed to a callback as soon as their gradient is final, and then left out of the result)."""
     if retain_graph is None:
         retain_graph = create_graph
     roots, cts = [], []
@@ -679,7 +680,7 @@ def _run_backward(outputs: list, grads: list, retain_graph: bool | None, create_
         reached: dict = {}
         retained = list(_RETAINED.keys()) if _RETAINED else []
         res = _core_backward(roots, cts, retained, retain_graph=retain_graph, hooks=hooks,
-                             create_graph=GRAPH if create_graph else None, leaves=reached)
+                             create_graph=GRAPH if create_graph else None, leaves=reached, ready=ready)
         wanted = [_RETAINED.get(n) for n in retained]
         for n, g in reached.items():
             t = _LEAVES.get(n)

@@ -1,17 +1,18 @@
 """``torch.nn.parallel.DistributedDataParallel``: data-parallel training over the processes of a process group.
 
 At construction the wrapper copies rank 0's parameters and buffers to every rank. During ``backward()`` each
-parameter's gradient is written into a bucket (a flat buffer of about ``bucket_cap_mb``, parameters in reverse
-order, as they tend to finish) the moment it is complete (a ``register_hook`` on the parameter, which the engine
-runs as that leaf's cotangent is final), and a full bucket starts a non-blocking all-reduce (MPI's Iallreduce)
-while the walk goes on. Buckets start in index order on every rank, so every rank issues the same collectives in
-the same order. (The core's walk visits nodes from the newest down, and parameters, created before any forward
-pass, come last: so today the buckets start during the walk's final steps and overlap one another and the
-accumulation into ``.grad``, not the gradient computation; an engine that hands leaves their cotangent as soon as
-the last consumer is done would give the full overlap with no change here.) Once ``backward()`` has accumulated a parameter's ``.grad`` (a
-``register_post_accumulate_grad_hook``), its bucket is waited for and ``.grad`` becomes the average over the
-ranks, so, as in torch, every gradient is synchronized when ``backward()`` returns. ``no_sync()`` skips the
-communication for gradient accumulation; the next synchronized backward averages the accumulated gradients.
+parameter's gradient goes into a bucket (a flat buffer of about ``bucket_cap_mb``, parameters in reverse order, as
+they tend to finish) the moment the engine has accumulated it into ``.grad``: a
+``register_post_accumulate_grad_hook``, which the engine runs as soon as the parameter's last consumer in the
+graph has been processed, while the walk goes on through the earlier layers. A full bucket starts a non-blocking
+all-reduce (MPI's Iallreduce) at once, so the communication of the last layers' gradients overlaps the gradient
+computation of the first layers (and the later buckets' all-reduces); each later gradient tests the buckets in
+flight, which is what moves MPI's non-blocking collectives on without a progress thread. Buckets start in index order on every rank,
+so every rank issues the same collectives in the same order. The first hook of a backward pass queues an
+end-of-backward callback (``queue_callback``, torch's ``Variable._execution_engine.queue_callback``) that waits for
+every bucket and writes the averages into ``.grad``, so, as in torch, every gradient is synchronized when
+``backward()`` returns; it also reports parameters that got no gradient. ``no_sync()`` skips the communication for
+gradient accumulation; the next synchronized backward averages the accumulated gradients.
 
 >>> from funcgrad import nn
 >>> nn.parallel.DistributedDataParallel(nn.Linear(2, 1))  # doctest: +ELLIPSIS
@@ -32,6 +33,7 @@ from ...backend import namespace
 from ...core import Box, toposort
 from ...core.trace import getval
 from ...distributed._state import _default
+from ...tensors.backward import queue_callback
 from ...tensors.tensor import GRAPH, Tensor, is_grad_enabled
 from ..modules.module import Module
 
@@ -105,7 +107,6 @@ class DistributedDataParallel(Module):
         me = weakref.ref(self)
         self._handles = []
         for i, p in enumerate(self._params):
-            self._handles.append(p.register_hook(_ready_hook(me, i)))
             self._handles.append(p.register_post_accumulate_grad_hook(_accumulated_hook(me, i)))
 
     # --- construction ------------------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ class DistributedDataParallel(Module):
     def _start_round(self, out: Any) -> None:
         for b in self._buckets:
             b.pending, b.work = len(b.members), None
-        self._round = {"ready": set(), "accumulated": 0, "next": 0, "unused": set()}
+        self._round = {"ready": set(), "queued": False, "next": 0, "unused": set()}
         if not self.find_unused_parameters:
             return
         roots = [t._v.node for t in tree.leaves(out, is_leaf=lambda x: isinstance(x, Tensor))
@@ -180,7 +181,7 @@ class DistributedDataParallel(Module):
         for i, p in enumerate(self._params):
             if p._v.node not in reached:
                 self._round["unused"].add(i)
-                self._mark_ready(i, None)
+                self._mark_ready(i, p.grad)  # what no_sync accumulated still counts; else zeros
 
     def _end_round(self) -> None:
         """Close a round that never finished (a backward through autograd.grad, or none at all): wait for the
@@ -195,59 +196,66 @@ class DistributedDataParallel(Module):
     # --- the backward pass -------------------------------------------------------------------------------------
 
     def _mark_ready(self, i: int, g: Any) -> None:
+        """Parameter ``i``'s gradient ``g`` (its local ``.grad``, None for an unused one) into its bucket; start
+        every bucket, in index order, that is now complete."""
         b, off, n = self._where[i]
-        p = self._params[i]
         slot = b.flat[off:off + n]
         if g is None:
-            slot[...] = 0 if p.grad is None else _value(p.grad).reshape(-1)
+            slot[...] = 0
         else:
-            v = getval(g._v) if isinstance(g, Tensor) else g
-            if p.grad is not None:  # accumulated locally under no_sync: the sum is what gets averaged
-                v = v + _value(p.grad)
-            slot[...] = v.reshape(-1)
+            slot[...] = _value(g).reshape(-1)
         b.pending -= 1
         r = self._round
+        # MPI moves a non-blocking collective on only inside MPI calls (without an asynchronous progress thread):
+        # testing the buckets in flight at each gradient keeps them going while the backward pass computes
+        for fb in self._buckets[:r["next"]]:
+            if fb.work is not None:
+                fb.work.is_completed()
         while r["next"] < len(self._buckets) and self._buckets[r["next"]].pending == 0:
             nb = self._buckets[r["next"]]
             nb.work = dist.all_reduce(nb.flat, dist.ReduceOp.AVG, group=self.process_group, async_op=True)
             r["next"] += 1
 
-    def _on_ready(self, i: int, g: Any) -> None:
-        if not self._require_sync or self._round is None:
+    def _on_accumulated(self, i: int, p: Tensor) -> None:
+        r = self._round
+        if not self._require_sync or r is None:
             return
-        if i in self._round["ready"] or i in self._round["unused"]:
+        if i in r["ready"] or i in r["unused"]:
             raise RuntimeError(f"DistributedDataParallel: parameter {self._names[i]!r} got a gradient twice in one "
                                f"iteration (a second backward through the same forward, or a parameter counted "
                                f"unused by find_unused_parameters); run forward again before each backward")
-        self._round["ready"].add(i)
-        self._mark_ready(i, g)
+        if not r["queued"]:
+            queue_callback(self._finish_round)
+            r["queued"] = True
+        r["ready"].add(i)
+        self._mark_ready(i, p.grad)
 
-    def _on_accumulated(self, i: int, p: Tensor) -> None:
+    def _finish_round(self) -> None:
+        """The end of a synchronized backward pass: wait for every bucket, then each parameter's ``.grad`` is the
+        average over the ranks."""
         r = self._round
-        if r is None or i not in r["ready"]:
+        if r is None:
             return
+        self._round = None
         if r["next"] < len(self._buckets):
+            for b in self._buckets[:r["next"]]:  # what did start, every rank started: let it finish
+                b.work.wait()
+                b.work = None
             missing = [self._names[j] for b in self._buckets[r["next"]:] for j, _, _ in b.members
                        if j not in r["ready"] and j not in r["unused"]]
-            self._round = None
             raise RuntimeError(f"DistributedDataParallel: parameters {missing} received no gradient in this backward "
                                f"pass, so their buckets were never all-reduced; pass find_unused_parameters=True "
                                f"to DistributedDataParallel if the model does not use every parameter each step")
-        b, off, n = self._where[i]
-        b.work.wait()
-        p.grad = Tensor._from_value(b.flat[off:off + n].reshape(p.shape).copy())
-        r["accumulated"] += 1
-        if r["accumulated"] == len(r["ready"]):
-            for j in r["unused"]:
-                bj, offj, nj = self._where[j]
-                bj.work.wait()
-                q = self._params[j]
-                vals = bj.flat[offj:offj + nj]
-                if q.grad is not None or vals.any():  # a parameter no rank used keeps grad None, as in torch
-                    q.grad = Tensor._from_value(vals.reshape(q.shape).copy())
-            for bk in self._buckets:
-                bk.work = None
-            self._round = None
+        for b in self._buckets:
+            b.work.wait()
+            b.work = None
+        for j in sorted(r["ready"] | r["unused"]):
+            b, off, n = self._where[j]
+            q = self._params[j]
+            vals = b.flat[off:off + n]
+            if j in r["unused"] and q.grad is None and not vals.any():
+                continue  # a parameter no rank used keeps grad None, as in torch
+            q.grad = Tensor._from_value(vals.reshape(q.shape).copy())
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:
@@ -262,14 +270,6 @@ class DistributedDataParallel(Module):
 
     def extra_repr(self) -> str:
         return f"world_size={self.process_group.size()}, buckets={len(self._buckets)}"
-
-
-def _ready_hook(ref: Any, i: int):
-    def hook(g: Tensor) -> None:
-        ddp = ref()
-        if ddp is not None:
-            ddp._on_ready(i, g)
-    return hook
 
 
 def _accumulated_hook(ref: Any, i: int):

@@ -175,6 +175,12 @@ except ValueError as e:
 else:
     raise AssertionError("mismatched shapes were not detected")
 try:
+    dist.broadcast(np.zeros(2, dtype=np.float32 if R == 0 else np.float64), src=0)
+except ValueError as e:
+    assert "different sizes or dtypes" in str(e) and "float32" in str(e) and "float64" in str(e), e
+else:
+    raise AssertionError("mismatched dtypes were not detected")
+try:
     dist.all_gather([np.zeros(2)] * N, np.zeros(3))
 except ValueError as e:
     assert "each output must match the input" in str(e), e
