@@ -3,7 +3,8 @@
 Run: ``python benchmarks/run_all.py`` (``--quick`` for fewer repeats, ``--no-write`` to leave RESULTS.md alone);
 ``--only train`` runs the training steps of ``bench_train.py`` alone (their ``## Training steps`` section is
 written by ``python benchmarks/bench_train.py --write``), ``--only data`` the DataLoader throughput of
-``bench_data.py`` (its ``## DataLoader throughput`` section: ``python benchmarks/bench_data.py --write``).
+``bench_data.py`` (its ``## DataLoader throughput`` section: ``python benchmarks/bench_data.py --write``), ``--only
+jit`` the jit benchmarks of ``bench_jit.py`` (its ``## jit`` section: ``python benchmarks/bench_jit.py --write``).
 Each benchmark checks that funcgrad's gradients match the hand-written NumPy ones before timing anything.
 """
 from __future__ import annotations
@@ -159,7 +160,7 @@ def write_markdown(results: list[dict], info: dict, path: str, elapsed: float) -
             old = f.read()
     except FileNotFoundError:
         old = ""
-    # and the jit section (`bench_jit.py`: recorded by hand from its output for now)
+    # and the jit section (`bench_jit.py --write`), replaced by this run's when it ran the jit benchmarks
     for kept in (extract_section(old, "## jit"), extract_section(old, TRAIN), extract_section(old, DATA),
                  extract_gpu_section(old)):
         if kept:
@@ -172,12 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats (rougher numbers)")
     p.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
-    p.add_argument("--only", nargs="*", choices=["overhead", "mlp", "matmul", "hvp", "data", "train"],
-                   help="run only these (train: bench_train.py's three training steps; data: bench_data.py)")
+    p.add_argument("--only", nargs="*", choices=["overhead", "mlp", "matmul", "hvp", "jit", "data", "train"],
+                   help="run only these (train: bench_train.py's three training steps; data: bench_data.py; jit: "
+                        "bench_jit.py)")
     args = p.parse_args(argv)
 
     import bench_data
     import bench_hvp
+    import bench_jit
     import bench_matmul
     import bench_mlp
     import bench_overhead
@@ -196,6 +199,13 @@ def main(argv: list[str] | None = None) -> int:
         res = mod.run(quick=args.quick)
         print_result(res)
         results.append(res)
+    jit: list = []
+    if not args.only or "jit" in args.only:
+        t1 = time.perf_counter()
+        jit = bench_jit.run(quick=args.quick)
+        for res in jit:
+            print_result(res)
+        jit_elapsed = time.perf_counter() - t1
     data: list = []
     if not args.only or "data" in args.only:
         t1 = time.perf_counter()
@@ -216,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write and not args.only:
         path = os.path.join(HERE, "RESULTS.md")
         write_markdown(results, info, path, elapsed)
+        bench_jit.write_section(bench_jit.section_markdown(jit, info, jit_elapsed), path)
         bench_train.write_section(bench_train.section_markdown(train, info, train_elapsed), path)
         bench_data.write_section(bench_data.section_markdown(data, info, data_elapsed), path)
         print(f"wrote {path}")

@@ -220,6 +220,73 @@ def test_simplify_transposes_ones_and_zeros():
     np.testing.assert_array_equal(g(x), np.transpose(np.transpose(x, (1, 0, 2)), (0, 2, 1)))
 
 
+def test_a_reductions_reexpansion_is_left_to_broadcasting_and_its_duplicate_merged():
+    from funcgrad.scipy.special import log_softmax
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((6, 5)), rng.integers(0, 5, 6)
+
+    def loss(z, labels):
+        return -fnp.mean(log_softmax(z, axis=1)[np.arange(6), labels])
+
+    vg = fg.value_and_grad(loss)
+    raw = _eqn_names(fg.jit(vg, passes=()).lower(x, y))
+    opt = _eqn_names(fg.jit(vg).lower(x, y))
+    # the backward pass re-expands logsumexp's result and the cotangent's row sums (expand_reduced) and
+    # recomputes x - lse; after simplify + cse + dce neither copy is made and x - lse is computed once
+    assert raw.count("expand_reduced") == 2 and raw.count("subtract") == 2
+    assert opt.count("expand_reduced") == 0 and opt.count("subtract") == 1
+    for labels in (y, np.roll(y, 1)):
+        _close(fg.jit(vg)(x, labels), vg(x, labels))
+    # a re-expansion whose partner operand does not have the full shape stays (broadcasting would change it)
+    f = fg.jit(lambda a: fg.grad(lambda b: fnp.sum(fnp.sum(b, axis=1, keepdims=True) * np.ones((1, 5))))(a))
+    _close(f(x), np.full_like(x, 5.0))
+
+
+def test_tanh_cotangent_squares_h_in_its_own_dying_buffer():
+    rng = np.random.default_rng(4)
+    W, x = rng.standard_normal((16, 16)), rng.standard_normal((1200, 16))  # 150 KB: above the in-place size
+
+    def loss(W, x):
+        return fnp.sum(fnp.tanh(x @ W) @ W)
+
+    g = fg.jit(fg.grad(loss), passes=tuple(p for p in P.DEFAULT_PASSES if p != "fuse"))  # the plan, unfused
+    names = _eqn_names(g.lower(W, x))
+    assert "square" in names  # g * h * h is g * square(h)
+    plan = g.lower(W, x)._entry.plan
+    graph = g.lower(W, x).graph
+    assert any(graph.eqns[k].prim.name == "square" for k in plan)  # written into h's buffer, h dying there
+    _close(g(W, x), fg.grad(loss)(W, x), rtol=1e-12, atol=1e-12)
+    # an intermediate a * h used elsewhere too stays as it is
+    def f(a, h):
+        t = a * h
+        return t * h + t
+
+    assert "square" not in _eqn_names(fg.jit(f).lower(x, 2 * x))
+    _close(fg.jit(f)(x, 2 * x), f(x, 2 * x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_replays_logsumexp_matches_the_primitive_on_infinities_and_nans(dtype):
+    from funcgrad.scipy.special import logsumexp
+    x = np.random.default_rng(3).standard_normal((5, 4)).astype(dtype)
+    x[1] = -np.inf  # an all -inf row: -inf, without nans
+    x[2, 0] = np.inf
+    x[3, 1] = np.nan
+    with np.errstate(invalid="ignore"):
+        for axis, keepdims in ((1, True), (1, False), (0, False), ((0, 1), True), (None, False)):
+            f = lambda a: logsumexp(a, axis=axis, keepdims=keepdims)  # noqa: E731
+            j = fg.jit(f)
+            for a in (x, np.abs(x[::-1].copy())):
+                want = f(a)
+                got = j(a)
+                assert got.dtype == want.dtype and got.shape == want.shape
+                np.testing.assert_array_equal(got, want)  # the same operations, so the same bits
+    from funcgrad.jit.replay import describe_program
+    j = fg.jit(lambda a: logsumexp(a, axis=1))
+    j(x)
+    assert "= f0(a0)\n" in describe_program(j.lower(x)._entry.run)  # the replay's own version, not the primitive
+
+
 def test_sum_matmul_cotangent_becomes_a_broadcast_three_matmuls_not_five():
     rng = np.random.default_rng(1)
     A, B, C = rng.standard_normal((5, 4)), rng.standard_normal((4, 6)), rng.standard_normal((6, 3))

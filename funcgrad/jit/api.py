@@ -405,7 +405,7 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     value). Python numbers and other non-array leaves are static too (NumPy treats Python numbers as weakly typed,
     so tracing them as float64 arrays would change dtypes); pass an array to trace a number. ``donate_argnums`` is
     accepted as a hint. ``passes``: the optimization passes to run, a subset of ``("simplify", "fold", "cse",
-    "dce", "inplace")`` (all by default; ``()`` for none, to debug). Usable as ``@jit`` and
+    "dce", "fuse", "inplace")`` (all by default; ``()`` for none, to debug). Usable as ``@jit`` and
     ``@functools.partial(jit, static_argnums=...)``; composes with grad, jvp, vmap and hessian in either order.
 
     >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp

@@ -313,7 +313,8 @@ def export(f: Callable, *example_args: Any, dynamic_shapes: Any = None) -> Expor
     dims = {} if dynamic_shapes is None else parse_dynamic_shapes(dynamic_shapes, example_args, name)
     # constant folding would turn values of the sizes' shapes (a mean's gradient seed broadcast to the batch)
     # into constant arrays, which no size formula describes: a dynamic program keeps those equations
-    passes = tuple(p for p in DEFAULT_PASSES if p != "fold") if dims else None
+    # fused equations hold generated Python (funcgrad.jit.fuse), which the format cannot store
+    passes = tuple(p for p in DEFAULT_PASSES if p not in (("fold", "fuse") if dims else ("fuse",)))
     # a dynamic size of 1 in the example (a batch of one) is recorded at 2: sizes 0 and 1 are special to
     # broadcasting, so a recording at 1 could not tell the size from a constant
     base = {sym: max(int(leaves[k].shape[ax]), 2) for k, axes in dims.items() for ax, sym in axes.items()}

@@ -194,6 +194,7 @@ def format_graph(g: Graph, inplace: dict | None = None, indent: str = "") -> str
 VIEWS = frozenset({"reshape", "transpose", "matrix_transpose", "broadcast_to", "getitem", "index0", "real",
                    "imag", "diagonal", "select_output", "stop_gradient", "crop"})
 _ELEMENTWISE_FLOPS = 1
+_MOVES = frozenset({"gather", "gather_add"})  # data movement (an indexed read, or writes into zeros): no flops
 
 
 def _nbytes(aval) -> int:
@@ -217,13 +218,15 @@ def _size(aval) -> int:
 
 def _eqn_flops(g: Graph, e: Eqn) -> int | None:
     name = e.prim.name
+    if hasattr(e.prim, "flops"):  # a fused equation (funcgrad.jit.fuse) counts its members
+        return e.prim.flops
     outs = [g.avals.get(o) for o in e.outputs]
     ins = [g.avals.get(i) for i in e.inputs]
     if name == "matmul" and ins[0] is not None and ins[1] is not None:
         a, b = ins[0][0], ins[1][0]
         k = a[-1] if a else 1
         return 2 * _size(outs[0]) * k
-    if name in VIEWS:
+    if name in VIEWS or name in _MOVES:
         return 0
     if name in ("sum", "mean", "max", "min", "prod", "logsumexp", "sum_to"):
         return _size(ins[0])
@@ -260,7 +263,7 @@ def graph_cost(g: Graph, inplace: dict | None = None) -> dict:
         if e.prim.name not in VIEWS and k not in inplace:
             for o in e.outputs:
                 b = _nbytes(g.avals.get(o))
-                alloc += b
+                alloc += getattr(e.prim, "alloc_bytes", b)  # a fused equation's scratch, or 0 where it reuses
                 sizes[o] = b
                 live += b
         peak = max(peak, live)

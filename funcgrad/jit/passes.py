@@ -4,7 +4,8 @@ Every pass takes a graph and returns ``(graph, note)``: a new graph (the input i
 saying what it did, shown in ``jit(f).lower(...).as_text()``. They never change what the graph computes, only how
 much work it takes; ``tests/test_jit_passes.py`` checks each against eager execution on random programs.
 
-* ``simplify``: algebraic rewrites: a transpose of a transpose vanishes (or becomes one transpose); multiplying
+* ``simplify``: algebraic rewrites: a transpose of a transpose vanishes (or becomes one transpose); an elementwise
+  operation reads a kept-dims reduction directly instead of its re-expanded copy (``expand_reduced``); multiplying
   or dividing by ones and adding or subtracting zeros vanish when they change neither shape nor dtype; a matmul
   with a constant operand whose entries are all equal (the cotangent of ones that ``sum`` sends back) becomes a
   sum and a broadcast: ``ones(m, k) @ B`` is ``B.sum(0)`` broadcast to ``(m, n)``; the sum of a matrix product
@@ -17,7 +18,7 @@ much work it takes; ``tests/test_jit_passes.py`` checks each against eager execu
   buffer the graph itself allocated (never an input, a constant, an output, nor a buffer another live value is a
   view of), writes its result into that buffer with ``out=``.
 
-Fusion is not done: NumPy has no cheap way to run a chain of ufuncs as one loop.
+* ``fuse``: elementwise fusion (one equation per chain of elementwise primitives), in :mod:`funcgrad.jit.fuse`.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import numpy as _np
 from ..core import registry
 from ..core.primitive import broadcast_to
 from .graph import CustomCall, Eqn, Graph
+from .fuse import fuse
 
 __all__ = ["PASSES", "DEFAULT_PASSES", "UFUNCS", "optimize", "dce", "cse", "fold", "simplify", "plan_inplace"]
 
@@ -207,7 +209,7 @@ def simplify(g: Graph) -> tuple[Graph, str]:
         for o in e.outputs:
             producer[o] = e
     sub: dict = {}
-    counts = {"transpose": 0, "identity": 0, "matmul": 0, "sum_matmul": 0}
+    counts = {"transpose": 0, "identity": 0, "matmul": 0, "sum_matmul": 0, "expand": 0, "square": 0}
     uses = g.uses()
     new_eqns: list = []
     outputs = {o for o in g.outputs if type(o) is int}
@@ -236,6 +238,9 @@ def simplify(g: Graph) -> tuple[Graph, str]:
                     continue
                 e = Eqn(registry["transpose"], {"axes": q}, [x], [out])
                 producer[out] = e
+        # an elementwise op broadcasts a kept-dims reduction itself: no expanded copy needed
+        if name in _BROADCASTING and len(e.inputs) == 2:
+            counts["expand"] += _skip_expansions(g, e, producer)
         # multiply/divide by ones, add/subtract zeros
         if name in ("multiply", "add", "subtract", "divide") and len(e.inputs) == 2:
             a, b = e.inputs
@@ -252,6 +257,10 @@ def simplify(g: Graph) -> tuple[Graph, str]:
                     break
             if out in sub:
                 continue
+        # (a * h) * h, the product a single-use intermediate: a * square(h), whose square may overwrite a dying h
+        if name == "multiply" and _times_square(g, e, producer, uses, outputs):
+            counts["square"] += 1
+            new_eqns.append(producer[e.inputs[1]])
         # the sum of a matrix product needs no product: sum(X @ Y) = sum(X.sum(0) * Y.sum(1))
         if name == "sum" and _sum_of_matmul(g, e, new_eqns, producer, uses, outputs):
             counts["sum_matmul"] += 1
@@ -271,7 +280,61 @@ def simplify(g: Graph) -> tuple[Graph, str]:
     _rename(g, sub)
     return g, (f"simplify: {counts['transpose']} transpose pair(s), {counts['identity']} multiplication(s) by "
                f"one / addition(s) of zero, {counts['matmul']} matmul(s) by a uniform constant made broadcasts, "
-               f"{counts['sum_matmul']} sum(s) of a matmul made vector products")
+               f"{counts['sum_matmul']} sum(s) of a matmul made vector products, {counts['expand']} re-expansion(s) "
+               f"of a reduction left to broadcasting, {counts['square']} product(s) (a * h) * h made a * square(h)")
+
+
+def _times_square(g: Graph, e: Eqn, producer: dict, uses: dict, outputs: set) -> bool:
+    """Rewrite ``e = (a * h) * h`` (tanh's VJP, ``g * h * h``) as ``a * square(h)`` in place on ``e``, appending
+    nothing: the caller emits the new ``square`` equation (``producer`` of ``e``'s second input) before ``e``. Only
+    when every value has the output's shape and dtype (no broadcasting) and ``a * h`` is used by ``e`` alone; the
+    hand-written version squares ``h`` in its own buffer, which the in-place plan can then do too."""
+    if len(e.inputs) != 2:
+        return False
+    out = g.avals.get(e.outputs[0])
+    for k in (0, 1):
+        t, h = e.inputs[k], e.inputs[1 - k]
+        src = producer.get(t)
+        if (src is None or src.prim.name != "multiply" or len(src.inputs) != 2 or h not in src.inputs
+                or uses.get(t) != 1 or t in outputs or src.inputs[0] == src.inputs[1]):
+            continue
+        a = src.inputs[0] if src.inputs[1] == h else src.inputs[1]
+        if out is None or out[0] == () or any(g.avals.get(i) != out for i in (a, h, t)) or h in g.consts:
+            continue
+        sq = g.new_id(aval=out)
+        g.owned.add(sq)  # a ufunc's fresh buffer, as the in-place plan requires
+        g.alias[sq] = sq
+        if h in g.host:
+            g.host.add(sq)
+        new = Eqn(registry["square"], {}, [h], [sq])
+        producer[sq] = new
+        e.inputs = [a, sq]
+        return True
+    return False
+
+
+# binary ufuncs that broadcast their operands (add_any, the engine's cotangent sum, is left as recorded)
+_BROADCASTING = frozenset({"add", "subtract", "multiply", "divide", "maximum", "minimum", "power", "logaddexp",
+                           "arctan2", "hypot"})
+
+
+def _skip_expansions(g: Graph, e: Eqn, producer: dict) -> int:
+    """Feed ``e`` (a broadcasting binary op) the reduced value instead of its ``expand_reduced(..., keepdims=True)``
+    copy where the other operand already has the output's full shape: broadcasting then gives the same result,
+    and the copy (now unused) is removed by dce. That also lets cse see ``a - expand(lse)`` as ``a - lse``."""
+    out = g.avals.get(e.outputs[0])
+    done = 0
+    for k in (0, 1):
+        src = producer.get(e.inputs[k])
+        other = g.avals.get(e.inputs[1 - k])
+        if (src is None or src.prim.name != "expand_reduced" or not src.params.get("keepdims") or out is None
+                or other is None or other[0] != out[0] or g.avals.get(e.inputs[k]) != (out[0], other[1])
+                or g.avals.get(src.inputs[0]) is None or g.avals[src.inputs[0]][1] != other[1]):
+            continue
+        e.inputs = list(e.inputs)
+        e.inputs[k] = src.inputs[0]
+        done += 1
+    return done
 
 
 def _sum_of_matmul(g: Graph, e: Eqn, new_eqns: list, producer: dict, uses: dict, outputs: set) -> bool:
@@ -393,8 +456,8 @@ def plan_inplace(g: Graph, min_bytes: int = 0) -> tuple[dict, str]:
     return plan, f"inplace: {len(plan)} elementwise equation(s) write into a dying buffer"
 
 
-PASSES = {"simplify": simplify, "fold": fold, "cse": cse, "dce": dce}
-DEFAULT_PASSES = ("simplify", "fold", "cse", "dce", "inplace")
+PASSES = {"simplify": simplify, "fold": fold, "cse": cse, "dce": dce, "fuse": fuse}
+DEFAULT_PASSES = ("simplify", "fold", "cse", "dce", "fuse", "inplace")
 
 
 def optimize(g: Graph, passes: tuple = DEFAULT_PASSES) -> Graph:
@@ -410,7 +473,7 @@ def optimize(g: Graph, passes: tuple = DEFAULT_PASSES) -> Graph:
         raise ValueError(f"funcgrad.jit: unknown pass(es) {unknown}; the passes are {sorted(PASSES) + ['inplace']}"
                          f" (give a subset, e.g. passes=('dce',), or passes=() for none)")
     notes = []
-    for name in ("simplify", "fold", "cse", "dce"):
+    for name in ("simplify", "fold", "cse", "dce", "fuse"):
         if name in passes:
             g, note = PASSES[name](g)
             notes.append(note)

@@ -13,7 +13,11 @@ a custom-rule call runs the decorated function itself, so its rule applies.
 """
 from __future__ import annotations
 
+import math
+import operator
 from typing import Any, Callable
+
+import numpy as _np
 
 from .. import tree
 from .graph import CustomCall, Graph
@@ -79,7 +83,7 @@ def compile_plain(g: Graph, inplace: dict | None = None, name: str = "replay") -
             fn = f"u{k}"
             env[fn] = UFUNCS[e.prim.name]
             args = _typed_scalars(g, e, args, env, k)
-        elif e.prim.name in _SPECIALIZE and all(i in g.host for i in e.inputs) and \
+        elif e.prim.name in _SPECIALIZE and all(i in g.host or _is_none(g, i) for i in e.inputs) and \
                 _SPECIALIZE[e.prim.name](g, e) is not None:
             # shapes are static: the primitive's shape logic runs once, here, not on every replay
             fn = f"f{k}"
@@ -127,6 +131,10 @@ def compile_plain(g: Graph, inplace: dict | None = None, name: str = "replay") -
     return fn
 
 
+def _is_none(g: Graph, i: int) -> bool:
+    return i in g.consts and g.consts[i] is None  # an omitted optional argument (logsumexp's b)
+
+
 def _sum_to(g: Graph, e) -> Callable | None:
     src, dst = g.avals.get(e.inputs[0]), tuple(e.params.get("shape", ()))
     if src is None or len(e.inputs) != 1 or set(e.params) != {"shape"}:
@@ -163,7 +171,43 @@ def _swap_last(x):
     return x.swapaxes(-1, -2)
 
 
-_SPECIALIZE = {"sum_to": _sum_to, "matrix_transpose": _matrix_transpose}
+def _logsumexp(g: Graph, e) -> Callable | None:
+    """``logsumexp(a, axis=..., keepdims=...)`` without weights on a NumPy float array: four ufunc calls and two
+    reductions, with the primitive's shape logic done once here. A slice whose maximum is not finite (all -inf,
+    an inf, a nan) falls back to the primitive itself, which handles those; the test costs one small sum."""
+    src = g.avals.get(e.inputs[0])
+    if (src is None or len(e.inputs) != 2 or e.inputs[1] not in g.consts or g.consts[e.inputs[1]] is not None
+            or e.params.get("return_sign") or src[1].kind != "f" or not src[0]):
+        return None
+    shape, axis, keepdims = src[0], e.params.get("axis"), bool(e.params.get("keepdims"))
+    nd = len(shape)
+    try:
+        axes = tuple(range(nd)) if axis is None else tuple(sorted(
+            operator.index(a) % nd for a in (axis if type(axis) is tuple else (axis,))))
+    except TypeError:
+        return None
+    if len(set(axes)) != len(axes) or any(shape[a] == 0 for a in axes):
+        return None
+    dropped = tuple(d for i, d in enumerate(shape) if i not in axes)
+    impl, params = e.prim.impl, dict(e.params)
+    isfinite = math.isfinite
+    log, exp, subtract = _np.log, _np.exp, _np.subtract
+
+    def lse(a):
+        m = a.max(axis=axes, keepdims=True)
+        if not isfinite(m.sum()):
+            return impl(a, None, **params)
+        t = subtract(a, m)
+        exp(t, out=t)
+        s = t.sum(axis=axes, keepdims=True)
+        log(s, out=s)
+        s += m
+        return s if keepdims else s.reshape(dropped)
+
+    return lse
+
+
+_SPECIALIZE = {"sum_to": _sum_to, "matrix_transpose": _matrix_transpose, "logsumexp": _logsumexp}
 
 
 def _typed_scalars(g: Graph, e, args: list, env: dict, k: int) -> list:

@@ -10,6 +10,7 @@ from . import eig  # noqa: F401  (the general eigendecomposition: numpy.linalg.e
 from . import fft  # noqa: F401  (the DFT primitives, named by funcgrad.numpy.fft)
 from . import scipy_linalg  # noqa: F401  (expm, logm, sqrtm, solve_sylvester, lu: funcgrad.scipy.linalg)
 from . import bessel, special_functions  # noqa: F401  (scipy.special's functions, named by funcgrad.scipy.special)
+from . import gather  # noqa: F401  (getitem with traced index arrays as operands: what jit records)
 from . import windows  # noqa: F401  (sliding windows and their fold: convolution and pooling are built on them)
 from . import convolution  # noqa: F401  (convolution, pooling, im2col on arrays: composites of windows and matmul)
 from . import activations  # noqa: F401  (relu and its mask: maximum and a multiply, not a branching where)

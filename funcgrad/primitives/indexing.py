@@ -1,7 +1,9 @@
 """Indexing: ``x[idx]``, ``take``, ``take_along_axis``, sorting, ``nonzero`` and functional updates (``.at``).
 
 Every index is a static parameter: it is never differentiated, and traced parts of it (an index array computed from
-traced values) are unwrapped. Four facts drive the rules:
+traced values) are unwrapped. Under jit, whose traced values have no concrete value to unwrap, a traced integer
+array in an index becomes an operand of :data:`~funcgrad.primitives.gather.gather` instead (the index helpers
+shared with it live there too). Four facts drive the rules:
 
 * ``getitem`` is linear in ``x``; its transpose is :data:`scatter_add`, which adds each cotangent element into a
   zero array at the position it was read from. An element selected twice gets twice the gradient, because the
@@ -33,7 +35,9 @@ from ..core import Box, Primitive, getval
 from ..core.backward import zeros_for
 from ..core.batching import loop_rule
 from ..core.primitive import _WRAPPERS, broadcast_to, nondifferentiable
-from .elementwise import divide, maximum, minimum, multiply
+from .elementwise import add, divide, maximum, minimum, multiply, remainder
+from .gather import (Dynamic, _batched_layout, _batched_value, _describe_index, _has_int_array, _index_error,
+                     _move_perm, _ufunc_at, batched_index_error, dynamic_index)
 from .shape import _asarray, _reshape, _transpose
 
 __all__ = ["getitem", "take", "take_along_axis", "at", "sort", "argsort", "nonzero", "argwhere", "flatnonzero",
@@ -44,20 +48,41 @@ ArrayLike = Any
 
 
 # --- index normalization (static data, never differentiated) --------------------------------------------------
-def _index_value(i: Any, op: str = "getitem") -> Any:
+class _Operand:
+    """A traced integer index array under jit: it goes to ``gather`` as an operand (see :func:`_index_value`)."""
+
+    __slots__ = ("box",)
+
+    def __init__(self, box: Box):
+        self.box = box
+
+
+def _index_value(i: Any, op: str = "getitem", operand: bool = False) -> Any:
     """The plain value of a traced index. An index traced by vmap differs from one example to the next, which a
-    static index cannot express: unwrapping it would silently index every example with the whole batch's indices."""
+    static index cannot express: unwrapping it would silently index every example with the whole batch's indices.
+    Under jit a traced value has no concrete value: with ``operand`` an integer array (or integer) becomes an
+    :class:`_Operand`, which the caller passes to ``gather``; anything else that needs its value is refused."""
+    box = i
     while type(i) is Box:
-        if i._trace.recording:  # jit: a static index cannot come from a traced value (it would be baked in)
+        if i._trace.recording:  # jit: a static index from a traced value would be baked in, wrong for the next call
+            if operand and box.dtype.kind in "iu":
+                return _Operand(box)
             raise i._trace.conversion_error(f"funcgrad.{op}: using it as an index", i)
         if i._trace.batching:
-            raise NotImplementedError(
-                f"funcgrad.{op}: the index is computed from values batched by {i._trace.transform}, so it differs "
-                f"from one example to the next; funcgrad's indices are static parameters, which cannot vary across "
-                f"a vmap batch. Select with a mask or one-hot instead (e.g. fnp.sum(fnp.where(fnp.arange(n) == i, "
-                f"x, 0))), or compute the index outside vmap and pass it in unbatched (in_axes=None)")
+            raise batched_index_error(op, i._trace.transform)
         i = i.value
     return i
+
+
+def _recorded(i: Any) -> bool:
+    """True when ``i`` is traced by jit's recorder (and not first by vmap, whose refusal then applies)."""
+    while type(i) is Box:
+        if i._trace.recording:
+            return True
+        if i._trace.batching:
+            return False
+        i = i.value
+    return False
 
 
 def _plain_slice(i: slice) -> bool:
@@ -70,7 +95,7 @@ def _static_item(i: Any, x: Any) -> Any:
     if t is int or i is None or i is Ellipsis or (t is slice and _plain_slice(i)):
         return i
     if t is Box:
-        return _index_value(i)
+        return _index_value(i, operand=True)
     if t in _WRAPPERS:  # a Tensor as an index: its (untraced) values
         return _static_item(_WRAPPERS[t][0](i), x)
     if t is slice:
@@ -102,77 +127,9 @@ def _static_index(idx: Any, x: Any) -> Any:
         for i in idx:  # the common case: nothing to convert, keep the user's tuple
             ti = type(i)
             if not (ti in _SIMPLE or (ti is slice and _plain_slice(i))):
-                return tuple([_static_item(i, x) for i in idx])
+                return dynamic_index(tuple([_static_item(i, x) for i in idx]), _Operand)
         return idx
-    return _static_item(idx, x)
-
-
-def _has_int_array(idx: Any) -> bool:
-    """True when the index holds an integer array (of at least one dimension): positions may then repeat."""
-    for i in (idx if type(idx) is tuple else (idx,)):
-        t = type(i)
-        if t is int or t is slice or i is None or i is Ellipsis or t is bool:
-            continue
-        dt = getattr(i, "dtype", None)
-        if dt is not None and dt.kind in "iu" and getattr(i, "ndim", 0) > 0:
-            return True
-    return False
-
-
-def _describe_item(i: Any) -> str:
-    if i is None:
-        return "None"
-    if i is Ellipsis:
-        return "..."
-    if type(i) is slice:
-        return ":".join("" if p is None else str(p) for p in (i.start, i.stop, i.step)).rstrip(":") or ":"
-    dt = getattr(i, "dtype", None)
-    if dt is not None and getattr(i, "ndim", 0) > 0:
-        kind = "boolean mask" if dt.kind == "b" else f"{dt} index array"
-        return f"{kind} of shape {tuple(i.shape)}"
-    return repr(i)
-
-
-def _describe_index(idx: Any) -> str:
-    items = idx if type(idx) is tuple else (idx,)
-    return "[" + ", ".join(_describe_item(i) for i in items) + "]"
-
-
-def _mask_mismatch(shape: tuple, idx: Any) -> str | None:
-    """A message naming both shapes when a boolean mask does not fit the axes it selects, else None."""
-    items = idx if type(idx) is tuple else (idx,)
-
-    def width(i):
-        if i is None or i is Ellipsis:
-            return 0
-        dt = getattr(i, "dtype", None)
-        if dt is not None and dt.kind == "b":
-            return getattr(i, "ndim", 0)
-        return 0 if type(i) is bool else 1
-
-    fill = len(shape) - sum(width(i) for i in items)
-    axis = 0
-    for i in items:
-        if i is Ellipsis:
-            axis += max(fill, 0)
-            continue
-        w = width(i)
-        dt = getattr(i, "dtype", None)
-        if dt is not None and dt.kind == "b" and w > 0:
-            covered = tuple(shape[axis:axis + w])
-            if covered != tuple(i.shape):
-                return (f"boolean mask of shape {tuple(i.shape)} does not match the array's axes "
-                        f"{axis}..{axis + w - 1} of shape {covered} (array shape {tuple(shape)}); a mask must have "
-                        f"exactly the shape of the axes it selects")
-        axis += w
-    return None
-
-
-def _index_error(e: IndexError, shape: tuple, idx: Any) -> IndexError:
-    msg = _mask_mismatch(shape, idx)
-    if msg is None:
-        msg = f"{e}; the array has shape {tuple(shape)} and the index is {_describe_index(idx)}"
-    return IndexError(msg)
+    return dynamic_index(_static_item(idx, x), _Operand)
 
 
 def _index_namespace(idx: Any):
@@ -242,117 +199,6 @@ def _rounds(xp, shape: tuple, idx: Any):
         ks = xp.nonzero(occurrence == r)[0]
         rounds.append((tuple(xp.unravel_index(flat[ks], shape)), tuple(xp.unravel_index(ks, pos.shape))))
     return pos.shape, rounds
-
-
-def _ufunc_at(ufunc, out, idx, v) -> None:
-    """``ufunc.at(out, idx, v)`` with ``v`` broadcast to the selection's shape first.
-
-    NumPy 2.x's ``ufunc.at`` mishandles a value array with fewer dimensions than the selection (seen with a 1-D
-    ``out``, a 2-D index array and a 1-D ``v``): instead of repeating ``v`` along the missing leading axes it walks
-    past its end, so the result holds garbage. Broadcasting ``v`` ourselves (a view, no copy) avoids that path.
-    """
-    xp = namespace(out)
-    if not hasattr(v, "ndim"):
-        v = xp.asarray(v)
-    if v.ndim > 0:
-        # A zero-strided boolean stand-in for ``out`` gives the selection's shape without reading ``out``.
-        sel = xp.broadcast_to(xp.zeros((), dtype=bool), out.shape)[idx].shape
-        extra = v.ndim - len(sel)
-        if extra > 0 and all(d == 1 for d in v.shape[:extra]):  # assignment accepts extra leading 1s: so do we
-            v = xp.reshape(v, v.shape[extra:])
-        if tuple(v.shape) != tuple(sel):
-            v = xp.broadcast_to(v, sel)
-    ufunc.at(out, idx, v)
-
-
-# --- batching: the same index applied to every example --------------------------------------------------------
-_INT, _BASIC, _ADV = 0, 1, 2
-
-
-def _batched_layout(idx: Any, nd: int):
-    """How ``idx`` (for examples of ``nd`` dimensions) applies to a batch with the batch as its leading axis.
-
-    Returns ``(batched_idx, sel_nd, front)`` or None for an index this analysis does not cover. ``batched_idx`` is
-    ``idx`` behind a full slice; ``sel_nd`` is the per-example selection's number of dimensions; ``front`` is the
-    number of leading selection dimensions that NumPy puts before the batch axis (0 unless the advanced indices are
-    separated by a slice, None or Ellipsis: NumPy then moves their dimensions to the front, so that the batched
-    selection is laid out as (advanced..., B, rest...)).
-    """
-    items = idx if type(idx) is tuple else (idx,)
-    kinds = []
-    consumed = basic_dims = adv_nd = 0
-    has_adv = False
-    for i in items:
-        t = type(i)
-        if t is slice:
-            kinds.append(_BASIC)
-            consumed += 1
-            basic_dims += 1
-        elif i is None:
-            kinds.append(_BASIC)
-            basic_dims += 1
-        elif i is Ellipsis:
-            kinds.append(_BASIC)
-        elif t is bool or t is _onp.bool_:  # a scalar mask: an advanced index of length 1 (or 0) on no axis
-            kinds.append(_ADV)
-            has_adv = True
-            adv_nd = max(adv_nd, 1)
-        elif t is int or isinstance(i, _onp.integer):
-            kinds.append(_INT)
-            consumed += 1
-        else:
-            dt = getattr(i, "dtype", None)
-            if dt is None or dt.kind not in "biu":
-                return None
-            k = i.ndim
-            if dt.kind == "b":  # a k-d mask: k axes, one selection dimension (its nonzero positions)
-                consumed += k
-                adv_nd = max(adv_nd, 1)
-                kinds.append(_ADV)
-                has_adv = True
-            elif k == 0:  # NumPy treats a 0-d integer array as an integer
-                kinds.append(_INT)
-                consumed += 1
-            else:
-                consumed += 1
-                adv_nd = max(adv_nd, k)
-                kinds.append(_ADV)
-                has_adv = True
-    basic_dims += max(nd - consumed, 0)  # what Ellipsis (or the implicit trailing slices) keeps
-    bidx = (slice(None),) + items
-    if not has_adv:
-        return bidx, basic_dims, 0
-    # With an advanced index present, integers are advanced too; NumPy keeps the advanced dimensions in place
-    # only when the advanced indices are next to each other in the index.
-    pos = [k for k, c in enumerate(kinds) if c != _BASIC]
-    front = adv_nd if pos[-1] - pos[0] + 1 != len(pos) else 0
-    return bidx, basic_dims + adv_nd, front
-
-
-@functools.lru_cache(maxsize=256)
-def _move_perm(src: int, dst: int, n: int) -> tuple:
-    order = [k for k in range(n) if k != src]
-    order.insert(dst, src)
-    return tuple(order)
-
-
-def _batched_value(v, is_batched: bool, sel_nd: int, front: int):
-    """A value to write through a batched index: it broadcasts against the batched selection, per example."""
-    s = shape_of(v)
-    vs = s[1:] if is_batched else s
-    if not is_batched and not vs:
-        return v  # a scalar broadcasts anywhere
-    if len(vs) > sel_nd:  # NumPy also accepts extra leading size-1 axes: drop them
-        vs = vs[len(vs) - sel_nd:]
-    elif not is_batched and not front:
-        return v  # right-aligned broadcasting already matches the examples' axes
-    lead = s[:1] if is_batched else (1,)
-    new = lead + (1,) * (sel_nd - len(vs)) + vs
-    if new != s:
-        v = _reshape(v, shape=new)
-    if front:  # the batch axis sits after the advanced dimensions
-        v = _transpose(v, axes=_move_perm(0, front, sel_nd + 1))
-    return v
 
 
 # --- getitem and its transpose -----------------------------------------------------------------------------------
@@ -426,7 +272,10 @@ def getitem(x: ArrayLike, idx: Any) -> Any:
     """
     if type(x) is not Box and not hasattr(x, "shape"):
         x = _onp.asarray(x)
-    return _getitem_p(x, idx=_static_index(idx, x))
+    s = _static_index(idx, x)
+    if type(s) is Dynamic:  # traced index arrays under jit: operands, read again on every replay
+        return s.get(x)
+    return _getitem_p(x, idx=s)
 
 
 # --- functional updates ------------------------------------------------------------------------------------------
@@ -571,23 +420,39 @@ class _AtIndex:
         self._idx = idx
 
     def __repr__(self) -> str:
-        return f"<funcgrad .at[{_describe_index(self._idx)}] of an array of shape {shape_of(self._x)}>"
+        idx = self._idx
+        text = idx.describe() if type(idx) is Dynamic else _describe_index(idx)
+        return f"<funcgrad .at[{text}] of an array of shape {shape_of(self._x)}>"
+
+    def _static(self, method: str) -> Any:
+        """The index, refused when it holds traced arrays (under jit) for an update that needs their values."""
+        if type(self._idx) is Dynamic:
+            raise NotImplementedError(
+                f"funcgrad .at[...].{method}: the index {self._idx.describe()} holds arrays traced by jit, and "
+                f"{method} with repeated positions depends on their values, which are unknown while recording; "
+                f".at[...].get() and .add(v) accept traced index arrays, or select with fnp.where(mask, v, x), or "
+                f"make the index static (jit(f, static_argnums=...))")
+        return self._idx
 
     def get(self) -> Any:
         """``x[idx]``."""
+        if type(self._idx) is Dynamic:
+            return self._idx.get(self._x)
         return _getitem_p(self._x, idx=self._idx)
 
     def set(self, v: ArrayLike) -> Any:
         """A copy of ``x`` with ``x[idx] = v``; with repeated positions the last write wins (NumPy's rule)."""
-        return index_set(self._x, v, idx=self._idx)
+        return index_set(self._x, v, idx=self._static("set"))
 
     def add(self, v: ArrayLike) -> Any:
         """A copy of ``x`` with ``v`` added at ``idx``; repeated positions accumulate (like ``numpy.add.at``)."""
+        if type(self._idx) is Dynamic:
+            return self._idx.add_into(self._x, v, add, broadcast_to)
         return index_add(self._x, v, idx=self._idx)
 
     def _by_rounds(self, v, step):
         """Apply ``step(x, v_part, idx_part)`` so that no call reaches a position twice."""
-        x, idx = self._x, self._idx
+        x, idx = self._x, self._static("multiply")
         xp = _index_namespace(idx)
         if not (_has_int_array(idx) and _repeats(xp, shape_of(x), idx)):
             return step(x, v, idx)
@@ -609,10 +474,12 @@ class _AtIndex:
 
     def min(self, v: ArrayLike) -> Any:
         """A copy of ``x`` with ``x[idx] = minimum(x[idx], v)`` (ties split the gradient evenly)."""
+        self._static("min")
         return self._by_rounds(v, lambda x, w, i: index_set(x, minimum(_getitem_p(x, idx=i), w), idx=i))
 
     def max(self, v: ArrayLike) -> Any:
         """A copy of ``x`` with ``x[idx] = maximum(x[idx], v)`` (ties split the gradient evenly)."""
+        self._static("max")
         return self._by_rounds(v, lambda x, w, i: index_set(x, maximum(_getitem_p(x, idx=i), w), idx=i))
 
 
@@ -705,6 +572,8 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out=None, mo
         a = _onp.asarray(a)
     xp = namespace(getval(a))
     shape = shape_of(a)
+    if _recorded(indices):
+        return _take_traced(a, indices, axis, mode, shape)
     ind = _as_index_array(indices, xp)
     if axis is None:
         n = math.prod(shape)
@@ -731,6 +600,23 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out=None, mo
     return getitem(a, tuple(xp.unravel_index(flat, shape)))
 
 
+def _take_traced(a, ind, axis, mode: str, shape: tuple) -> Any:
+    """``take`` with indices traced by jit: a ``gather`` (out-of-range indices raise at run time, as NumPy's
+    indexing does; ``wrap`` and ``clip`` are recorded as elementwise operations on the indices)."""
+    if ind.dtype.kind not in "iu":
+        raise IndexError(f"funcgrad.take: indices must be integers, got dtype {ind.dtype}")
+    n = math.prod(shape) if axis is None else shape[_normalize_axis("take", axis, len(shape))]
+    if mode == "wrap":
+        ind = remainder(ind, n)
+    elif mode == "clip":
+        ind = minimum(maximum(ind, 0), max(n - 1, 0))
+    elif mode != "raise":
+        raise ValueError(f"funcgrad.take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    if axis is None:
+        return getitem(_reshape(a, shape=(math.prod(shape),)), ind)
+    return getitem(a, (slice(None),) * _normalize_axis("take", axis, len(shape)) + (ind,))
+
+
 def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1) -> Any:
     """``arr`` picked along ``axis`` by ``indices`` of the same number of dimensions, as
     ``numpy.take_along_axis``; differentiable in ``arr``.
@@ -744,7 +630,8 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1) -
         arr = _onp.asarray(arr)
     xp = namespace(getval(arr))
     shape = shape_of(arr)
-    ind = _as_index_array(indices, xp, "take_along_axis")
+    traced = _recorded(indices)  # under jit: a gather (out-of-range indices raise at run time)
+    ind = indices if traced else _as_index_array(indices, xp, "take_along_axis")
     if type(ind) is int:
         ind = xp.asarray(ind)
     if axis is None:
@@ -756,7 +643,8 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1) -
         raise ValueError(f"funcgrad.take_along_axis: indices of shape {tuple(ind.shape)} and an array of shape "
                          f"{tuple(shape)} must have the same number of dimensions")
     axis = _normalize_axis("take_along_axis", axis, len(shape))
-    _check_bounds("take_along_axis", ind, shape[axis], axis, shape)
+    if not traced:
+        _check_bounds("take_along_axis", ind, shape[axis], axis, shape)
     nd = len(shape)
     idx = tuple(ind if d == axis else
                 xp.reshape(xp.arange(shape[d], dtype=_onp.intp), tuple(-1 if e == d else 1 for e in range(nd)))
@@ -846,7 +734,9 @@ def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=Non
         a = _asarray(a)  # packed differentiably where it holds traced values
     elif type(a) is not Box and not hasattr(a, "shape"):
         a = _onp.asarray(a)
-    ind = _index_value(argsort(a, axis=axis, kind=kind, order=order, stable=stable), "sort")
+    ind = argsort(a, axis=axis, kind=kind, order=order, stable=stable)
+    if not _recorded(ind):  # under jit the recorded argsort is gathered by (take_along_axis records a gather)
+        ind = _index_value(ind, "sort")
     if axis is None:
         return take(a, ind)
     return take_along_axis(a, ind, axis=axis)
