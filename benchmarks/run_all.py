@@ -122,14 +122,15 @@ def replace_section(text: str, heading: str, section: str) -> str:
     return "".join(lines[:start]) + section + ("\n" + tail if tail else "")
 
 
-def extract_section(text: str, heading: str) -> str | None:
-    """The level-2 section ``heading`` of ``text`` (heading included), or None."""
+def level2_sections(text: str) -> list[str]:
+    """The level-2 sections of ``text`` (each from its ``## `` heading to the next), in order.
+
+    >>> level2_sections("# R\\n\\n## A\\nx\\n## B\\ny\\n")
+    ['## A\\nx\\n', '## B\\ny\\n']
+    """
     lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
-    if start is None:
-        return None
-    end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-    return "".join(lines[start:end])
+    starts = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    return ["".join(lines[a:b]) for a, b in zip(starts, starts[1:] + [len(lines)])]
 
 
 def write_markdown(results: list[dict], info: dict, path: str, elapsed: float) -> None:
@@ -148,22 +149,17 @@ def write_markdown(results: list[dict], info: dict, path: str, elapsed: float) -
              f"machine makes every figure noisier; the ratios, taken in interleaved rounds, suffer least)",
              f"- total run time: {elapsed:.0f} s", ""]
     lines += markdown_tables(results, "##", "Targets")
-    # keep the sections other scripts maintain: the training steps (`bench_train.py --write`) and the DataLoader's
-    # (`bench_data.py --write`), each replaced by this run when it ran them, and the GPU one (`bench_gpu.py
-    # --write`: a CPU run has nothing to replace it with)
-    from bench_data import SECTION as DATA
-    from bench_gpu import extract_gpu_section
-    from bench_train import SECTION as TRAIN
-
+    # keep every section this function does not write, in its order: the ones other scripts maintain (jit,
+    # training steps, DataLoader, GPU, funcgrad.compile, fusion, lax, data-parallel training: each `--write`s its
+    # own), which main() then replaces with this run's where it ran them
+    ours = {line.rstrip() for line in lines if line.startswith("## ")}
     try:
         with open(path) as f:
             old = f.read()
     except FileNotFoundError:
         old = ""
-    # and the jit section (`bench_jit.py --write`), replaced by this run's when it ran the jit benchmarks
-    for kept in (extract_section(old, "## jit"), extract_section(old, TRAIN), extract_section(old, DATA),
-                 extract_gpu_section(old)):
-        if kept:
+    for kept in level2_sections(old):
+        if kept.splitlines()[0].rstrip() not in ours:
             lines += ["", kept.rstrip("\n")]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
