@@ -224,6 +224,115 @@ def test_scan_pytrees_xs_none_and_closures_over_a_parameter():
     assert ys.shape == (0, 2) and np.array_equal(c, np.ones(2))
 
 
+def _count_eqns(graph, name):
+    """Equations applying primitive ``name`` in ``graph`` and, recursively, in the bodies of its lax nodes."""
+    n = 0
+    for e in graph.eqns:
+        n += e.prim.name == name
+        for v in e.params.values():
+            for sub in (v if isinstance(v, tuple) else (v,)):
+                if hasattr(sub, "graph") and hasattr(sub, "sel"):  # a lax body (Closed)
+                    n += _count_eqns(sub.graph, name)
+    return n
+
+
+def expsin(c, x):  # exp's and sin's VJPs need no exp or sin: either in a backward body is a recomputed forward
+    c = fnp.exp(c * x) * 0.5
+    return c, fnp.sin(c)
+
+
+def expsin_python(w, c, xs):
+    ys = []
+    for x in xs:
+        c, y = expsin(c, x * w)
+        ys.append(y)
+    return fnp.sum(c) + fnp.sum(fnp.stack(ys) ** 2)
+
+
+def test_jit_grad_of_scan_saves_residuals_and_recomputes_no_forward_step():
+    def loss(w, c, xs):
+        c, ys = lax.scan(lambda c, x: expsin(c, x * w), c, xs)
+        return fnp.sum(c) + fnp.sum(ys ** 2)
+
+    w, c0, xs = np.float64(0.7), np.array([0.2, -0.1]), rng.normal(size=(7, 2)) * 0.5
+    for f in (fg.grad(loss, argnums=(0, 1, 2)), fg.value_and_grad(loss, argnums=(0, 1, 2))):
+        graph = fg.jit(f).lower(w, c0, xs).graph
+        assert [e.prim.name for e in graph.eqns].count("lax.scan") == 2  # one forward scan, one reverse scan
+        assert _count_eqns(graph, "exp") == 1 and _count_eqns(graph, "sin") == 1  # each forward op once
+    got = fg.jit(fg.grad(loss, argnums=(0, 1, 2)))(w, c0, xs)
+    want = fg.grad(expsin_python, argnums=(0, 1, 2))(w, c0, xs)
+    for g, v in zip(got, want):
+        np.testing.assert_allclose(g, v, rtol=1e-12, atol=1e-14)
+    # the second order still differentiates through the saved residuals
+    got2 = fg.jit(fg.grad(lambda w: fg.grad(loss)(w, c0, xs)))(w)
+    np.testing.assert_allclose(got2, fg.grad(lambda w: fg.grad(expsin_python)(w, c0, xs))(w), rtol=1e-11)
+
+
+def test_scan_gradient_when_the_loss_ignores_the_ys_or_the_carry():
+    w, c0, xs = np.float64(-0.4), np.array([0.3, 0.6]), rng.normal(size=(5, 2)) * 0.5
+
+    def last(w, c, xs):  # only the final carry: the ys' cotangents are the engine's zeros
+        return fnp.sum(lax.scan(lambda c, x: expsin(c, x * w), c, xs)[0] ** 2)
+
+    def last_python(w, c, xs):
+        for x in xs:
+            c, _ = expsin(c, x * w)
+        return fnp.sum(c ** 2)
+
+    def ys_only(w, c, xs):
+        return fnp.sum(lax.scan(lambda c, x: expsin(c, x * w), c, xs)[1] * xs)
+
+    def ys_only_python(w, c, xs):
+        ys = []
+        for x in xs:
+            c, y = expsin(c, x * w)
+            ys.append(y)
+        return fnp.sum(fnp.stack(ys) * xs)
+
+    for f, ref in ((last, last_python), (ys_only, ys_only_python)):
+        for wrap in (fg.jit, lambda h: h):  # jit(grad) records the scans; grad(jit) runs them on plain values
+            got = wrap(fg.grad(wrap(f), argnums=(0, 1, 2)))(w, c0, xs)
+            for g, v in zip(got, fg.grad(ref, argnums=(0, 1, 2))(w, c0, xs)):
+                np.testing.assert_allclose(g, v, rtol=1e-12, atol=1e-14)
+        check_grads(fg.jit(f), (w, c0, xs), order=2)
+
+
+@pytest.mark.parametrize("unroll", [2, 3, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_unrolled_scan_equals_the_python_loop_under_transforms(unroll, reverse):
+    xs = rng.normal(size=(7, 2))  # 7 steps: groups of 2 or 3 and a remainder
+    loss = functools.partial(scan_loss, reverse=reverse)
+
+    def unrolled(c0, xs):
+        c, ys = lax.scan(cumulative, c0, xs, reverse=reverse, unroll=unroll)
+        return fnp.sum(c) + fnp.sum(ys ** 2)
+
+    tangents = (np.ones(2), np.ones((7, 2)))
+    for wrap, c0 in ((fg.jit, C0), (lambda f: fg.jit(fg.grad(f, argnums=(0, 1))), C0),
+                     (lambda f: fg.grad(fg.jit(f)), C0),
+                     (lambda f: fg.jit(lambda c, x: fg.jvp(f, (c, x), tangents)[1]), C0),
+                     (lambda f: fg.jit(fg.vmap(f, in_axes=(0, None))), np.stack([C0, -C0, 2 * C0]))):
+        for got, want in zip(fg.tree.leaves(wrap(unrolled)(c0, xs)), fg.tree.leaves(wrap(loss)(c0, xs))):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+    k = 7 if unroll is True else unroll
+    assert fg.jit(unrolled).lower(C0, xs).graph.eqns[0].params["unroll"] == k
+    check_grads(fg.jit(unrolled), (C0, xs), order=2)
+    with pytest.raises(TypeError, match="unroll must be a positive int"):
+        lax.scan(cumulative, C0, xs, unroll=0)
+
+
+def test_double_backward_of_the_tensor_face_through_a_scan_node():
+    # create_graph re-traces a node's saved arguments, not the residuals computed from them: the recomputing rule
+    # takes over there. A zero-length scan is a lax.scan node even outside jit.
+    torch = fg
+    c = torch.tensor([0.3, -0.4], dtype=torch.float64, requires_grad=True)
+    y = (lax.scan(lambda c, x: (c * x, c), c, torch.zeros((0, 2), dtype=torch.float64))[0] ** 3).sum()
+    g, = torch.autograd.grad(y, c, create_graph=True)
+    gg, = torch.autograd.grad(g.sum(), c)
+    np.testing.assert_allclose(g.detach().numpy(), 3 * np.array([0.3, -0.4]) ** 2)
+    np.testing.assert_allclose(gg.numpy(), 6 * np.array([0.3, -0.4]))
+
+
 def test_vmap_of_scan_equals_a_loop_over_examples():
     c0s, xss = rng.normal(size=(4, 2)), rng.normal(size=(4, 5, 2))
     want = np.stack([scan_python(c, x) for c, x in zip(c0s, xss)])

@@ -104,13 +104,14 @@ class Closed:
     captured). Plain operands run the compiled graph (no user Python); traced ones run it through the primitives.
     """
 
-    __slots__ = ("graph", "sel", "name", "_plain")
+    __slots__ = ("graph", "sel", "name", "_plain", "cache")
 
     def __init__(self, graph: Graph, sel: Sequence[int], name: str):
         self.graph = graph
         self.sel = tuple(sel)
         self.name = name
         self._plain: Callable | None = None
+        self.cache: dict = {}  # what the rules derive from this graph once (a scan body's VJP halves)
 
     def out_avals(self) -> list:
         return [self.graph.avals.get(o) if type(o) is int else None for o in self.graph.outputs]

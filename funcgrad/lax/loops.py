@@ -5,10 +5,10 @@ by step). Under ``jit`` the body is traced once (:mod:`funcgrad.lax._closed`) an
 graph runs, through the body's compiled replay: the recorded graph stays one node long whatever the trip count,
 and a ``while_loop`` runs as many steps as its new inputs ask for.
 
-* ``lax.scan``'s VJP is a reverse scan: a forward scan recomputes the carry entering each step (stacked), then a
-  scan in the other direction pulls the cotangents back through ``vjp`` of the body, accumulating the closed-over
-  values' cotangents in its carry. Its JVP is one scan of the body's ``jvp``; its batching rule one scan of the
-  vmapped body (the carry batched throughout).
+* ``lax.scan`` (the primitive and its rules are in :mod:`funcgrad.lax._scan`): under reverse mode its forward
+  scan also stacks the residuals the body's backward pass reads, and its VJP is a reverse scan of that backward
+  half alone, accumulating the closed-over values' cotangents in its carry: no forward step is recomputed. Its JVP
+  is one scan of the body's ``jvp``; its batching rule one scan of the vmapped body (the carry batched throughout).
 * ``lax.while`` has a JVP (one loop over the primal and tangent carries) and a batching rule with JAX's semantics
   (run while any example's predicate holds, finished examples frozen with ``where``). Reverse mode needs the
   history of a loop whose length is only known when it runs: under ``jit(grad(f))`` it raises, as JAX does;
@@ -19,194 +19,21 @@ and a ``while_loop`` runs as many steps as its new inputs ask for.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as _np
 
 from .. import numpy as fnp
 from .. import tree
-from ..backend import namespace_of, shape_of
-from ..core import Box, Primitive, getval, zeros_for
+from ..core import Primitive, getval, zeros_for
 from ..core.errors import PrimitiveError
 from ..jit.record import example_value
 from ..transforms import jvp, vjp, vmap
-from ._closed import Closed, avals_text, fresh, leaf_arrays, recorded, same_avals, structured, trace_flat
+from ._closed import Closed, avals_text, fresh, leaf_arrays, recorded, structured, trace_flat
+from ._scan import _rows, aval as _aval, check_carry as _check_carry, scan_flat
 from .control_flow import _as_arrays, _is_float, _name, _put, batch_size
 
 __all__ = ["scan", "fori_loop", "while_loop"]
-
-
-def _aval(x: Any) -> tuple:
-    if type(x) is Box:
-        return (tuple(x.shape), x.dtype)
-    dt = getattr(x, "dtype", None)
-    return (tuple(shape_of(x)), dt if dt is not None else _np.asarray(x).dtype)  # a number: as an array would be
-
-
-def _check_carry(op: str, fname: str, before: Sequence, after: Sequence) -> None:
-    if not same_avals(before, after):
-        k = next((i for i, (a, b) in enumerate(zip(before, after)) if not same_avals([a], [b])), 0)
-        raise TypeError(f"funcgrad.lax.{op}: {fname} must return a carry of the shapes and dtypes it received, but "
-                        f"it takes {avals_text(before)} and returns {avals_text(after)} (carry leaf {k} differs); "
-                        f"cast or reshape inside the body, or give init the final shape and dtype")
-
-
-def _xp(args: Sequence):
-    return namespace_of(*args) if args else _np
-
-
-# --- scan -------------------------------------------------------------------------------------------------------
-def _scan_impl(*args, body, n_consts, n_carry, length, reverse):
-    consts = args[:n_consts]
-    carry = args[n_consts:n_consts + n_carry]
-    xs = args[n_consts + n_carry:]
-    ys: list = []
-    run = body.runner()  # the body graph's inputs are (carry, x_t, consts): see scan_flat
-    steps = zip(*[list(x) for x in xs]) if xs else ((),) * length  # rows as views, made in one C loop each
-    for x_t in (reversed(list(steps)) if reverse else steps):
-        out = run(*carry, *x_t, *consts)
-        carry = out[:n_carry]
-        ys.append(out[n_carry:])
-    if reverse:
-        ys.reverse()
-    xp = _xp(args)
-    if length:
-        stacked = [xp.stack([y[j] for y in ys]) for j in range(len(ys[0]))]
-    else:
-        stacked = [xp.zeros((0,) + tuple(a[0]), dtype=a[1]) for a in body.out_avals()[n_carry:]]
-    return fresh(tuple(carry) + tuple(stacked), args)
-
-
-scan_p = Primitive("lax.scan", _scan_impl, multiple_results=True, register=False,
-                   doc="A loop of ``body`` over the leading axis of ``xs`` with a carry (funcgrad.lax.scan).")
-
-
-def _row0(v: Any) -> Any:
-    s = shape_of(v)
-    return v[0] if s[0] else _xp([v]).zeros(s[1:], dtype=v.dtype)
-
-
-def _rows(x: Any, n: int) -> list:
-    return list(fnp.unstack(x)) if type(x) is Box else [x[t] for t in range(n)]
-
-
-def scan_flat(body: Callable, n_carry: int, init: list, xs: list, length: int, reverse: bool = False,
-              fname: str = "f") -> list:
-    """``body(*carry, *x_t) -> [*carry, *y_t]`` scanned: ``[*final carry, *stacked ys]`` (flat leaves).
-
-    A Python loop unless a recorder traces some input (or the length is 0: the ys' shapes need a trace); else one
-    ``lax.scan`` node.
-    """
-    if length > 0 and not any(recorded(v) for v in init) and not any(recorded(v) for v in xs):
-        rows = [_rows(x, length) for x in xs]
-        carry, ys = list(init), [None] * length
-        for step, t in enumerate(range(length - 1, -1, -1) if reverse else range(length)):
-            out = body(*carry, *[r[t] for r in rows])
-            if step == 0:
-                _check_carry("scan", fname, [_aval(c) for c in carry], [_aval(c) for c in out[:n_carry]])
-            carry, ys[t] = list(out[:n_carry]), out[n_carry:]
-        return carry + [fnp.stack([ys[t][j] for t in range(length)]) for j in range(len(ys[0]))]
-    vals = [example_value(c) for c in init] + [_row0(example_value(x)) for x in xs]
-    graph, captured, _ = trace_flat(lambda *l: tuple(body(*l)), vals, "scan", fname)
-    k = len(captured)
-    closed = Closed(graph, [k + i for i in range(len(vals))] + list(range(k)), f"scan body {fname}")
-    _check_carry("scan", fname, [_aval(v) for v in vals[:n_carry]], closed.out_avals()[:n_carry])
-    return list(scan_p(*captured, *init, *xs, body=closed, n_consts=k, n_carry=n_carry, length=length,
-                       reverse=reverse))
-
-
-def _split(args, n_consts, n_carry):
-    return list(args[:n_consts]), list(args[n_consts:n_consts + n_carry]), list(args[n_consts + n_carry:])
-
-
-def _scan_vjp(g, ans, *args, body, n_consts, n_carry, length, reverse):
-    consts, init, xs = _split(args, n_consts, n_carry)
-    nc, nx = n_carry, len(xs)
-    dk = [i for i, v in enumerate(consts) if _is_float(v)]
-    dc = [i for i, v in enumerate(init) if _is_float(v)]
-    dx = [j for j, v in enumerate(xs) if _is_float(v)]
-    dy = [j for j in range(len(ans) - nc) if _is_float(ans[nc + j])]
-    if not (dk or dc or dx) or not (dc or dy):
-        return (None,) * len(args)
-
-    # the carry entering each step, stacked (recomputed: the forward pass keeps only the final carry)
-    def carries_of(*l):
-        return list(body(*consts, *l)[:nc]) + list(l[:nc])
-
-    carries = scan_flat(carries_of, nc, init, xs, length, reverse, f"carries of {body.name}")[nc:]
-    nk, ncd = len(dk), len(dc)
-
-    def back(*l):
-        acc, gc = l[:nk], l[nk:nk + ncd]
-        c_t, x_t, gy_t = l[nk + ncd:nk + ncd + nc], l[nk + ncd + nc:nk + ncd + nc + nx], l[nk + ncd + nc + nx:]
-
-        def f(*d):
-            out = body(*_put(consts, dk, d[:nk]), *_put(c_t, dc, d[nk:nk + ncd]), *_put(x_t, dx, d[nk + ncd:]))
-            return tuple(out[i] for i in dc) + tuple(out[nc + j] for j in dy)
-
-        _, pull = vjp(f, *[consts[i] for i in dk], *[c_t[i] for i in dc], *[x_t[j] for j in dx])
-        cts = pull(tuple(gc) + tuple(gy_t))
-        return [a + b for a, b in zip(acc, cts[:nk])] + list(cts[nk:nk + ncd]) + list(cts[nk + ncd:])
-
-    out = scan_flat(back, nk + ncd, [zeros_for(consts[i]) for i in dk] + [g[i] for i in dc],
-                    carries + xs + [g[nc + j] for j in dy], length, not reverse, f"vjp of {body.name}")
-    full: list = [None] * len(args)
-    for i, c in zip(dk, out[:nk]):
-        full[i] = c
-    for i, c in zip(dc, out[nk:nk + ncd]):
-        full[n_consts + i] = c
-    for j, c in zip(dx, out[nk + ncd:]):
-        full[n_consts + nc + j] = c
-    return tuple(full)
-
-
-def _scan_jvp(tangents, ans, *args, body, n_consts, n_carry, length, reverse):
-    consts, init, xs = _split(args, n_consts, n_carry)
-    tk, tc, tx = _split(tangents, n_consts, n_carry)
-    nc, nx = n_carry, len(xs)
-    ak = [i for i, v in enumerate(consts) if tk[i] is not None and _is_float(v)]
-    ax = [j for j, v in enumerate(xs) if tx[j] is not None and _is_float(v)]
-    ac = [i for i, v in enumerate(init) if _is_float(v)]  # a float carry gets a tangent once anything feeds it
-    if not ak and not ax and all(tc[i] is None for i in ac):
-        return None
-    na = len(ac)
-
-    def step(*l):
-        c, t_c, x, t_x = l[:nc], l[nc:nc + na], l[nc + na:nc + na + nx], l[nc + na + nx:]
-
-        def f(*d):
-            return tuple(body(*_put(consts, ak, d[:len(ak)]), *_put(c, ac, d[len(ak):len(ak) + na]),
-                              *_put(x, ax, d[len(ak) + na:])))
-
-        out, t_out = jvp(f, tuple([consts[i] for i in ak] + [c[i] for i in ac] + [x[j] for j in ax]),
-                         tuple([tk[i] for i in ak] + list(t_c) + list(t_x)))
-        return list(out[:nc]) + [t_out[i] for i in ac] + list(t_out[nc:])
-
-    res = scan_flat(step, nc + na, init + [zeros_for(init[i]) if tc[i] is None else tc[i] for i in ac],
-                    xs + [tx[j] for j in ax], length, reverse, f"jvp of {body.name}")
-    out_t: list = [None] * nc
-    for k, i in enumerate(ac):
-        out_t[i] = res[nc + k]
-    return tuple(out_t) + tuple(res[nc + na:])
-
-
-def _scan_batch(args, batched, body, n_consts, n_carry, length, reverse):
-    size = batch_size(args, batched)
-    consts, init, xs = _split(args, n_consts, n_carry)
-    bk, bc, bx = _split(batched, n_consts, n_carry)
-    nc = n_carry
-    # the carry is batched throughout (a body may make an unbatched carry batched); xs' batch axis goes second
-    init = [v if b else fnp.broadcast_to(v, (size,) + _aval(v)[0]) for v, b in zip(init, bc)]
-    xs = [fnp.moveaxis(v, 0, 1) if b else v for v, b in zip(xs, bx)]
-    axes = tuple([0 if b else None for b in bk] + [0] * nc + [0 if b else None for b in bx])
-    vbody = vmap(lambda *l: tuple(body(*l)), in_axes=axes, axis_size=size)
-    res = scan_flat(lambda *l: list(vbody(*consts, *l)), nc, init, xs, length, reverse, f"vmap of {body.name}")
-    return tuple(res[:nc]) + tuple(fnp.moveaxis(y, 1, 0) for y in res[nc:])
-
-
-scan_p.def_vjp_joint(_scan_vjp)
-scan_p.def_jvp_joint(_scan_jvp)
-scan_p.def_batch(_scan_batch)
 
 
 def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False,
@@ -216,8 +43,9 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
 
     ``init`` and ``xs`` are pytrees (``xs=None`` with ``length``: ``f`` gets ``None``); the carry must keep its
     structure, shapes and dtypes; ``reverse`` runs from the last row to the first (ys stay aligned with xs).
-    ``unroll`` is accepted for JAX's signature: outside ``jit`` the loop is Python anyway, and under ``jit`` the
-    body's compiled replay runs once per step.
+    ``unroll=k`` (under ``jit``) replays ``k`` steps per call of one compiled function holding ``k`` copies of
+    the body (``True``: all of them), which saves a little Python per step on small bodies; outside ``jit`` the
+    loop is Python anyway.
 
     >>> import numpy as np
     >>> scan(lambda c, x: (c + x, c * x), 0.0, np.arange(1.0, 4.0))
@@ -240,6 +68,12 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     if not lengths:
         raise ValueError("funcgrad.lax.scan: with xs=None (or no arrays in xs), pass length=")
     n = lengths.pop()
+    if unroll is True or unroll is False:
+        k = max(n, 1) if unroll else 1
+    elif isinstance(unroll, int) and unroll >= 1:
+        k = unroll
+    else:
+        raise TypeError(f"funcgrad.lax.scan: unroll must be a positive int or a bool, got {unroll!r}")
     if n > 0 and not any(recorded(v) for v in c_leaves) and not any(recorded(v) for v in x_leaves):
         return _scan_python(f, c_leaves, c_tree, xs, x_leaves, x_tree, n, reverse, fname)
     nc = len(c_leaves)
@@ -257,7 +91,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
         y_out, info["y"] = tree.flatten(_as_arrays(out[1]))
         return c_out + y_out
 
-    res = scan_flat(body, nc, c_leaves, x_leaves, n, reverse, fname)
+    res = scan_flat(body, nc, c_leaves, x_leaves, n, reverse, fname, k)
     return tree.unflatten(c_tree, res[:nc]), tree.unflatten(info["y"], res[nc:])
 
 
