@@ -10,6 +10,7 @@ import funcgrad.nn.functional as F
 import funcgrad.numpy as fnp
 from funcgrad.core import registry
 from funcgrad.jit.onnx import MAPPING
+from funcgrad.primitives import recurrent as R
 from funcgrad.primitives import windows as W
 
 onnx = pytest.importorskip("onnx")
@@ -180,6 +181,64 @@ CASES["tril"] = [(lambda u: fnp.tril(u, 1), (_x(2, 3, 4),))]
 CASES["triu"] = [(lambda u: fnp.triu(u, -1), (_x(3, 4),))]
 
 
+def _ints(low, high, *shape, dtype=np.int64):
+    return RNG.integers(low, high, shape).astype(dtype)
+
+
+# x[i] with traced index arrays i: NumPy's placements (adjacent arrays in place, separated ones in front), None,
+# Ellipsis, strided slices, masks, ints, negative and repeated indices, unsigned and 0-d index arrays
+_MASK = np.array([True, False, True])
+_GATHERS = [
+    (lambda u, i: u[np.arange(3), i], (_x(3, 4), _ints(-4, 4, 3))),
+    (lambda u, i: u[i], (_x(5, 2), _ints(-5, 5, 2, 3))),
+    (lambda u, i: u[:, i], (_x(2, 4, 3, dtype=np.float32), _ints(0, 4, 5, dtype=np.int32))),
+    (lambda u, i, j: u[i, :, j], (_x(3, 4, 5), _ints(0, 3, 2, 1), _ints(-5, 5, 3))),
+    (lambda u, i: u[None, 1:, i, ::-2], (_x(3, 4, 5), _ints(0, 4, 2, dtype=np.uint8))),
+    (lambda u, i: u[..., i, _MASK], (_x(2, 4, 3), _ints(0, 4, 2))),
+    (lambda u, i: u[0, :, i], (_x(3, 4, 5), _ints(0, 5, 2, 2))),
+    (lambda u, i: u[i, 1], (_x(4, 3), np.array(-2))),
+    (lambda u, i: u[:, i, :, np.array([-1, 0, -3])], (_x(2, 3, 4, 5), _ints(-3, 3, 6, 1))),  # separated: in front
+    (lambda u, i: u[:, i, ..., 1], (_x(2, 3, 4), _ints(0, 3, 5))),  # an empty Ellipsis separates too
+]
+CASES["gather"] = _GATHERS
+CASES["gather_add"] = [(lambda u, *ix, f=f: fg.grad(lambda v: fnp.sum(fnp.sin(f(v, *ix))))(u), args)
+                       for f, args in _GATHERS]
+CASES["gather_add"] += [
+    (lambda u, i: fg.grad(lambda v: fnp.sum(v[::2, i] ** 2))(u), (_x(5, 4), _ints(0, 4, 6))),
+    (lambda u, i: fg.grad(lambda v: fnp.sum(v[::-1, i] * 3.0))(u), (_x(3, 4), _ints(0, 4, 2))),
+    (lambda g, i: P("gather_add")(g, i, idx=(0, slice(None)), slots=(0,), shape=(4, 3), unique=False),
+     (_x(3), _ints(0, 4, 2, 2))),  # a value broadcast over the selection, repeated positions summed
+    (lambda g, i: P("gather_add")(g, i, idx=(np.arange(3), 0), slots=(1,), shape=(3, 2), unique=True),
+     (_x(3, dtype=np.float32), _ints(0, 2, 3)))]
+CASES["repeat"] = [(lambda u: fnp.repeat(u, 2, axis=1), (_x(2, 3),)),
+                   (lambda u: fnp.repeat(u, (1, 0, 2), axis=0), (_x(3, 2),)),
+                   (lambda u: fnp.repeat(u, 3), (_ints(0, 5, 2, 2),))]
+CASES["diagonal"] = [(lambda u: fnp.diagonal(u, 1, 0, 2), (_x(3, 2, 4),)),
+                     (lambda u: fnp.diagonal(u, -1, 2, 0), (_x(3, 2, 4),)),
+                     (lambda u: fnp.diagonal(u, -1), (_x(3, 4),)), (lambda u: fnp.diagonal(u, 5), (_x(3, 4),))]
+# the transposes, through the gradients (a sum of sines: a cotangent that differs per element)
+CASES["repeat_sum"] = [(lambda u, f=f: fg.grad(lambda v: fnp.sum(fnp.sin(f(v))))(u), args)
+                       for f, args in CASES["repeat"][:2]]
+CASES["repeat_sum"].append((lambda u: fg.grad(lambda v: fnp.sum(fnp.sin(fnp.repeat(v, 3, axis=-1))))(u), (_x(2, 2),)))
+CASES["diag_embed"] = [(lambda u, f=f: fg.grad(lambda v: fnp.sum(fnp.sin(f(v))))(u), args) for f, args in
+                       CASES["diagonal"]]
+# onnxruntime's LSTM kernel is float32 only (its float64 model is valid ONNX, and the float32 one checks the math)
+_LSTM = [_x(*s, dtype=np.float32) for s in ((5, 2, 12), (12, 3), (2, 3), (2, 3), (12,))]
+CASES["lstm_recurrence"] = [
+    (lambda p, w, h, c, bias: R.lstm_recurrence(p, w, h, c, bias), tuple(_LSTM)),
+    (lambda p, w, h, c: R.lstm_recurrence(p, w, h, c, None, reverse=True), tuple(_LSTM[:4]))]
+_SIGNED = np.array([-7.5, -7.0, -0.3, 0.0, 2.5, 7.0, 1.0, 1.0])
+_DIVISORS = np.array([2.0, -2.0, 0.7, -3.0, -1.5, 3.5, 0.1, -0.1])
+for _n in ("mod", "floor_divide"):
+    CASES[_n] = [(lambda u, v, p=P(_n): p(u, v), (_SIGNED, _DIVISORS)),
+                 (lambda u, v, p=P(_n): p(u, v), (_ints(-9, 9, 3, 4), np.array([3, -2, 5, -7]))),
+                 (lambda u, p=P(_n): p(u, 1.5), (_SIGNED.astype(np.float32),))]
+CASES["logaddexp"] = [(lambda u, v: P("logaddexp")(u, v), (_x(3, 4) * 20, _x(4) * 20)),
+                      (lambda u, v: P("logaddexp")(u, v), (np.array([np.inf, -np.inf, -np.inf, 0.0, 1.0]),
+                                                           np.array([np.inf, -np.inf, 2.0, np.inf, 1.0]))),
+                      (lambda u: P("logaddexp")(u, 0.5), (_x(3, dtype=np.float32),))]
+
+
 def test_every_mapping_has_a_case():
     assert set(CASES) == set(MAPPING), (sorted(set(MAPPING) - set(CASES)), sorted(set(CASES) - set(MAPPING)))
 
@@ -228,6 +287,26 @@ def test_mlp_forward_and_value_and_grad(dtype):
     _check(fg.value_and_grad(_mlp), args)
 
 
+def _labels_loss(w, x, y):
+    z = x @ w
+    logp = z - fnp.log(fnp.sum(fnp.exp(z), axis=-1, keepdims=True))
+    return -fnp.mean(logp[np.arange(x.shape[0]), y])
+
+
+@pytest.mark.parametrize("program", [fg.jit(_labels_loss), fg.jit(fg.value_and_grad(_labels_loss, argnums=(0, 1)))])
+def test_labels_are_an_input_not_a_constant(program, tmp_path):
+    w, x = _x(3, 5), _x(6, 3)
+    exp, model = _check(program, (w, x, _ints(0, 5, 6)), want_prim="gather")
+    path = str(tmp_path / "labels")
+    exp.save(path)  # the static index array np.arange(n) is a parameter of the saved program
+    loaded = fg.load_exported(path)
+    for y in (_ints(0, 5, 6), np.array([4, 4, 0, 1, 3, 2]), np.array([-1, 0, 0, 0, 0, -5])):  # other labels
+        got = _run_onnx(model, [w, x, y])
+        want = fg.tree.leaves(program(w, x, y))
+        for a, b in zip(got + fg.tree.leaves(loaded.call(w, x, y)), want + want):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_cnn_forward_and_grad():
     _check(_cnn, _cnn_args())
     _check(fg.grad(lambda *a: fnp.sum(_cnn(*a) ** 2), argnums=(0, 3)), _cnn_args())
@@ -253,6 +332,27 @@ def test_unmapped_primitive_is_named():
     assert "gammaln" not in MAPPING
     with pytest.raises(fg.ExportError, match=r"equation 0 calls 'gammaln', which has no ONNX mapping.*Exported\.save"):
         exp.to_onnx()
+
+
+def test_lstm_saved_results_are_refused_and_the_module_exports():
+    p, w, h, c, bias = _LSTM
+    exp = fg.export(lambda p: P("lstm_recurrence")(p, w, bias, h, c, reverse=False)[3], p)
+    with pytest.raises(fg.ExportError, match="lstm_recurrence.*saved gates"):
+        exp.to_onnx()
+    from funcgrad import nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
+
+    proto = _torchlike_check(Model(), (fg.randn(6, 2, 3),))
+    assert "LSTM" in [n.op_type for n in proto.graph.node]
+    model = fg.export(lambda *a: R.lstm_recurrence(*a), *(a.astype(np.float64) for a in _LSTM)).to_onnx()
+    onnx.checker.check_model(model, full_check=True)  # valid, though onnxruntime's CPU LSTM is float32 only
 
 
 def test_unsupported_form_is_named():

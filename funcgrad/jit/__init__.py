@@ -15,10 +15,11 @@ import types as _types
 
 from .api import INPLACE_MIN_BYTES, RETRACE_WARN_AFTER, CacheInfo, Jitted, Lowered, jit
 from .export import Exported, ExportError, export, load_exported
+from .fuse import FUSE_MIN_BYTES
 from .passes import DEFAULT_PASSES
 
 __all__ = ["jit", "Jitted", "Lowered", "CacheInfo", "DEFAULT_PASSES", "RETRACE_WARN_AFTER", "INPLACE_MIN_BYTES",
-           "export", "load_exported", "Exported", "ExportError"]
+           "FUSE_MIN_BYTES", "export", "load_exported", "Exported", "ExportError"]
 
 
 class _JitModule(_types.ModuleType):

@@ -63,9 +63,12 @@ def _enc(v: Any, where: str) -> Any:
         return {"$ellipsis": True}
     if t is Dim:
         return {"$dim": [v.const, [[n, c] for n, c in v.terms]]}
+    if t is np.ndarray and v.dtype.kind in "biu":  # a static index array of gather (np.arange(n) in x[arange, y])
+        return {"$array": v.dtype.str, "shape": list(v.shape), "v": v.reshape(-1).tolist()}
     raise ExportError(f"funcgrad.export: {where} is a {t.__name__} ({v!r:.60}), which the export format cannot "
-                      f"store (it knows ints, floats, strings, bools, None, lists, tuples, dtypes, slices and "
-                      f"Ellipsis); make it one of those or compute it inside the function")
+                      f"store (it knows ints, floats, strings, bools, None, lists, tuples, dtypes, slices, "
+                      f"Ellipsis and integer or boolean NumPy arrays); make it one of those or compute it inside "
+                      f"the function")
 
 
 def _dec(v: Any, where: str) -> Any:
@@ -92,6 +95,14 @@ def _dec(v: Any, where: str) -> Any:
                                                   for n, c in terms):
                 raise ExportError(f"funcgrad.load_exported: {where}: malformed dynamic size {v!r:.80}")
             return Dim(const, tuple((n, c) for n, c in terms))
+        if "$array" in v:
+            try:
+                dt = np.dtype(v["$array"])
+                if dt.kind not in "biu":
+                    raise TypeError(dt)
+                return np.array(v["v"], dtype=dt).reshape([int(d) for d in v["shape"]])
+            except (TypeError, ValueError, KeyError):
+                raise ExportError(f"funcgrad.load_exported: {where}: malformed index array {v!r:.80}") from None
     raise ExportError(f"funcgrad.load_exported: {where}: unknown encoded value {v!r:.80}")
 
 

@@ -1,8 +1,9 @@
 """``Exported.to_onnx``: an exported graph written as an ONNX model, one table entry per mapped primitive.
 
-Each entry of :data:`MAPPING` (``onnx_table.py``; the window primitives in ``onnx_windows.py``) turns one
-equation into ONNX nodes, keeping NumPy's semantics where ONNX differs (dtype promotion with weakly typed Python
-scalars, ``axis=None``, Python's slice defaults); the graph's constants become initializers with their dtypes.
+Each entry of :data:`MAPPING` (``onnx_table.py``; the window primitives in ``onnx_windows.py``; ``gather``, its
+transpose, ``repeat`` and ``diagonal`` in ``onnx_indexing.py``) turns one equation into ONNX nodes, keeping NumPy's
+semantics where ONNX differs (dtype promotion with weakly typed Python scalars, ``axis=None``, Python's slice
+defaults); the graph's constants become initializers with their dtypes.
 Inputs and outputs keep their dtypes (float32, float64, int64, bool ...). A dynamic size (see
 :mod:`funcgrad.jit.dynamic`) becomes the input's ``dim_param`` and, where a parameter depends on it (a reshape or
 broadcast target), a shape computed in the model from the input's ``Shape``. A primitive without an entry, or one
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import onnx_windows  # noqa: F401  (registers the window primitives' entries)
+from . import onnx_indexing, onnx_windows  # noqa: F401  (register the indexing and window primitives' entries)
 from .dynamic import Dim, ExportError
 from .graph import Graph, Lit
 from .onnx_table import MAPPING, Builder, Unsupported

@@ -539,3 +539,52 @@ def _trilu(e, b):
     static_params(e, "k")
     return [b.node("Trilu", [b.ref(e.inputs[0]), b.init(np.array(e.params["k"], np.int64))],
                    upper=int(e.prim.name == "triu"))]
+
+
+# --- NumPy's floor-rounding arithmetic and logaddexp ---------------------------------------------------------------
+def _mod_parts(b, a: str, d: str, t) -> tuple:
+    """NumPy's remainder (sign of the divisor) of ``a`` by ``d`` and the mask of where it moved off ``fmod``."""
+    r = b.node("Mod", [a, d], fmod=1)  # truncated: the sign of the dividend, exact
+    zero = b.init(0, t)
+    off = b.node("And", [b.node("Not", [b.node("Equal", [r, zero])]),
+                         b.node("Xor", [b.node("Less", [r, zero]), b.node("Less", [d, zero])])])
+    return b.node("Where", [off, b.node("Add", [r, d]), r]), r, off
+
+
+@register("mod")
+def _mod(e, b):
+    t = b.dtype(e.outputs[0])
+    a, d = (b.ref(i, t) for i in e.inputs)
+    return [_mod_parts(b, a, d, t)[0]]
+
+
+@register("floor_divide")
+def _floor_divide(e, b):
+    t = b.dtype(e.outputs[0])
+    a, d = (b.ref(i, t) for i in e.inputs)
+    _, r, off = _mod_parts(b, a, d, t)
+    if t.kind in "iu":  # ONNX's integer Div truncates toward zero: one less where the remainder moved
+        q = b.node("Div", [a, d])
+        return [b.node("Where", [off, b.node("Sub", [q, b.init(1, t)]), q])]
+    # NumPy's float floor division, step by step (floor(a / d) differs: floor(1 / 0.1) is 10, NumPy's 9)
+    div = b.node("Div", [b.node("Sub", [a, r]), d])
+    div = b.node("Where", [off, b.node("Sub", [div, b.init(1, t)]), div])
+    fl = b.node("Floor", [div])
+    fl = b.node("Where", [b.node("Greater", [b.node("Sub", [div, fl]), b.init(0.5, t)]),
+                          b.node("Add", [fl, b.init(1, t)]), fl])
+    zero = b.init(0, t)
+    # a zero quotient takes the sign of a / d, and a zero divisor gives a / d (inf or nan), as NumPy's
+    q = b.node("Where", [b.node("Equal", [div, zero]), b.node("Mul", [zero, b.node("Div", [a, d])]), fl])
+    return [b.node("Where", [b.node("Equal", [d, zero]), b.node("Div", [a, d]), q])]
+
+
+@register("logaddexp")
+def _logaddexp(e, b):
+    t = b.dtype(e.outputs[0])
+    x, y = (b.ref(i, t) for i in e.inputs)
+    m = b.node("Max", [x, y])
+    tail = b.node("Log", [b.node("Add", [b.init(1, t), b.node("Exp", [b.node("Neg", [
+        b.node("Abs", [b.node("Sub", [x, y])])])])])])
+    # equal arguments (infinities among them, where x - y is nan) give x + log 2
+    return [b.node("Where", [b.node("Equal", [x, y]), b.node("Add", [x, b.init(np.log(2.0), t)]),
+                             b.node("Add", [m, tail])])]
