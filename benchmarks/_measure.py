@@ -122,11 +122,5 @@ def print_profile(fn: Callable, n: int = 20) -> None:
 # --- RESULTS.md ----------------------------------------------------------------------------------------------------
 def write_results_section(section: str, heading: str, path: str = RESULTS) -> None:
     """Replace (or append) the section of ``path`` that starts at ``heading``; the other sections stay as they are."""
-    from run_all import replace_section
-    try:
-        with open(path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = "# Benchmark results\n"
-    with open(path, "w") as f:
-        f.write(replace_section(text, heading, section))
+    from run_all import write_results_section as write
+    write(section, heading, path)

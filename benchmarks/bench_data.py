@@ -286,14 +286,8 @@ def section_markdown(results: list, info: dict, elapsed: float, provisional: str
 
 def write_section(section: str, path: str = RESULTS) -> None:
     """Replace (or append) this benchmark's section of ``path``; the other sections stay as they are."""
-    from run_all import replace_section
-    try:
-        with open(path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = "# Benchmark results\n"
-    with open(path, "w") as f:
-        f.write(replace_section(text, SECTION, section))
+    from run_all import write_results_section
+    write_results_section(section, SECTION, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -158,12 +158,8 @@ def main(argv: list | None = None) -> None:
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     if args.write:
-        from run_all import replace_section
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
-        with open(path) as f:
-            old = f.read()
-        with open(path, "w") as f:
-            f.write(replace_section(old, SECTION, text))
+        from run_all import write_results_section
+        write_results_section(text, SECTION)
 
 
 if __name__ == "__main__":

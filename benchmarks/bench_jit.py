@@ -253,14 +253,8 @@ def section_markdown(results: list, info: dict, elapsed: float) -> str:
 
 def write_section(section: str, path: str = RESULTS) -> None:
     """Replace (or append) the jit section of ``path``; the other sections stay as they are."""
-    from run_all import replace_section
-    try:
-        with open(path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = "# Benchmark results\n"
-    with open(path, "w") as f:
-        f.write(replace_section(text, SECTION, section))
+    from run_all import write_results_section
+    write_results_section(section, SECTION, path)
 
 
 def main(argv: list | None = None) -> int:

@@ -122,6 +122,18 @@ def replace_section(text: str, heading: str, section: str) -> str:
     return "".join(lines[:start]) + section + ("\n" + tail if tail else "")
 
 
+def write_results_section(section: str, heading: str, path: str = os.path.join(HERE, "RESULTS.md")) -> None:
+    """Replace (or append) the level-2 section ``heading`` of ``path`` with ``section``; the other sections stay
+    as they are (each benchmark that writes its own section calls this)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = "# Benchmark results\n"
+    with open(path, "w") as f:
+        f.write(replace_section(text, heading, section))
+
+
 def level2_sections(text: str) -> list[str]:
     """The level-2 sections of ``text`` (each from its ``## `` heading to the next), in order.
 
