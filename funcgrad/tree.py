@@ -33,6 +33,7 @@ def register_pytree_node(node_type: type, flatten_fn: Callable[[Any], tuple[Iter
     [1.0, 2.0]
     """
     _REGISTRY[node_type] = (flatten_fn, unflatten_fn)
+    _LEAF_TYPES.discard(node_type)
 
 
 def _is_namedtuple(t: type) -> bool:
@@ -40,22 +41,32 @@ def _is_namedtuple(t: type) -> bool:
 
 
 class PyTreeDef:
-    """The structure of a pytree without its leaves. Compare with ``==``; rebuild with :func:`unflatten`."""
+    """The structure of a pytree without its leaves. Compare with ``==``; rebuild with :func:`unflatten`.
 
-    __slots__ = ("kind", "aux", "children", "num_leaves")
+    Immutable once built: its hash is computed on first use and kept (jit's cache hashes the same ones often)."""
 
-    def __init__(self, kind: Any, aux: Any, children: tuple):
+    __slots__ = ("kind", "aux", "children", "num_leaves", "_hash")
+
+    def __init__(self, kind: Any, aux: Any, children: tuple, num_leaves: int | None = None):
         self.kind = kind  # None for a leaf, else the node type
         self.aux = aux
         self.children = children
-        self.num_leaves = 1 if kind is _LEAF else sum(c.num_leaves for c in children)
+        if num_leaves is None:
+            num_leaves = 1 if kind is _LEAF else sum(c.num_leaves for c in children)
+        self.num_leaves = num_leaves
+        self._hash = None
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, PyTreeDef) and self.kind is other.kind and self.aux == other.aux
-                and self.children == other.children)
+        if self is other:
+            return True
+        return (isinstance(other, PyTreeDef) and self.kind is other.kind and self.num_leaves == other.num_leaves
+                and self.aux == other.aux and self.children == other.children)
 
     def __hash__(self) -> int:
-        return hash((self.kind, self.aux, self.children))
+        h = self._hash
+        if h is None:
+            h = self._hash = hash((self.kind, self.aux, self.children))
+        return h
 
     def __repr__(self) -> str:
         if self.kind is _LEAF:
@@ -78,24 +89,36 @@ _LEAF_DEF = PyTreeDef(_LEAF, None, ())
 _NONE_DEF = PyTreeDef(type(None), None, ())
 
 
+# types met as leaves (neither a container, None, a namedtuple nor registered): the next one skips those checks;
+# registering a type removes it
+_LEAF_TYPES: set = set()
+
+
 def _flatten_into(x: Any, out: list, is_leaf: Callable | None) -> PyTreeDef:
-    t = type(x)
     if is_leaf is not None and is_leaf(x):
         out.append(x)
         return _LEAF_DEF
+    t = type(x)
+    if t in _LEAF_TYPES:
+        out.append(x)
+        return _LEAF_DEF
+    n0 = len(out)
+    # the arguments are evaluated in order: the children are flattened before len(out) counts their leaves
     if t is tuple or t is list:
-        return PyTreeDef(t, len(x), tuple(_flatten_into(c, out, is_leaf) for c in x))
+        return PyTreeDef(t, len(x), tuple([_flatten_into(c, out, is_leaf) for c in x]), len(out) - n0)
     if t is dict:
         keys = tuple(sorted(x))
-        return PyTreeDef(dict, keys, tuple(_flatten_into(x[k], out, is_leaf) for k in keys))
+        return PyTreeDef(dict, keys, tuple([_flatten_into(x[k], out, is_leaf) for k in keys]), len(out) - n0)
     if x is None:
         return _NONE_DEF
     reg = _REGISTRY.get(t)
     if reg is not None:
         children, aux = reg[0](x)
-        return PyTreeDef(t, aux, tuple(_flatten_into(c, out, is_leaf) for c in children))
+        return PyTreeDef(t, aux, tuple([_flatten_into(c, out, is_leaf) for c in children]), len(out) - n0)
     if _is_namedtuple(t):
-        return PyTreeDef(t, None, tuple(_flatten_into(c, out, is_leaf) for c in x))
+        return PyTreeDef(t, None, tuple([_flatten_into(c, out, is_leaf) for c in x]), len(out) - n0)
+    if len(_LEAF_TYPES) < 4096:  # bounded: classes made at run time must not grow it without end
+        _LEAF_TYPES.add(t)
     out.append(x)
     return _LEAF_DEF
 

@@ -346,3 +346,102 @@ def test_float32_keeps_numpy_promotion_and_odd_outputs_come_back():
         assert out.dtype == np.float32 and np.array_equal(out, f(x))
     assert fg.jit(lambda v: None)(x) is None
     assert fg.vmap(fg.jit(lambda v: fnp.sin(v) * 2.0))(np.zeros((0, 3))).shape == (0, 3)
+
+
+# --- the fast path: calls with NumPy arrays in tuples, lists and dicts skip the pytree structure -------------------
+def test_fast_path_keys_every_part_of_the_signature_and_builds_every_output_container():
+    P = namedtuple("P", "a b")
+
+    def f(d, xs, x):
+        s = d["u"] * 2.0 + xs[0]
+        return {"t": (s,), "l": [d["v"], xs[1] - x], "p": P(s, x), "none": None, "n": s.shape[0]}, s.sum()
+
+    jf = fg.jit(f)
+    x = RNG.standard_normal(3)
+    calls = [({"u": x, "v": x + 1}, [x, x * 3], x), ({"v": x + 2, "u": x - 1}, [x, x], x + 1),  # other key order
+             ({"u": x, "v": x}, (x, x), x), ({"u": x[:2], "v": x}, [x[:2], x[1:]], x[:2]),  # a tuple; other shapes
+             ({"u": x.astype(np.float32), "v": x}, [x, x], x), ({"u": np.arange(6.0)[::2], "v": x}, [x, x], x),
+             ({"u": x, "v": x, "w": x}, [x, x], x)]  # float32; not C-contiguous; another key
+    for args in calls * 2:
+        (out, total), (ref, ref_total) = jf(*args), f(*args)
+        assert fg.tree.structure(out) == fg.tree.structure(ref) and type(out["p"]) is P
+        for a, b in zip(fg.tree.leaves(out), fg.tree.leaves(ref)):
+            assert np.asarray(a).dtype == np.asarray(b).dtype
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+        np.testing.assert_allclose(total, ref_total, rtol=1e-6)
+    # the key orders share one graph; the tuple, the shapes, the dtype, the layout and the key set each get their own
+    assert jf.cache_info() == fg.jit.CacheInfo(hits=2 * len(calls) - 6, misses=6, traces=6, currsize=6)
+    jf.clear_cache()
+    assert jf(*calls[0])[1] == f(*calls[0])[1] and jf.cache_info().misses == 1
+
+
+def test_fast_path_leaves_other_leaves_to_the_general_signature():
+    # Python numbers are static, Tensors go to funcgrad.compile, traced values replay through the primitives
+    jf = fg.jit(lambda x, n: x * n)
+    x = RNG.standard_normal(3)
+    np.testing.assert_allclose(jf(x, 2.0), x * 2.0)
+    np.testing.assert_allclose(jf(x, 3.0), x * 3.0)
+    assert jf.cache_info().traces == 2
+    g = fg.grad(lambda v: fnp.sum(jf(v, np.float64(2.0)) ** 2))(x)
+    np.testing.assert_allclose(g, 8.0 * x)
+    sub = np.ndarray  # an ndarray subclass is not the fast path's exact type: it still gets a correct replay
+
+    class Sub(sub):
+        pass
+
+    jg = fg.jit(lambda v: fnp.sin(v))
+    for _ in range(2):
+        np.testing.assert_allclose(jg(x.view(Sub)), np.sin(x))
+
+
+def test_tree_leaf_type_cache_forgets_a_type_when_it_is_registered():
+    class Box2:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+
+    node = Box2(1.0, 2.0)
+    assert fg.tree.leaves(node) == [node]  # not registered yet: a leaf (and remembered as one)
+    fg.tree.register_pytree_node(Box2, lambda p: ((p.a, p.b), None), lambda aux, ch: Box2(*ch))
+    assert fg.tree.leaves(node) == [1.0, 2.0]
+    td = fg.tree.structure([node, {"k": node}])
+    assert hash(td) == hash(fg.tree.structure([node, {"k": node}])) and td.num_leaves == 4
+    assert td != fg.tree.structure([node, {"j": node}])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reductions_over_a_short_last_axis_or_the_leading_axes_match_the_primitives(dtype):
+    # 128 rows of 10 (and 2 x 64 of 8): the replay reduces a transposed copy (see replay.SHORT_AXIS)
+    from funcgrad.scipy.special import logsumexp
+    rng = np.random.default_rng(5)
+    for shape in ((128, 10), (2, 64, 8)):
+        x = rng.standard_normal(shape).astype(dtype)
+        odd = x.copy()
+        rows = odd.reshape(-1, shape[-1])  # a view: the writes below land in odd
+        rows[1] = -np.inf  # an all -inf row, an inf and a nan: the replay falls back to the primitive
+        rows[2, 0] = np.inf
+        rows[3, 1] = np.nan
+        tol = dict(rtol=2e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-13)
+        with np.errstate(invalid="ignore"):
+            for keepdims in (True, False):
+                f = lambda a: logsumexp(a, axis=-1, keepdims=keepdims)  # noqa: E731
+                j = fg.jit(f)
+                for a in (x, odd, np.asfortranarray(x), x[::-1]):  # layouts: the input must stay unwritten
+                    before = a.copy()
+                    got, want = j(a), f(a)
+                    assert got.dtype == want.dtype and got.shape == want.shape
+                    np.testing.assert_allclose(got, want, **tol)
+                    np.testing.assert_array_equal(a, before)
+        # sum_to, the broadcast operand's cotangent: over the short last axis (transposed), over the leading axes
+        # (a product with ones)
+        g = fg.grad(lambda a, b: fnp.sum(fnp.sin(a + b) * a), argnums=1)
+        for b in (rng.standard_normal(shape[:-1] + (1,)), rng.standard_normal(shape[-1:])):
+            b = b.astype(dtype)
+            axes = tuple(i for i in range(x.ndim) if i >= x.ndim - b.ndim and b.shape[i - x.ndim] == 1) \
+                if b.ndim == x.ndim else tuple(range(x.ndim - b.ndim))
+            for _ in range(2):
+                got, want = fg.jit(g)(x, b), g(x, b)
+                assert got.dtype == want.dtype and got.shape == want.shape
+                np.testing.assert_allclose(got, want, **tol)
+            ref = np.sum(np.cos(x + b).astype(np.float64) * x, axis=axes).reshape(b.shape)
+            np.testing.assert_allclose(fg.jit(g)(x, b), ref, rtol=1e-4 if dtype == np.float32 else 1e-12,
+                                       atol=1e-4 if dtype == np.float32 else 1e-12)

@@ -4,8 +4,10 @@ Plain inputs: :func:`compile_plain` writes one Python function per graph whose b
 ``v7 = f7(v3, c2, axis=p7_0)``, with each primitive's raw implementation, its constants and parameters bound as
 names of the function's globals (identifiers the compiler makes up, never user text). Values die where the graph
 says they do (``del v3`` after their last use), so memory follows the graph's lifetimes, and an elementwise
-equation planned to run in place (see :mod:`funcgrad.jit.passes`) calls its ufunc with ``out=``. The result costs
-little more than the implementation calls themselves.
+equation planned to run in place (see :mod:`funcgrad.jit.passes`) calls its ufunc with ``out=``; the function
+returns the output pytree, its containers written into the code. Reductions whose shapes make NumPy's own
+reduction slow run another way (column sums as a product with ones, a short last axis on a transposed copy), so
+the result costs little more than, and sometimes less than, the implementation calls themselves.
 
 Traced inputs (the jitted function called inside grad, jvp, vmap, or while another jit records): each equation
 is applied through the primitive's ordinary ``__call__``, so the outer transform sees ordinary primitive calls;
@@ -13,6 +15,7 @@ a custom-rule call runs the decorated function itself, so its rule applies.
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from typing import Any, Callable
@@ -49,12 +52,16 @@ def _materialize(x):
     return x.copy() if not getattr(getattr(x, "flags", None), "writeable", True) else x
 
 
-def compile_plain(g: Graph, inplace: dict | None = None, name: str = "replay") -> Callable:
-    """A function ``run(*input_values) -> list of output values`` executing ``g`` on plain arrays.
+def compile_plain(g: Graph, inplace: dict | None = None, name: str = "replay",
+                  out_tree: tree.PyTreeDef | None = None) -> Callable:
+    """A function ``run(*input_values) -> list of output values`` executing ``g`` on plain arrays; given
+    ``out_tree``, it returns the output pytree instead (the containers are built by the generated code itself).
 
     >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
     >>> compile_plain(fg.jit(fnp.negative).lower(np.ones(2)).graph)(np.arange(2.0))
     [array([-0., -1.])]
+    >>> compile_plain(fg.jit(fnp.negative).lower(np.ones(2)).graph, out_tree=fg.tree.structure({"y": 0}))(np.ones(1))
+    {'y': array([-1.])}
     """
     inplace = inplace or {}
     env: dict = {"_materialize": _materialize}
@@ -122,13 +129,48 @@ def compile_plain(g: Graph, inplace: dict | None = None, name: str = "replay") -
         else:
             outs.append(ref[o])
     env["_copy"] = _copy_const
-    lines.append(f"    return [{', '.join(outs)}]")
+    if out_tree is None:
+        lines.append(f"    return [{', '.join(outs)}]")
+    elif out_tree.num_leaves != len(outs):
+        raise ValueError(f"compile_plain: the output structure {out_tree!r} has {out_tree.num_leaves} leaves, but "
+                         f"the graph has {len(outs)} outputs; pass the structure the graph was recorded with")
+    else:
+        lines.append(f"    return {_tree_src(out_tree, iter(outs), env)}")
     src = "\n".join(lines)
     code = compile(src, f"<funcgrad.jit {name}>", "exec")
     exec(code, env)  # noqa: S102 - source generated above from graph ids; no user text in it
     fn = env[name]
     fn.source = src
     return fn
+
+
+_LEAF_KIND = tree.structure(0).kind
+
+
+def _tree_src(td: tree.PyTreeDef, outs, env: dict) -> str:
+    """The expression building the pytree ``td`` from the output expressions ``outs`` (consumed in order):
+    literals for tuples, lists, dicts and None, so a replay returns its result without an unflatten."""
+    kind = td.kind
+    if kind is _LEAF_KIND:
+        return next(outs)
+    if kind is type(None):
+        return "None"
+    if kind is tuple or kind is list:
+        inner = [_tree_src(c, outs, env) for c in td.children]
+        if kind is list:
+            return f"[{', '.join(inner)}]"
+        return f"({inner[0]},)" if len(inner) == 1 else f"({', '.join(inner)})"
+    if kind is dict:
+        items = []
+        for k, c in zip(td.aux, td.children):
+            kname = f"key{len(env)}"  # keys are bound as names: any hashable key, no user text in the source
+            env[kname] = k
+            items.append(f"{kname}: {_tree_src(c, outs, env)}")
+        return "{" + ", ".join(items) + "}"
+    # namedtuples and registered nodes: their own unflatten, given this subtree's leaves
+    uname = f"build{len(env)}"
+    env[uname] = functools.partial(tree.unflatten, td)
+    return f"{uname}([{', '.join(next(outs) for _ in range(td.num_leaves))}])"
 
 
 def _is_none(g: Graph, i: int) -> bool:
@@ -147,9 +189,39 @@ def _sum_to(g: Graph, e) -> Callable | None:
         return None
     axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(dst) if d == 1 and src[lead + i] != 1)
     kept = tuple(d for i, d in enumerate(src) if i not in axes)
+    dtype = g.avals[e.inputs[0]][1]
+    rows = math.prod(src[:lead])
+    if axes == tuple(range(lead)) and lead and dtype in _BLAS_FLOATS and rows >= GEMV_ROWS and kept:
+        # a sum over the leading axes is a vector-matrix product: BLAS sums a 128 x 256 float32 array's columns in
+        # about half NumPy's reduction time
+        ones, cols = _np.ones(rows, dtype), math.prod(kept)
+        if len(src) == 2:
+            return lambda x: ones @ x
+        return lambda x: (ones @ x.reshape(rows, cols)).reshape(dst)
+    perm = _short_last(src, axes)
+    if perm is not None:
+        contiguous = _np.ascontiguousarray
+        return lambda x: contiguous(x.transpose(perm)).sum(axis=0).reshape(dst)
     if kept == dst:
         return lambda x: x.sum(axis=axes)
     return lambda x: x.sum(axis=axes).reshape(dst)
+
+
+_BLAS_FLOATS = (_np.dtype(_np.float32), _np.dtype(_np.float64))
+#: column sums over at least this many rows run as ``ones @ x`` (below it the product's call costs more than it saves)
+GEMV_ROWS = 16
+#: a reduction over the last axis alone, when that axis is at most this long and the other axes hold at least this
+#: many rows, runs on a transposed copy: NumPy reduces a short contiguous axis one row at a time (a 128 x 10 float32
+#: max: about 6 us), a leading axis with one ufunc loop over whole rows (the copy and the max: about 1.7 us)
+SHORT_AXIS, MANY_ROWS = 32, 64
+
+
+def _short_last(shape: tuple, axes: tuple) -> tuple | None:
+    """The permutation bringing the last axis first, where a reduction over ``axes`` of ``shape`` gains by it."""
+    nd = len(shape)
+    if nd < 2 or axes != (nd - 1,) or shape[-1] > SHORT_AXIS or math.prod(shape[:-1]) < MANY_ROWS:
+        return None
+    return (nd - 1,) + tuple(range(nd - 1))
 
 
 def _matrix_transpose(g: Graph, e) -> Callable | None:
@@ -192,6 +264,24 @@ def _logsumexp(g: Graph, e) -> Callable | None:
     impl, params = e.prim.impl, dict(e.params)
     isfinite = math.isfinite
     log, exp, subtract = _np.log, _np.exp, _np.subtract
+
+    perm = _short_last(shape, axes)
+    if perm is not None:
+        out_shape = shape[:-1] + (1,) if keepdims else dropped
+
+        def lse_rows(a):
+            t = a.transpose(perm).copy()  # our own buffer (a copy even of a view that is contiguous already)
+            m = t.max(axis=0)
+            if not isfinite(m.sum()):
+                return impl(a, None, **params)
+            subtract(t, m, out=t)
+            exp(t, out=t)
+            s = t.sum(axis=0)
+            log(s, out=s)
+            s += m
+            return s.reshape(out_shape)
+
+        return lse_rows
 
     def lse(a):
         m = a.max(axis=axes, keepdims=True)
