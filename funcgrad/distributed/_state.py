@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import os
+import stat
 import sys
 import time
 import traceback
@@ -161,7 +162,40 @@ def _timed_out(pg: ProcessGroup, seq: int | None, what: str, limit: float) -> No
     msg += (". Aborting every rank (MPI_Abort). If the ranks are only slow, raise the timeout: "
             "init_process_group(timeout=datetime.timedelta(seconds=...)); the call that waited:\n")
     sys.stderr.write(msg + "".join(traceback.format_stack()[:-3]))
-    sys.stderr.flush()
+    _abort_job()
+
+
+def _abort_job() -> None:
+    """``MPI_Abort`` once what this rank printed has left it: the launcher reads a rank's output from a pipe and
+    may act on the abort first (the job then ends with its last words lost), so wait, a few seconds at most, until
+    the pipes behind stdout and stderr are read empty."""
+    try:
+        import fcntl
+        import struct
+        import termios
+    except ImportError:  # (Windows: no pipes to query)
+        fcntl = None
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    end = time.monotonic() + 3.0
+    for fd in (1, 2) if fcntl is not None else ():
+        try:
+            if not stat.S_ISFIFO(os.fstat(fd).st_mode):  # a terminal or a file: nothing to wait for
+                continue
+        except OSError:
+            continue
+        while time.monotonic() < end:
+            try:
+                left = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+            except OSError:
+                break
+            if left <= 0:
+                break
+            time.sleep(0.005)
+    time.sleep(0.05)  # from the launcher's reader to its own output
     _mpi().COMM_WORLD.Abort(1)
 
 
@@ -350,8 +384,7 @@ def _abort_on_uncaught_exception() -> None:
         if _STATE.world is not None and _STATE.world.size() > 1:
             sys.stderr.write(f"funcgrad.distributed: rank {_STATE.world.rank()} raised {kind.__name__}; "
                              f"aborting every rank\n")
-            sys.stderr.flush()
-            _mpi().COMM_WORLD.Abort(1)
+            _abort_job()
 
     hook._funcgrad_abort = True
     sys.excepthook = hook
