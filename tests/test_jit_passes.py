@@ -182,6 +182,11 @@ def _check_configs(f, x, y, xs, ys, want, g_want, v_want):
         _close(fg.grad(_scalar(jf), argnums=(0, 1))(x, y), g_want)
         _close(fg.jit(fg.vmap(f), passes=passes)(xs, ys), v_want)
         _close(fg.vmap(jf)(xs, ys), v_want)
+        jd = fg.jit(f, passes=passes, donate_argnums=(0, 1))  # the donated copies may hold any value afterwards
+        _close(jd(x.copy(), y.copy()), want)
+        _close(jd(x.copy(), y.copy()), want)
+        _close(fg.jit(fg.grad(_scalar(f), argnums=(0, 1)), passes=passes, donate_argnums=(0, 1))(x.copy(), y.copy()),
+               g_want)
 
 
 # --- each pass does what it says --------------------------------------------------------------------------------------

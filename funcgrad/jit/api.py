@@ -202,8 +202,12 @@ class Jitted:
         self.fun = fun
         self.static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         self.static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
-        # accepted as a hint: the replay never writes into a caller's buffer, donated or not (see the README)
         self.donate_argnums = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
+        both = set(self.donate_argnums) & set(self.static_argnums)
+        if both:
+            raise ValueError(f"funcgrad.jit: argument(s) {sorted(both)} are in both static_argnums and "
+                             f"donate_argnums; a static argument is a setting, not a buffer to reuse: give it in "
+                             f"one of them")
         self.passes = tuple(DEFAULT_PASSES if passes is None else passes)
         self._cache: dict = {}
         # calls whose arguments are NumPy arrays in tuples, lists and dicts: the fast key (_fast_into's tokens)
@@ -317,7 +321,12 @@ class Jitted:
         graph = optimize(raw, self.passes)
         plan, note = plan_inplace(graph, INPLACE_MIN_BYTES) if "inplace" in self.passes else ({}, "inplace: off")
         run = compile_plain(graph, plan, name=_ident(self._name), out_tree=out_tree)  # returns the output tree
-        entry = _Entry(graph, raw, out_tree, run, plan, list(graph.notes) + [note])
+        notes = list(graph.notes) + [note]
+        donated = self._donated_leaves(args, kwargs, leaves, mask)
+        if donated:
+            run, note = self._donating(raw, donated, out_tree, run)
+            notes.append(note)
+        entry = _Entry(graph, raw, out_tree, run, plan, notes)
         with self._lock:
             self._misses += 1
             self._traces += 1
@@ -333,6 +342,47 @@ class Jitted:
                           f"changing numbers as arrays, or make fewer arguments static.", RuntimeWarning,
                           stacklevel=3)
         return entry
+
+    def _donated_leaves(self, args: tuple, kwargs: dict, leaves: list, mask: list) -> list:
+        """Positions, among the call's dynamic leaves, of the leaves of the arguments in ``donate_argnums``."""
+        if not self.donate_argnums:
+            return []
+        n = len(args)
+        static_pos = {i % n for i in self.static_argnums if -n <= i < n}
+        wanted = {i % n for i in self.donate_argnums if -n <= i < n}
+        flags = []  # per leaf of (dynamic args, kwargs), in flatten's order: donated or not
+        for i, a in enumerate(args):
+            if i not in static_pos:
+                flags += [i in wanted] * tree.structure(a).num_leaves
+        flags += [False] * (len(leaves) - len(flags))
+        out, j = [], 0
+        for f, m in zip(flags, mask):
+            if not m:
+                if f:
+                    out.append(j)
+                j += 1
+        return out
+
+    def _donating(self, raw, donated: list, out_tree, plain: Callable) -> tuple:
+        """The replay for calls that donate: a second graph, optimized and planned with the donated inputs' buffers
+        free to hold results, run when every donated leaf can give its buffer up; the plain replay otherwise."""
+        g = raw.copy()
+        g.donated = frozenset(g.inputs[j] for j in donated)
+        g = optimize(g, self.passes)
+        plan = plan_inplace(g, INPLACE_MIN_BYTES)[0] if "inplace" in self.passes else {}
+        written = {t for _, t in plan.values() if t in g.donated}
+        for e in g.eqns:
+            for pos in getattr(e.prim, "donate", ()):
+                if e.inputs[pos] in g.donated:
+                    written.add(e.inputs[pos])
+        note = (f"donate_argnums: {len(written)} of {len(donated)} donated input buffer(s) hold results (when "
+                f"each donated array is a writeable, C-contiguous NumPy array owning its memory and sharing none "
+                f"with another argument; otherwise the replay leaves every argument as it was)")
+        if not written:
+            return plain, note
+        donor = compile_plain(g, plan, name=_ident(self._name) + "_donating", out_tree=out_tree)
+        held = tuple(c for c in g.consts.values() if type(c) is np.ndarray and c.ndim)
+        return _donation_dispatch(plain, donor, tuple(donated), held), note
 
     def _what_changed(self, prev, key, args, kwargs) -> str:
         if prev is None:
@@ -435,6 +485,33 @@ class Jitted:
         return f"<funcgrad.jit of {self._name}>"
 
 
+def _donation_dispatch(plain: Callable, donor: Callable, donated: tuple, held: tuple = ()) -> Callable:
+    """``run(*leaves)``: the donating replay when each donated leaf's buffer can be given up, the plain one else.
+
+    A buffer can be given up when it is a writeable, C-contiguous NumPy array that owns its memory (not a view,
+    whose base the caller still holds) and shares none with another leaf of the call (the same array passed
+    twice, or as a view, would be read after it was written) nor with the arrays the graph holds as constants
+    (``held``: arrays the function closed over, read again by later calls)."""
+    ndarray = np.ndarray
+    may_share = np.may_share_memory
+
+    def run(*leaves):
+        for j in donated:
+            x = leaves[j]
+            if type(x) is not ndarray or x.base is not None or not x.flags.writeable or not x.flags.c_contiguous:
+                return plain(*leaves)
+            for m, y in enumerate(leaves):
+                if m != j and isinstance(y, ndarray) and may_share(x, y):
+                    return plain(*leaves)
+            for c in held:
+                if may_share(x, c):
+                    return plain(*leaves)
+        return donor(*leaves)
+
+    run.plain, run.donor = plain, donor
+    return run
+
+
 def _user_line(tb) -> str:
     """``file:line`` of the innermost frame of a traceback in neither funcgrad nor an array library."""
     where = "<unknown>"
@@ -463,8 +540,11 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
 
     ``static_argnums`` / ``static_argnames``: arguments that are settings, not data (hashable; one graph per
     value). Python numbers and other non-array leaves are static too (NumPy treats Python numbers as weakly typed,
-    so tracing them as float64 arrays would change dtypes); pass an array to trace a number. ``donate_argnums`` is
-    accepted as a hint. ``passes``: the optimization passes to run, a subset of ``("simplify", "fold", "cse",
+    so tracing them as float64 arrays would change dtypes); pass an array to trace a number. ``donate_argnums``:
+    arguments whose arrays the caller gives up: their buffers may hold intermediate values and results (read them
+    no more after the call; ``x = f(x)`` is the pattern), which saves allocations in update steps. A donated array
+    is reused only when it is a writeable, C-contiguous NumPy array owning its memory and sharing none with the
+    other arguments; otherwise, and under outer transforms, the call leaves it as it was. ``passes``: the optimization passes to run, a subset of ``("simplify", "fold", "cse",
     "dce", "fuse", "inplace")`` (all by default; ``()`` for none, to debug). Usable as ``@jit`` and
     ``@functools.partial(jit, static_argnums=...)``; composes with grad, jvp, vmap and hessian in either order.
 

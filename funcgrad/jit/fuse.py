@@ -35,7 +35,7 @@ from typing import Any, Callable
 import numpy as _np
 
 from ..core import Box
-from .graph import Eqn, Graph
+from .graph import Eqn, Graph, liveness
 
 __all__ = ["fuse", "FusedOp", "TABLE", "FUSE_MIN_BYTES", "cuda_source"]
 
@@ -416,21 +416,12 @@ def _fused_eqn(g: Graph, members: list, device: str) -> Eqn:
 
 def _donate(g: Graph, made: list) -> None:
     """Let a NumPy fused equation write into the input buffers that die there, with the in-place plan's rules: a
-    fresh buffer a ufunc, matmul or fused equation made, of the output's shape and dtype, no input, constant or
-    output of the graph, and no other live value sharing its memory (the aliasing seen while tracing)."""
+    fresh buffer a ufunc, matmul or fused equation made (or an input the caller donated), of the output's shape and
+    dtype, no other input, constant or output of the graph, and no other live value sharing its memory (the
+    aliasing seen while tracing)."""
     if not made:
         return
-    last: dict = {}
-    producer: dict = {}
-    for k, e in enumerate(g.eqns):
-        for i in e.inputs:
-            last[i] = k
-        for o in e.outputs:
-            producer[o] = e
-    keep = {o for o in g.outputs if type(o) is int} | set(g.consts) | set(g.inputs)
-    group: dict = {}
-    for i, r in g.alias.items():
-        group.setdefault(r, []).append(i)
+    last, producer, keep, group = liveness(g)
     index = {id(e): k for k, e in enumerate(g.eqns)}
     for e in made:
         op = e.prim
@@ -441,9 +432,14 @@ def _donate(g: Graph, made: list) -> None:
         donate = []
         for pos, i in enumerate(e.inputs):
             p = producer.get(i)
-            if i in keep or p is None or g.avals.get(i) != out_aval or last.get(i) != k:
+            if i in keep or g.avals.get(i) != out_aval or last.get(i) != k:
                 continue
-            if isinstance(p.prim, FusedOp):
+            if i in g.donated:  # a buffer the caller gave up (jit's donate_argnums)
+                if g.alias.get(i, i) != i:
+                    continue
+            elif p is None:
+                continue
+            elif isinstance(p.prim, FusedOp):
                 if p.prim.device != "host":
                     continue
             elif p.prim.name not in _FRESH or i not in g.owned or g.alias.get(i) != i:

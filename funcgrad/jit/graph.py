@@ -75,7 +75,7 @@ class Graph:
     """A recorded function: inputs, equations in execution order, outputs, constants and avals."""
 
     __slots__ = ("inputs", "eqns", "outputs", "consts", "avals", "owned", "alias", "host", "next_id", "notes",
-                 "copy_outputs")
+                 "copy_outputs", "donated")
 
     def __init__(self):
         self.inputs: list = []
@@ -90,6 +90,7 @@ class Graph:
         self.next_id = 0
         self.notes: list = []  # what each pass did, for the listing
         self.copy_outputs: set = set()  # outputs that may be read-only views after a rewrite: copied on return
+        self.donated: frozenset = frozenset()  # inputs whose buffers the caller gives up (jit's donate_argnums)
 
     def new_id(self, value: Any = None, aval: tuple | None = None) -> int:
         i = self.next_id
@@ -115,6 +116,7 @@ class Graph:
         g.next_id = self.next_id
         g.notes = list(self.notes)
         g.copy_outputs = set(self.copy_outputs)
+        g.donated = self.donated
         return g
 
     def uses(self) -> dict:
@@ -127,6 +129,32 @@ class Graph:
             if type(o) is int:
                 n[o] = n.get(o, 0) + 1
         return n
+
+
+def liveness(g: Graph) -> tuple[dict, dict, set, dict]:
+    """What the in-place plan and fusion's buffer reuse ask of a graph: ``(last, producer, keep, group)``: the index
+    of each value's last reading equation, each value's producing equation, the values whose buffers must survive
+    the replay (outputs, constants, and the inputs the caller has not donated), and each buffer's values (the
+    aliasing seen while tracing: a root id -> the ids sharing its memory).
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> g = fg.jit(lambda x: fnp.exp(x) + 1.0, passes=()).lower(np.ones(3)).graph
+    >>> last, producer, keep, group = liveness(g)
+    >>> last[g.inputs[0]], g.inputs[0] in keep
+    (0, True)
+    """
+    last: dict = {}
+    producer: dict = {}
+    for k, e in enumerate(g.eqns):
+        for i in e.inputs:
+            last[i] = k
+        for o in e.outputs:
+            producer[o] = e
+    keep = {o for o in g.outputs if type(o) is int} | set(g.consts) | (set(g.inputs) - g.donated)
+    group: dict = {}
+    for i, r in g.alias.items():
+        group.setdefault(r, []).append(i)
+    return last, producer, keep, group
 
 
 def aval_of(value: Any) -> tuple | None:

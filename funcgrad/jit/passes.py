@@ -16,7 +16,8 @@ much work it takes; ``tests/test_jit_passes.py`` checks each against eager execu
 * ``dce``: equations whose outputs nothing needs are dropped.
 * ``inplace``: not a rewrite but a plan for the plain replay: an elementwise ufunc whose input dies there, in a
   buffer the graph itself allocated (never an input, a constant, an output, nor a buffer another live value is a
-  view of), writes its result into that buffer with ``out=``.
+  view of), writes its result into that buffer with ``out=``. Inputs in ``Graph.donated`` (``jit``'s
+  ``donate_argnums``) count as such buffers: the caller gave them up.
 
 * ``fuse``: elementwise fusion (one equation per chain of elementwise primitives), in :mod:`funcgrad.jit.fuse`.
 """
@@ -28,7 +29,7 @@ import numpy as _np
 
 from ..core import registry
 from ..core.primitive import broadcast_to
-from .graph import CustomCall, Eqn, Graph
+from .graph import CustomCall, Eqn, Graph, liveness
 from .fuse import fuse
 
 __all__ = ["PASSES", "DEFAULT_PASSES", "UFUNCS", "optimize", "dce", "cse", "fold", "simplify", "plan_inplace"]
@@ -417,17 +418,7 @@ def plan_inplace(g: Graph, min_bytes: int = 0) -> tuple[dict, str]:
     while tracing, and every value that shared its memory while tracing (views of it, or the value itself handed
     through) is dead by then. The signature fixes the inputs' layout, so the replay's aliasing is the trace's.
     """
-    last: dict = {}
-    producer: dict = {}
-    for k, e in enumerate(g.eqns):
-        for i in e.inputs:
-            last[i] = k
-        for o in e.outputs:
-            producer[o] = e
-    keep = {o for o in g.outputs if type(o) is int} | set(g.consts) | set(g.inputs)
-    group: dict = {}
-    for i, r in g.alias.items():
-        group.setdefault(r, []).append(i)
+    last, producer, keep, group = liveness(g)
     plan: dict = {}
     fresh: set = set()  # values written in place: their buffer was a fresh one, so they count as fresh too
     for k, e in enumerate(g.eqns):
@@ -442,9 +433,13 @@ def plan_inplace(g: Graph, min_bytes: int = 0) -> tuple[dict, str]:
             continue
         for i in e.inputs:
             p = producer.get(i)
-            if i in keep or p is None or g.avals.get(i) != out_aval or last.get(i) != k:
+            if i in keep or g.avals.get(i) != out_aval or last.get(i) != k:
                 continue
-            if i not in fresh and (i not in g.owned or p.prim.name not in _FRESH or g.alias.get(i) != i):
+            if i in g.donated:  # the caller's buffer, given up: fresh as far as this replay goes
+                if g.alias.get(i, i) != i:
+                    continue
+            elif p is None or (i not in fresh and (i not in g.owned or p.prim.name not in _FRESH or
+                                                   g.alias.get(i) != i)):
                 continue
             if e.inputs.count(i) > 1:
                 continue
