@@ -9,6 +9,7 @@ import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad.core import Box, Trace
 from funcgrad.primitives import indexing as ix
+from funcgrad.primitives import updates as up
 from funcgrad.testing import check_grads
 from funcgrad.testing import strategies as fst
 
@@ -203,9 +204,9 @@ def test_forward_mode_add_and_multiply_with_repeats_by_hand():
         ks = np.flatnonzero(idx == i)
         expected[i] = tx[i] * np.prod(v[ks]) + sum(x[i] * tv[k] * np.prod(v[np.setdiff1d(ks, [k])]) for k in ks)
     np.testing.assert_allclose(t, expected)
-    _, t = fg.jvp(lambda x: ix.index_mul(x, v[:2], idx=np.array([3, 1])), (x,), (tx,))
+    _, t = fg.jvp(lambda x: up.index_mul(x, v[:2], idx=np.array([3, 1])), (x,), (tx,))
     np.testing.assert_allclose(t, tx * np.array([1.0, v[1], 1.0, v[0]]))
-    _, t = fg.jvp(lambda v: ix.index_mul(x, v, idx=np.array([3, 1])), (v[:2],), (tv[:2],))
+    _, t = fg.jvp(lambda v: up.index_mul(x, v, idx=np.array([3, 1])), (v[:2],), (tv[:2],))
     np.testing.assert_allclose(t, [0.0, x[1] * tv[1], 0.0, x[3] * tv[0]])
 
 
@@ -274,7 +275,7 @@ def test_add_multiply_scatter_with_2d_index_into_1d_and_1d_values():
         added[idx[i]] += v[i[-1]]
         multiplied[idx[i]] *= v[i[-1]]
     np.testing.assert_array_equal(fnp.at(x)[idx].add(v), added)
-    np.testing.assert_array_equal(ix.index_add(x, v, idx=idx), added)
+    np.testing.assert_array_equal(up.index_add(x, v, idx=idx), added)
     np.testing.assert_allclose(fnp.at(x)[idx].multiply(v), multiplied)
     np.testing.assert_array_equal(ix.scatter_add(v, idx=idx, shape=(3,)), added - x)
     one = np.array([[0, 0], [0, 0], [0, -1]])  # the failing draw: x of shape (1,), v of shape (2,)
@@ -292,7 +293,7 @@ def test_at_accepts_lists_and_scalars():
 
 def test_index_mul_primitive_rejects_repeats():
     with pytest.raises(ValueError, match=r"index_mul.*repeat.*at\[idx\]\.multiply"):
-        ix.index_mul(np.ones(3), 2.0, idx=np.array([0, 0]))
+        up.index_mul(np.ones(3), 2.0, idx=np.array([0, 0]))
 
 
 # --- take, take_along_axis, sort, compress, extract, nonzero -------------------------------------------------------

@@ -14,6 +14,7 @@ from ..primitives.tiling import *  # noqa: F401,F403
 from ..primitives.triangles import *  # noqa: F401,F403
 from ..primitives.creation import *  # noqa: F401,F403
 from ..primitives.indexing import *  # noqa: F401,F403
+from ..primitives.updates import *  # noqa: F401,F403
 from ..primitives.linalg import *  # noqa: F401,F403
 from ..primitives.decompositions import *  # noqa: F401,F403
 from ..primitives.einsum import *  # noqa: F401,F403

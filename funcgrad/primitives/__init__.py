@@ -4,7 +4,7 @@ Each family lists its NumPy-facing names in ``__all__`` (re-exported by :mod:`fu
 belong under ``funcgrad.numpy.linalg`` in ``LINALG``.
 """
 from . import (control, creation, decompositions, devices, einsum, elementwise, indexing, linalg, padding,  # noqa: F401
-               reductions, shape, special, tiling, triangles)
+               reductions, shape, special, tiling, triangles, updates)
 from . import engine_batching  # noqa: F401  (vmap rules of the core's primitives)
 from . import eig  # noqa: F401  (the general eigendecomposition: numpy.linalg.eig and eigvals)
 from . import fft  # noqa: F401  (the DFT primitives, named by funcgrad.numpy.fft)
@@ -17,5 +17,5 @@ from . import activations  # noqa: F401  (relu and its mask: maximum and a multi
 from . import collectives  # noqa: F401  (all_reduce, all_gather, reduce_scatter across processes)
 from . import recurrent  # noqa: F401  (one LSTM layer's time loop as one primitive: nn.LSTM's fused path)
 
-FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, linalg, decompositions,
-            einsum, special, control, devices, eig)
+FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, updates, linalg,
+            decompositions, einsum, special, control, devices, eig)

@@ -1,20 +1,16 @@
-"""Indexing: ``x[idx]``, ``take``, ``take_along_axis``, sorting, ``nonzero`` and functional updates (``.at``).
+"""Indexing: ``x[idx]``, ``take``, ``take_along_axis``, sorting and ``nonzero`` (the functional updates, ``.at``,
+are in :mod:`funcgrad.primitives.updates`).
 
 Every index is a static parameter: it is never differentiated, and traced parts of it (an index array computed from
 traced values) are unwrapped. Under jit, whose traced values have no concrete value to unwrap, a traced integer
 array in an index becomes an operand of :data:`~funcgrad.primitives.gather.gather` instead (the index helpers
-shared with it live there too). Four facts drive the rules:
+shared with it live there too). These facts drive the rules:
 
 * ``getitem`` is linear in ``x``; its transpose is :data:`scatter_add`, which adds each cotangent element into a
   zero array at the position it was read from. An element selected twice gets twice the gradient, because the
   scatter *adds* (``add.at``) instead of assigning. ``scatter_add``'s own transpose is ``getitem`` again, so the pair
   differentiates to any order.
-* functional updates never write into their inputs: ``x.at[idx].set(v)`` copies ``x`` first. ``set`` with repeated
-  positions follows NumPy's assignment: the last write wins, and only the winning elements of ``v`` get gradient.
-  ``add`` with repeated positions accumulates, like ``numpy.add.at``; ``multiply`` (and ``divide``, ``min``,
-  ``max``) with repeated positions apply every occurrence, split into rounds that each touch a position once.
-* in forward mode ``getitem``, ``scatter_add``, ``set`` and ``add`` are linear, so their JVP is the same operation
-  on the tangents (the same write wins for repeated ``set`` positions); ``multiply`` takes the product rule.
+* in forward mode ``getitem`` and ``scatter_add`` are linear, so their JVP is the same operation on the tangents.
 * ``take``, ``take_along_axis``, ``sort``, ``compress`` and ``extract`` are compositions of ``getitem`` with
   static index arrays, so they need no rules of their own.
 * under vmap the static index is the same for every example: the batched call puts it behind a full slice (and
@@ -23,24 +19,22 @@ shared with it live there too). Four facts drive the rules:
 """
 from __future__ import annotations
 
-import functools
 import math
 import operator
 from typing import Any
 
 import numpy as _onp
 
-from ..backend import device_of, dtype_of, namespace, shape_of, to_device, to_host
+from ..backend import dtype_of, namespace, shape_of, to_host
 from ..core import Box, Primitive, getval
-from ..core.backward import zeros_for
 from ..core.batching import loop_rule
-from ..core.primitive import _WRAPPERS, broadcast_to, nondifferentiable
-from .elementwise import add, divide, maximum, minimum, multiply, remainder
-from .gather import (Dynamic, _batched_layout, _batched_value, _describe_index, _has_int_array, _index_error,
-                     _move_perm, _ufunc_at, batched_index_error, dynamic_index)
+from ..core.primitive import _WRAPPERS, nondifferentiable
+from .elementwise import maximum, minimum, remainder
+from .gather import (Dynamic, _batched_layout, _batched_value, _has_int_array, _index_error, _move_perm,
+                     _ufunc_at, batched_index_error, dynamic_index)
 from .shape import _asarray, _reshape, _transpose
 
-__all__ = ["getitem", "take", "take_along_axis", "at", "sort", "argsort", "nonzero", "argwhere", "flatnonzero",
+__all__ = ["getitem", "take", "take_along_axis", "sort", "argsort", "nonzero", "argwhere", "flatnonzero",
            "compress", "extract"]
 LINALG: list = []
 
@@ -276,246 +270,6 @@ def getitem(x: ArrayLike, idx: Any) -> Any:
     if type(s) is Dynamic:  # traced index arrays under jit: operands, read again on every replay
         return s.get(x)
     return _getitem_p(x, idx=s)
-
-
-# --- functional updates ------------------------------------------------------------------------------------------
-def _copy(x):
-    return namespace(x).array(x, copy=True)
-
-
-def _index_set_impl(x, v, idx):
-    out = _copy(x)
-    try:
-        out[idx] = v
-    except IndexError as e:
-        raise _index_error(e, shape_of(x), idx) from None
-    return out
-
-
-def _index_add_impl(x, v, idx):
-    xp = namespace(x)
-    out = _copy(x)
-    try:
-        if _has_int_array(idx):
-            _ufunc_at(xp.add, out, idx, v)
-        else:
-            out[idx] += v
-    except IndexError as e:
-        raise _index_error(e, shape_of(x), idx) from None
-    return out
-
-
-def _index_mul_impl(x, v, idx):
-    out = _copy(x)
-    try:
-        if _has_int_array(idx):
-            if _repeats(_index_namespace(idx), shape_of(x), idx):
-                raise ValueError(
-                    f"index_mul needs an index that reaches each position at most once, got {_describe_index(idx)} "
-                    f"with repeats; use x.at[idx].multiply(v) (or fnp.at(x)[idx].multiply(v)), which handles "
-                    f"repeated positions")
-        # no position repeats, so the plain in-place product is exact (and CuPy has no multiply.at)
-        out[idx] *= v
-    except IndexError as e:
-        raise _index_error(e, shape_of(x), idx) from None
-    return out
-
-
-index_set = Primitive("index_set", _index_set_impl, doc=(
-    "A copy of ``x`` with ``x[idx] = v`` (repeated positions: the last write wins, as in NumPy).\n\n"
-    ">>> import numpy as np\n>>> index_set(np.zeros(3), 5.0, idx=1)\narray([0., 5., 0.])\n"))
-index_add = Primitive("index_add", _index_add_impl, doc=(
-    "A copy of ``x`` with ``v`` added at ``idx`` (repeated positions accumulate, as ``numpy.add.at``).\n\n"
-    ">>> import numpy as np\n>>> index_add(np.zeros(3), 1.0, idx=np.array([1, 1]))\narray([0., 2., 0.])\n"))
-index_mul = Primitive("index_mul", _index_mul_impl, doc=(
-    "A copy of ``x`` with ``x[idx]`` multiplied by ``v``; ``idx`` must reach each position at most once "
-    "(``x.at[idx].multiply`` splits repeats into rounds).\n\n"
-    ">>> import numpy as np\n>>> index_mul(np.ones(3), 4.0, idx=slice(1, None))\narray([1., 4., 4.])\n"))
-
-
-def _value_cotangent(g, v, idx):
-    """The cotangent of an update's value: ``g[idx]``; the engine sums it down to ``v``'s shape."""
-    gv = _getitem_p(g, idx=idx)
-    extra = len(shape_of(v)) - len(shape_of(gv))
-    if extra > 0:  # NumPy assignment also accepts values with extra leading size-1 axes
-        gv = _getitem_p(gv, idx=(None,) * extra)
-    return gv
-
-
-def _index_set_dv(g, ans, x, v, idx):
-    gv = _value_cotangent(g, v, idx)
-    if _has_int_array(idx):
-        keep = _last_write_mask(_index_namespace(idx), shape_of(x), idx)
-        if keep is not None:  # overwritten elements of v do not reach the output
-            gv = multiply(gv, to_device(keep, device_of(getval(gv))))
-    return gv
-
-
-def _index_set_jvp(tangents, ans, x, v, idx):
-    # The same assignment applied to the tangents: with repeated positions the same write wins as in the forward
-    # pass. A scalar zero stands in for a missing value tangent (it broadcasts like v, without an allocation).
-    tx, tv = tangents
-    return index_set(zeros_for(x) if tx is None else tx, 0.0 if tv is None else tv, idx=idx)
-
-
-def _index_add_jvp(tangents, ans, x, v, idx):
-    tx, tv = tangents
-    if tv is None:
-        return tx
-    return index_add(zeros_for(x) if tx is None else tx, tv, idx=idx)
-
-
-def _index_mul_jvp(tangents, ans, x, v, idx):
-    # Positions are distinct, so out[idx] = x[idx] * v elementwise and every other element is x's: the product
-    # rule, written back with one assignment (which also broadcasts v as the forward pass does).
-    tx, tv = tangents
-    if tv is None:
-        return index_mul(tx, v, idx=idx)
-    sel = _getitem_p(x, idx=idx) * tv
-    if tx is None:
-        return index_set(zeros_for(x), sel, idx=idx)
-    return index_set(tx, _getitem_p(tx, idx=idx) * v + sel, idx=idx)
-
-
-index_set.def_vjp(lambda g, ans, x, v, idx: index_set(g, 0.0, idx=idx), _index_set_dv)
-index_set.def_jvp_joint(_index_set_jvp)
-index_add.def_vjp(lambda g, ans, x, v, idx: g, lambda g, ans, x, v, idx: _value_cotangent(g, v, idx))
-index_add.def_jvp_joint(_index_add_jvp)
-# index_mul is linear in x (positions are distinct), and each v element scales exactly one x element.
-index_mul.def_vjp(lambda g, ans, x, v, idx: index_mul(g, v, idx=idx),
-                  lambda g, ans, x, v, idx: _value_cotangent(multiply(g, x), v, idx))
-index_mul.def_jvp_joint(_index_mul_jvp)
-
-
-def _update_batch(prim):
-    def rule(args, batched, idx):
-        x, v = args
-        bx, bv = batched
-        if type(v) is list or type(v) is tuple:  # a plain nested list of values
-            v = namespace(getval(x)).asarray(v)
-        size = shape_of(x if bx else v)[0]
-        xs = shape_of(x)[1:] if bx else shape_of(x)
-        lay = _batched_layout(idx, len(xs))
-        if lay is None:
-            return loop_rule(prim, args, batched, size, {"idx": idx})
-        bidx, sel_nd, front = lay
-        if not bx:  # every example updates its own copy of the shared x
-            x = broadcast_to(x, shape=(size,) + xs)
-        return prim(x, _batched_value(v, bv, sel_nd, front), idx=bidx)
-    return rule
-
-
-index_set.def_batch(_update_batch(index_set))
-index_add.def_batch(_update_batch(index_add))
-index_mul.def_batch(_update_batch(index_mul))
-
-
-class _AtIndex:
-    """``x.at[idx]``: the update methods for one index. Each returns a new array; ``x`` is never modified."""
-
-    __slots__ = ("_x", "_idx")
-
-    def __init__(self, x, idx):
-        self._x = x
-        self._idx = idx
-
-    def __repr__(self) -> str:
-        idx = self._idx
-        text = idx.describe() if type(idx) is Dynamic else _describe_index(idx)
-        return f"<funcgrad .at[{text}] of an array of shape {shape_of(self._x)}>"
-
-    def _static(self, method: str) -> Any:
-        """The index, refused when it holds traced arrays (under jit) for an update that needs their values."""
-        if type(self._idx) is Dynamic:
-            raise NotImplementedError(
-                f"funcgrad .at[...].{method}: the index {self._idx.describe()} holds arrays traced by jit, and "
-                f"{method} with repeated positions depends on their values, which are unknown while recording; "
-                f".at[...].get() and .add(v) accept traced index arrays, or select with fnp.where(mask, v, x), or "
-                f"make the index static (jit(f, static_argnums=...))")
-        return self._idx
-
-    def get(self) -> Any:
-        """``x[idx]``."""
-        if type(self._idx) is Dynamic:
-            return self._idx.get(self._x)
-        return _getitem_p(self._x, idx=self._idx)
-
-    def set(self, v: ArrayLike) -> Any:
-        """A copy of ``x`` with ``x[idx] = v``; with repeated positions the last write wins (NumPy's rule)."""
-        return index_set(self._x, v, idx=self._static("set"))
-
-    def add(self, v: ArrayLike) -> Any:
-        """A copy of ``x`` with ``v`` added at ``idx``; repeated positions accumulate (like ``numpy.add.at``)."""
-        if type(self._idx) is Dynamic:
-            return self._idx.add_into(self._x, v, add, broadcast_to)
-        return index_add(self._x, v, idx=self._idx)
-
-    def _by_rounds(self, v, step):
-        """Apply ``step(x, v_part, idx_part)`` so that no call reaches a position twice."""
-        x, idx = self._x, self._static("multiply")
-        xp = _index_namespace(idx)
-        if not (_has_int_array(idx) and _repeats(xp, shape_of(x), idx)):
-            return step(x, v, idx)
-        sel_shape, rounds = _rounds(xp, shape_of(x), idx)
-        vb = broadcast_to(v, shape=sel_shape)
-        for x_idx, v_idx in rounds:
-            x = step(x, _getitem_p(vb, idx=v_idx), x_idx)
-        return x
-
-    def multiply(self, v: ArrayLike) -> Any:
-        """A copy of ``x`` with ``x[idx]`` multiplied by ``v``; repeated positions multiply by every factor."""
-        return self._by_rounds(v, lambda x, w, i: index_mul(x, w, idx=i))
-
-    mul = multiply
-
-    def divide(self, v: ArrayLike) -> Any:
-        """A copy of ``x`` with ``x[idx]`` divided by ``v``."""
-        return self.multiply(divide(1.0, v))
-
-    def min(self, v: ArrayLike) -> Any:
-        """A copy of ``x`` with ``x[idx] = minimum(x[idx], v)`` (ties split the gradient evenly)."""
-        self._static("min")
-        return self._by_rounds(v, lambda x, w, i: index_set(x, minimum(_getitem_p(x, idx=i), w), idx=i))
-
-    def max(self, v: ArrayLike) -> Any:
-        """A copy of ``x`` with ``x[idx] = maximum(x[idx], v)`` (ties split the gradient evenly)."""
-        self._static("max")
-        return self._by_rounds(v, lambda x, w, i: index_set(x, maximum(_getitem_p(x, idx=i), w), idx=i))
-
-
-class _At:
-    """The helper behind ``x.at``: index it to choose positions, then call ``set``, ``add``, ``multiply`` ..."""
-
-    __slots__ = ("_x",)
-
-    def __init__(self, x):
-        self._x = x
-
-    def __getitem__(self, idx) -> _AtIndex:
-        return _AtIndex(self._x, _static_index(idx, self._x))
-
-    def __repr__(self) -> str:
-        return f"<funcgrad .at helper for an array of shape {shape_of(self._x)}>"
-
-
-def at(x: ArrayLike) -> _At:
-    """Functional updates, JAX style: ``at(x)[idx].set(v)`` returns a new array (``x`` is never modified).
-
-    Works on plain arrays and traced values alike (traced values also have ``x.at[idx]``). Methods: ``get()``,
-    ``set(v)`` (repeats: the last write wins, as NumPy's assignment), ``add(v)`` (repeats accumulate, as
-    ``numpy.add.at``), ``multiply(v)``, ``divide(v)``, ``min(v)``, ``max(v)``. Gradients flow to both ``x`` and
-    ``v``; ``v`` broadcasts to the shape of ``x[idx]``.
-
-    >>> import numpy as np, funcgrad.numpy as fnp
-    >>> x = np.zeros(4)
-    >>> fnp.at(x)[np.array([1, 1, 3])].add(1.0)
-    array([0., 2., 0., 1.])
-    >>> x
-    array([0., 0., 0., 0.])
-    """
-    if type(x) is not Box and not hasattr(x, "shape"):
-        x = _onp.asarray(x)
-    return _At(x)
 
 
 # --- take, take_along_axis ---------------------------------------------------------------------------------------

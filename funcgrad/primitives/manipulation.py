@@ -21,7 +21,8 @@ from ..core.batching import loop_rule
 from ..core.primitive import nondifferentiable
 from .creation import _create, array, asarray, linspace
 from .elementwise import astype, logical_not, multiply, subtract, where
-from .indexing import at, getitem, take, take_along_axis
+from .indexing import getitem, take, take_along_axis
+from .updates import at
 from .pieces import pieces
 from .joining import split
 from .shape import (_asarray, _axis, broadcast_to, concatenate, moveaxis, ndim, ravel, reshape, stack, swapaxes, transpose)

@@ -20,7 +20,8 @@ from ..backend import namespace, to_host
 from ..core import Box
 from .creation import _create
 from .elementwise import astype
-from .indexing import at, getitem, take
+from .indexing import getitem, take
+from .updates import at
 from .manipulation import _arr as _a, _functional, _np, _plain, _slab
 from .shape import _axes_tuple, _axis, broadcast_to, concatenate, expand_dims, moveaxis, ndim, reshape, stack
 

@@ -14,7 +14,8 @@ from ..core import Box, getval
 from .creation import _create, logspace
 from .elementwise import (absolute, add, conj, divide, equal, greater, less, log10, logical_and, mod, multiply,
                           not_equal, sign as _sign, sqrt, subtract, where)
-from .indexing import at, getitem, take, take_along_axis
+from .indexing import getitem, take, take_along_axis
+from .updates import at
 from .linalg import inv, matmul, outer
 from .decompositions import pinv
 from .manipulation import _along, _arr as _a, _cast, _np, _slab, searchsorted

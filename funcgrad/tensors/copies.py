@@ -21,7 +21,8 @@ from .. import numpy as fnp
 from ..backend import namespace
 from ..core import getval
 from ..primitives.devices import _put
-from .tensor import Tensor, _as_value, _strip_graph, _target, _to_device, _unwrap
+from .device import _target, _to_device
+from .tensor import Tensor, _as_value, _strip_graph, _unwrap
 
 __all__ = ["from_dlpack"]
 

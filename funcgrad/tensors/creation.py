@@ -23,7 +23,8 @@ import numpy as np
 from .. import numpy as fnp
 from ..backend import namespace
 from ..backend import gpu_available, gpu_backend
-from .tensor import Tensor, _as_value, _target, get_default_dtype
+from .device import _target
+from .tensor import Tensor, _as_value, get_default_dtype
 # the helpers that make a value a Tensor on a device; importing copies also gives Tensor its copy and move methods
 from .copies import _finish, _number, _size, from_dlpack
 

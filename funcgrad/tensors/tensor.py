@@ -14,22 +14,21 @@ tensor([2., 4.])
 """
 from __future__ import annotations
 
-import functools
 import math
-import threading
 import weakref
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from .. import tree
-from ..backend import (device_of, dtype_of, get_default_device, gpu_backend, namespace, parse_device, shape_of,
-                      to_device, to_host)
+from ..backend import device_of, dtype_of, namespace, shape_of, to_host
 from ..core import Box, Trace, backward as _core_backward, getval
 from ..core.primitive import register_array_wrapper
 from .. import numpy as fnp
 from ..numpy._dispatch import numpy_equivalent, ufunc_call
-from ..primitives.devices import device_put
+from .device import _to_device, device
+from .grad_mode import (_default_dtype, _mode, enable_grad, get_default_dtype, is_grad_enabled,  # noqa: F401
+                        no_grad, set_default_dtype, set_grad_enabled)
 
 __all__ = ["Tensor", "GRAPH", "tensor", "device", "is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad",
            "set_default_dtype", "get_default_dtype"]
@@ -38,102 +37,12 @@ __all__ = ["Tensor", "GRAPH", "tensor", "device", "is_grad_enabled", "set_grad_e
 #: tensors.
 GRAPH = Trace("the Tensor graph")
 
+_new = object.__new__
 _LEAVES: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()  # leaf node -> its Tensor
 
 #: Arrays in memory that other processes map too, by id (filled by ``funcgrad.multiprocessing``, the layer above).
 #: A Tensor holding one of them is shared: its in-place updates write into that memory instead of rebinding.
 SHARED_ARRAYS: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
-
-
-class _GradMode(threading.local):
-    enabled = True
-
-
-_mode = _GradMode()
-_new = object.__new__
-_default_dtype = [np.dtype(np.float32)]
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations on tensors that require grad are recorded (``torch.is_grad_enabled``).
-
-    >>> import funcgrad as fg
-    >>> fg.is_grad_enabled()
-    True
-    """
-    return _mode.enabled
-
-
-class set_grad_enabled:  # noqa: N801 - PyTorch's name
-    """Context manager and decorator that switches recording on or off in this thread (``torch.set_grad_enabled``).
-
-    >>> import funcgrad as fg
-    >>> with fg.set_grad_enabled(False):
-    ...     fg.is_grad_enabled()
-    False
-    """
-
-    def __init__(self, mode: bool):
-        self.mode = bool(mode)
-        self.prev = [_mode.enabled]  # as a call, set_grad_enabled(False) switches at once, like PyTorch
-        _mode.enabled = self.mode
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        _mode.enabled = self.prev[0]
-
-    def __call__(self, fn: Callable) -> Callable:
-        mode = self.mode
-        _mode.enabled = self.prev[0]  # used as a decorator: do not switch at definition time
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            prev = _mode.enabled
-            _mode.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _mode.enabled = prev
-        return wrapper
-
-
-class no_grad(set_grad_enabled):  # noqa: N801
-    """Operations inside do not record (``torch.no_grad``); also a decorator.
-
-    >>> import funcgrad as fg
-    >>> x = fg.tensor(1.0, requires_grad=True)
-    >>> with fg.no_grad():
-    ...     (x * 2).requires_grad
-    False
-    """
-
-    def __init__(self):
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):  # noqa: N801
-    """Operations inside record even within ``no_grad`` (``torch.enable_grad``); also a decorator."""
-
-    def __init__(self):
-        super().__init__(True)
-
-
-def set_default_dtype(dtype: Any) -> None:
-    """The dtype of tensors made from Python numbers (float32 by default, as in PyTorch).
-
-    >>> import numpy as np, funcgrad as fg
-    >>> fg.set_default_dtype(np.float64); fg.tensor(1.0).dtype
-    dtype('float64')
-    >>> fg.set_default_dtype(np.float32)
-    """
-    _default_dtype[0] = np.dtype(dtype)
-
-
-def get_default_dtype() -> np.dtype:
-    """The current default floating dtype."""
-    return _default_dtype[0]
 
 
 def _set_leaf_value(t: "Tensor", value: Any) -> None:
@@ -564,63 +473,6 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     if requires_grad:
         t.requires_grad_(True)
     return t
-
-
-class device:  # noqa: N801 - PyTorch's name
-    """A device: ``device("cpu")``, ``device("cuda")``, ``device("cuda", 1)``, ``device("cuda:1")``
-    (``torch.device``). ``type`` and ``index`` as PyTorch has them; compares equal to its string too.
-
-    >>> import funcgrad as fg
-    >>> d = fg.device("cuda:1"); d.type, d.index, str(d)
-    ('cuda', 1, 'cuda:1')
-    """
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type: Any, index: int | None = None):  # noqa: A002 - PyTorch's argument name
-        if isinstance(type, device):
-            type, index = type.type, type.index if index is None else index
-        kind, idx = parse_device(type)
-        self.type = kind
-        self.index = idx if index is None else int(index)
-
-    def __str__(self) -> str:
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __repr__(self) -> str:
-        return f"device(type='{self.type}')" if self.index is None else \
-            f"device(type='{self.type}', index={self.index})"
-
-    def __eq__(self, other: Any) -> bool:
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except ValueError:
-                return False
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self) -> int:
-        return hash(str(self))
-
-
-def _target(where: Any) -> str:
-    """``"cpu"`` or ``"cuda:N"`` for a device spec; ``"cuda"`` means the current GPU, None the default device."""
-    kind, index = parse_device(get_default_device() if where is None else where)
-    if kind == "cpu":
-        return "cpu"
-    return f"cuda:{gpu_backend().current_device() if index is None else index}"
-
-
-def _to_device(v: Any, where: Any) -> Any:
-    """``v`` (a new tensor's value) on ``where``; with ``where`` None, host data goes to the default device and a
-    device array stays where it is. A traced value moves differentiably."""
-    if where is None:
-        if get_default_device() == "cpu" or device_of(getval(v)) != "cpu":
-            return v
-    target = _target(where)
-    if type(v) is Box:
-        return device_put(v, target)
-    return to_device(v, target)
 
 
 def _numpy_fallback(name: str, func: Callable, args: tuple, kwargs: dict) -> Any:
