@@ -164,3 +164,30 @@ def test_a_thousand_donating_sgd_steps_keep_memory_flat():
         state["p"] = f(state["p"], grads, 0.01)
 
     assert growth(step, 1000) < 64 * 1024
+
+
+def test_four_threads_donating_at_once_each_get_their_own_results():
+    import threading
+    f = fg.jit(_step, donate_argnums=(0, 1))
+    f(*_arrays(9))  # recorded once, replayed by every thread
+    out, errors = {}, []
+
+    def worker(k):
+        try:
+            for rep in range(20):
+                w, b, x = _arrays(100 * k + rep)
+                want = (w - 0.01 * np.tanh(x * w + b), np.exp(b) * 0.5)
+                got = f(w, b, x)
+                for a, e in zip(got, want):
+                    np.testing.assert_allclose(a, e, rtol=1e-12)
+            out[k] = True
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    assert sorted(out) == [0, 1, 2, 3]
