@@ -10,6 +10,7 @@ import funcgrad as fg
 import funcgrad.numpy as fnp
 
 from memory import growth
+from threads import run_in_threads
 
 N = 1 << 15  # 256 KiB of float64: above the in-place plan's and fusion's size thresholds
 
@@ -167,27 +168,18 @@ def test_a_thousand_donating_sgd_steps_keep_memory_flat():
 
 
 def test_four_threads_donating_at_once_each_get_their_own_results():
-    import threading
     f = fg.jit(_step, donate_argnums=(0, 1))
     f(*_arrays(9))  # recorded once, replayed by every thread
-    out, errors = {}, []
+    done = set()
 
-    def worker(k):
-        try:
-            for rep in range(20):
-                w, b, x = _arrays(100 * k + rep)
-                want = (w - 0.01 * np.tanh(x * w + b), np.exp(b) * 0.5)
-                got = f(w, b, x)
-                for a, e in zip(got, want):
-                    np.testing.assert_allclose(a, e, rtol=1e-12)
-            out[k] = True
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+    def work(k):
+        for rep in range(20):
+            w, b, x = _arrays(100 * k + rep)
+            want = (w - 0.01 * np.tanh(x * w + b), np.exp(b) * 0.5)
+            for a, e in zip(f(w, b, x), want):
+                np.testing.assert_allclose(a, e, rtol=1e-12)
+        done.add(k)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_in_threads(work)
     assert not errors, errors[0]
-    assert sorted(out) == [0, 1, 2, 3]
+    assert done == {0, 1, 2, 3}
