@@ -9,7 +9,8 @@
     the time loop forward and backward on plain arrays, in place) after one product for the input. Against PyTorch
     (whose CPU LSTM is oneDNN's fused kernel; the row with ``torch.backends.mkldnn`` off is ATen's own), a
     hand-written NumPy step and a jitted JAX step (``lax.scan``). A note gives the step's matrix products alone
-    (NumPy's BLAS on the step's shapes, timed in the same rounds): the floor of any NumPy implementation.
+    (NumPy's BLAS on the step's shapes, timed in the same rounds): the floor of any NumPy implementation; another
+    gives their rate in GFLOP/s beside the rate PyTorch's LSTM forward alone reaches on its share of them.
 (g) Adam on a 10.2M-parameter model (four 1600x1600 Linear layers' weights and biases, gradients set): funcgrad's
     ``optim.Adam.step`` against ``torch.optim.Adam(foreach=True)``, hand-written in-place NumPy and jitted JAX
     (buffers donated); ``optim.functional.adam`` (pure: fresh outputs each step) for information.
@@ -394,6 +395,10 @@ def run_lstm(repeat: int = 15, min_time: float = 0.05, profile: bool = False, se
                 with torch.backends.mkldnn.flags(enabled=False):
                     return plain()
         fns["PyTorch (mkldnn off: ATen's LSTM)"] = aten_step
+
+        def onednn_forward():
+            with torch.no_grad():
+                return tm.lstm(xt)
     else:
         notes.append(missing_anchor_note("torch"))
     jax = load_jax(notes)
@@ -404,16 +409,29 @@ def run_lstm(repeat: int = 15, min_time: float = 0.05, profile: bool = False, se
         for k, (a, b) in enumerate(zip(grads_j, want)):
             _close(f"JAX's gradient {k}", a, b)
         fns["JAX (jit, lax.scan)"] = run
-    products = "matrix products alone"
-    rows = measure({**fns, products: _lstm_products(params, x)}, repeat, min_time)
+    products, forward_t = "matrix products alone", "PyTorch's LSTM forward alone"
+    extra = {products: _lstm_products(params, x)}
+    if torch is not None:
+        extra[forward_t] = onednn_forward
+    rows = measure({**fns, **extra}, repeat, min_time)
     by = {r["name"]: r["seconds"] for r in rows}
-    rows = [r for r in rows if r["name"] != products]
+    rows = [r for r in rows if r["name"] not in extra]
     if "PyTorch" in by:
         notes.append(f"PyTorch's row is oneDNN's fused LSTM; the hand-written NumPy step takes "
                      f"{by['NumPy (hand-written)'] / by['PyTorch']:.2f}x its time")
     notes.append(f"the step's matrix products alone on NumPy's BLAS (the same shapes, same rounds) take "
                  f"{by[products] * 1e3:.2f} ms: {by[products] / by['funcgrad']:.0%} of funcgrad's step"
                  + (f", {by[products] / by['PyTorch']:.2f}x PyTorch's whole step" if "PyTorch" in by else ""))
+    # Why the matrix products are the floor: their rate on NumPy's BLAS against the rate oneDNN's forward reaches
+    # on the same products (its forward is the input's projection and one product per step, nearly all its work).
+    fwd_flops = 2 * seq * batch * 4 * hidden * (inputs + hidden)
+    step_flops = fwd_flops + 2 * seq * batch * 4 * hidden * (hidden + hidden + inputs)
+    rate = f"{step_flops / by[products] / 1e9:.0f} GFLOP/s"
+    if forward_t in by:
+        rate += (f"; PyTorch's LSTM forward alone runs its products at "
+                 f"{fwd_flops / by[forward_t] / 1e9:.0f} GFLOP/s or more (oneDNN's own AVX-512 kernels; NumPy's "
+                 f"OpenBLAS uses its {os.environ.get('OPENBLAS_CORETYPE') or 'detected'} kernels)")
+    notes.append(f"the step's products ({step_flops / 1e6:.0f} MFLOP) run on NumPy's BLAS at {rate}")
     if profile:
         _print_profile(fns["funcgrad"])
     return _result("lstm", f"(f) LSTM training step: seq {seq}, batch {batch}, LSTM({inputs}, {hidden}), linear head, "
