@@ -4,7 +4,8 @@ Run: ``python benchmarks/run_all.py`` (``--quick`` for fewer repeats, ``--no-wri
 ``--only train`` runs the training steps of ``bench_train.py`` alone (their ``## Training steps`` section is
 written by ``python benchmarks/bench_train.py --write``), ``--only data`` the DataLoader throughput of
 ``bench_data.py`` (its ``## DataLoader throughput`` section: ``python benchmarks/bench_data.py --write``), ``--only
-jit`` the jit benchmarks of ``bench_jit.py`` (its ``## jit`` section: ``python benchmarks/bench_jit.py --write``).
+jit`` the jit benchmarks of ``bench_jit.py`` (its ``## jit`` section: ``python benchmarks/bench_jit.py --write``),
+``--only lax`` the ``lax.scan`` cases of ``bench_lax.py`` (``python benchmarks/bench_lax.py --write``).
 Each benchmark checks that funcgrad's gradients match the hand-written NumPy ones before timing anything.
 """
 from __future__ import annotations
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats (rougher numbers)")
     p.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
-    p.add_argument("--only", nargs="*", choices=["overhead", "mlp", "matmul", "hvp", "jit", "data", "train"],
+    p.add_argument("--only", nargs="*", choices=["overhead", "mlp", "matmul", "hvp", "jit", "lax", "data", "train"],
                    help="run only these (train: bench_train.py's three training steps; data: bench_data.py; jit: "
                         "bench_jit.py)")
     args = p.parse_args(argv)
@@ -189,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     import bench_data
     import bench_hvp
     import bench_jit
+    import bench_lax
     import bench_matmul
     import bench_mlp
     import bench_overhead
@@ -214,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         for res in jit:
             print_result(res)
         jit_elapsed = time.perf_counter() - t1
+    lax: list = []
+    if not args.only or "lax" in args.only:
+        t1 = time.perf_counter()
+        lax = bench_lax.run(quick=args.quick)
+        print("\n".join(lax))
+        lax_elapsed = time.perf_counter() - t1
     data: list = []
     if not args.only or "data" in args.only:
         t1 = time.perf_counter()
@@ -235,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         path = os.path.join(HERE, "RESULTS.md")
         write_markdown(results, info, path, elapsed)
         bench_jit.write_section(bench_jit.section_markdown(jit, info, jit_elapsed), path)
+        bench_lax.write_section(bench_lax.section_markdown(lax, info, lax_elapsed), path)
         bench_train.write_section(bench_train.section_markdown(train, info, train_elapsed), path)
         bench_data.write_section(bench_data.section_markdown(data, info, data_elapsed), path)
         print(f"wrote {path}")

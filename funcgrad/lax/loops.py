@@ -206,7 +206,7 @@ def _while_jvp(tangents, ans, *args, cond, body, n_cc, n_bc):
     ac = [i for i, v in enumerate(carry) if _is_float(v)]
     if not ab and all(tc[i] is None for i in ac):
         return None
-    n, na = len(carry), len(ac)
+    n = len(carry)
 
     def step(*l):
         c, t_c = l[:n], l[n:]
