@@ -120,6 +120,12 @@ def print_profile(fn: Callable, n: int = 20) -> None:
 
 
 # --- RESULTS.md ----------------------------------------------------------------------------------------------------
+def run_lines(info: dict, elapsed: float, versions: str, cores: str = "") -> list:
+    """The three lines under a section's introduction: date and CPU, the versions used, the load and run time."""
+    return [f"- date: {info['date']}; CPU: {info['cpu']} ({info['cores']} cores{cores})", f"- {versions}",
+            f"- load average when the run started: {info['load']}; run time {elapsed:.0f} s", ""]
+
+
 def write_results_section(section: str, heading: str, path: str = RESULTS) -> None:
     """Replace (or append) the section of ``path`` that starts at ``heading``; the other sections stay as they are."""
     from run_all import write_results_section as write

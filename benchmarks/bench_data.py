@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import common  # noqa: F401  (first: single-threaded BLAS before numpy loads)
 from common import check_single_threaded, machine_info, missing_anchor_note, torch
+from _measure import run_lines
 
 import argparse
 import gc
@@ -275,9 +276,7 @@ def section_markdown(results: list, info: dict, elapsed: float, provisional: str
               "docstring of `benchmarks/bench_data.py` for the dataset and how bytes are counted. Each figure is "
               "the median of interleaved epochs, its interquartile range after the ±; ratios are funcgrad's "
               "median over the other's.", "",
-              f"- date: {info['date']}; CPU: {info['cpu']} ({info['cores']} cores)",
-              f"- Python {info['python']}, NumPy {info['numpy']}, PyTorch {info['torch']}",
-              f"- load average when the run started: {info['load']}; run time {elapsed:.0f} s", ""]
+              *run_lines(info, elapsed, f"Python {info['python']}, NumPy {info['numpy']}, PyTorch {info['torch']}")]
     lines += markdown_tables(results, "###", "DataLoader target")
     for res in results:
         lines += ["", "Bytes per batch between processes:", ""] + bytes_table(res["bytes"])
