@@ -8,6 +8,9 @@ Which orders work:
   has no rule to use, so it differentiates the undecorated function instead.
 * ``custom_jvp``: forward mode uses the rule; reverse mode transposes it (the tangent output is linear in the
   tangents, so pulling a cotangent back through the rule gives the VJP), so one JVP rule serves both.
+* under ``vmap`` both are batched whole: the call becomes a custom function of the vmapped function with vmapped
+  rules, one level down, so a transform outside the ``vmap`` still meets the user's rule (running the function
+  itself on batched values would reduce across examples and drop the rule).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from typing import Any, Callable, Sequence
 from .. import tree
 from ..core import Box, Primitive, getval, zeros_for
 from ..core.forward import fit_tangent
+from .batching import vmap
 from .reverse import _fname, vjp
 
 __all__ = ["custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "checkpoint"]
@@ -70,6 +74,31 @@ def _record(top, name: str, rule: Callable, leaves: list, out: Any):
     return tree.unflatten(out_def, list(boxes))
 
 
+# --- under vmap: the call is batched as a whole, so outer transforms still meet the user's rule ---------------
+def _peel(top, leaves: list) -> tuple[list, list]:
+    """The values one level below vmap's trace ``top`` and each leaf's batch axis (0, or None: not batched)."""
+    vals = [x.value if type(x) is Box and x._trace is top else x for x in leaves]
+    return vals, [0 if type(x) is Box and x._trace is top else None for x in leaves]
+
+
+def _rebox(top, out: Any) -> Any:
+    return tree.map(lambda o: Box(o, top.size, top), out)
+
+
+def _check_static(args: tuple, nondiff: tuple, top, name: str) -> None:
+    for i in nondiff:
+        if any(type(x) is Box and x._trace is top for x in tree.leaves(args[i])):
+            raise NotImplementedError(
+                f"{name}: argument {i} is in nondiff_argnums but is batched by {top.transform}; a non-differentiated "
+                f"argument must be the same for every example: pass it with in_axes=None, or make it a "
+                f"differentiated argument")
+
+
+def _per_example(fn: Callable, static: list, d_def: Any, nondiff: tuple, n: int) -> Callable:
+    """``fn`` on one example's flat leaves (the nondiff arguments put back in their places)."""
+    return lambda *ls: fn(*_merge(static, tree.unflatten(d_def, list(ls)), nondiff, n))
+
+
 class custom_vjp:  # noqa: N801 - JAX's name
     """A function whose reverse-mode derivative is given by ``defvjp(fwd, bwd)`` (JAX's API).
 
@@ -106,6 +135,8 @@ class custom_vjp:  # noqa: N801 - JAX's name
         top = _innermost(leaves)
         if top is not None and top.recording:  # jit keeps the call as one node, so the rule outlives the trace
             return top.record_custom(self, args)
+        if top is not None and top.batching:
+            return self._batched(top, args, static, diff, leaves, d_def, name)
         if top is None or not top.reverse:
             # plain values, or forward mode (no JVP rule was given): the function itself
             return self.fun(*_merge(static, diff, self.nondiff_argnums, len(args)))
@@ -118,6 +149,29 @@ class custom_vjp:  # noqa: N801 - JAX's name
             return _flat_cts(bwd(*static, res, tree.unflatten(out_def, g_leaves)), diff, name)
 
         return _record(top, name, rule, leaves, out)
+
+    def _batched(self, top, args, static, diff, leaves, d_def, name):
+        """vmap of the call: a custom_vjp of the vmapped function, forward and backward on the flat leaves (a
+        cotangent of an input that is the same for every example is summed over the batch)."""
+        _check_static(args, self.nondiff_argnums, top, name)
+        vals, axes = _peel(top, leaves)
+        nd, n, size = self.nondiff_argnums, len(args), top.size
+        in_axes = tuple(axes)
+        bwd = self.bwd
+
+        def example_bwd(res, g):
+            return tuple(_flat_cts(bwd(*static, res, g), diff, name))
+
+        def fwd(*ls):
+            return vmap(_per_example(self.fwd, static, d_def, nd, n), in_axes=in_axes, axis_size=size)(*ls)
+
+        def bwd_batched(res, g):
+            cts = vmap(example_bwd, in_axes=(0, 0), axis_size=size)(res, g)
+            return tuple(c if c is None or ax is not None else c.sum(axis=0) for c, ax in zip(cts, axes))
+
+        batched = custom_vjp(vmap(_per_example(self.fun, static, d_def, nd, n), in_axes=in_axes, axis_size=size))
+        batched.defvjp(fwd, bwd_batched)
+        return _rebox(top, batched(*vals))
 
 
 class custom_jvp:  # noqa: N801 - JAX's name
@@ -158,6 +212,8 @@ class custom_jvp:  # noqa: N801 - JAX's name
             return top.record_custom(self, args)
         if top is None:
             return self.fun(*_merge(static, diff, self.nondiff_argnums, len(args)))
+        if top.batching:
+            return self._batched(top, args, static, leaves, d_def, name)
         vals = [x.value if type(x) is Box and x._trace is top else x for x in leaves]
         primals = tuple(tree.unflatten(d_def, vals))
         rule = self.rule
@@ -179,6 +235,22 @@ class custom_jvp:  # noqa: N801 - JAX's name
             return _flat_cts(cts, diff, name)
 
         return _record(top, name, transpose, leaves, out)
+
+    def _batched(self, top, args, static, leaves, d_def, name):
+        """vmap of the call: a custom_jvp of the vmapped function whose rule is the vmapped rule (a tangent is
+        batched where its primal is), on the flat leaves."""
+        _check_static(args, self.nondiff_argnums, top, name)
+        vals, axes = _peel(top, leaves)
+        size, rule = top.size, self.rule
+
+        def example_rule(ps, ts):
+            return rule(*static, tuple(tree.unflatten(d_def, list(ps))), tuple(tree.unflatten(d_def, list(ts))))
+
+        batched = custom_jvp(vmap(_per_example(self.fun, static, d_def, self.nondiff_argnums, len(args)),
+                                  in_axes=tuple(axes), axis_size=size))
+        batched.defjvp(lambda ps, ts: vmap(example_rule, in_axes=(list(axes), list(axes)),
+                                           axis_size=size)(list(ps), list(ts)))
+        return _rebox(top, batched(*vals))
 
 
 def primitive(fun: Callable | None = None, *, differentiable: bool = True) -> Any:
