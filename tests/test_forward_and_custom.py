@@ -60,12 +60,33 @@ def test_jacobian_shapes_follow_output_then_input_and_pytrees(jac):
         return {"m": a[:, None] * b[None, :], "s": fnp.sum(a) * b[0]}
 
     a, b = B.asarray(np.ones(2)), B.asarray(np.arange(1.0, 4.0))
-    ja, jb = jac(f, argnums=(0, 1))(a, b)
-    assert ja["m"].shape == (2, 3, 2) and jb["m"].shape == (2, 3, 3)
-    assert ja["s"].shape == (2,) and jb["s"].shape == (3,)
-    B.assert_allclose(ja["s"], [1.0, 1.0])
-    B.assert_allclose(jb["s"], [2.0, 0.0, 0.0])
-    B.assert_allclose(jb["m"][1], np.eye(3))
+    j = jac(f, argnums=(0, 1))(a, b)  # as JAX: the output's structure outside, the tuple of arguments inside
+    assert set(j) == {"m", "s"} and all(type(j[k]) is tuple and len(j[k]) == 2 for k in j)
+    (ma, mb), (sa, sb) = j["m"], j["s"]
+    assert ma.shape == (2, 3, 2) and mb.shape == (2, 3, 3)
+    assert sa.shape == (2,) and sb.shape == (3,)
+    B.assert_allclose(sa, [1.0, 1.0])
+    B.assert_allclose(sb, [2.0, 0.0, 0.0])
+    B.assert_allclose(mb[1], np.eye(3))
+
+
+@pytest.mark.parametrize("jac", [fg.jacrev, fg.jacfwd])
+def test_jacobian_of_a_tuple_output_by_a_tuple_of_argnums_nests_output_first(jac):
+    a, b = np.array([0.3, 0.5, 0.7]), np.array([1.1, -0.4])
+    (j00, j01), (j10, j11) = jac(lambda a, b: (a * fnp.sum(b), fnp.sum(a) * b ** 2), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(j00, np.eye(3) * b.sum())
+    np.testing.assert_allclose(j01, np.outer(a, np.ones(2)))  # d(a sum b)/db: 3 x 2
+    np.testing.assert_allclose(j10, np.outer(b ** 2, np.ones(3)))  # d(sum(a) b^2)/da: 2 x 3
+    np.testing.assert_allclose(j11, np.diag(2 * a.sum() * b))
+
+
+def test_hessian_by_a_tuple_of_argnums_has_block_ij_d2f_dxi_dxj():
+    a, b = np.array([0.3, 0.5, 0.7]), np.array([1.1, -0.4])
+    (haa, hab), (hba, hbb) = fg.hessian(lambda a, b: fnp.sum(fnp.sin(a)) * fnp.sum(b ** 3), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(haa, np.diag(-np.sin(a)) * np.sum(b ** 3))
+    np.testing.assert_allclose(hab, np.outer(np.cos(a), 3 * b ** 2))  # 3 x 2: rows a, columns b
+    np.testing.assert_allclose(hba, hab.T)
+    np.testing.assert_allclose(hbb, np.diag(6 * b) * np.sum(np.sin(a)))
 
 
 def test_hessian_and_hvp():

@@ -39,8 +39,7 @@ def _assemble(blocks: list, out_def, in_def, nargs: int, single: bool):
     """blocks[o][j]: the Jacobian block of output leaf o and input leaf j -> output structure outside, arguments
     (and their structure) inside, as JAX lays it out."""
     per_out = [tree.unflatten(in_def, row) for row in blocks]  # each: a tuple with one pytree per argument
-    per_arg = [tree.unflatten(out_def, [p[a] for p in per_out]) for a in range(nargs)]
-    return per_arg[0] if single else tuple(per_arg)
+    return tree.unflatten(out_def, [p[0] for p in per_out] if single else [tuple(p) for p in per_out])
 
 
 def _check_holomorphic(name: str, leaves: list, what: str, holomorphic: bool) -> None:
