@@ -110,6 +110,23 @@ def _wx():
     return RNG.standard_normal((3, 2)), RNG.standard_normal((4, 3))
 
 
+def test_closed_over_arrays_are_captured_by_value_when_recorded():
+    # the passes read constants (a product with ones vanishes), so a live constant would mix old and new values
+    v = np.array([0.5, 1.0, 2.0])
+    scale, ones, idx = np.array([1.0, 2.0, 3.0]), np.ones(3), np.array([2, 0])
+    f = fg.jit(lambda x: (x * scale + fnp.sum(scale), x * ones, x[idx]))
+    want = [np.copy(r) for r in f(v)]
+    scale[0], ones[1], idx[0] = 100.0, 7.0, 1
+    for got, w in zip(f(v), want):
+        np.testing.assert_array_equal(got, w)
+    np.testing.assert_array_equal(fg.jit(lambda x: x * scale)(v), v * scale)  # a new jit records the new value
+    frozen = np.arange(3.0)
+    frozen.flags.writeable = False  # nothing can change it: kept without a copy
+    g = fg.jit(lambda x: x + frozen)
+    g(v)
+    assert any(c is frozen for c in g.lower(v).graph.consts.values())
+
+
 def test_jit_of_grad_and_grad_of_jit_match_eager_and_finite_differences():
     w, x = _wx()
     ref = fg.grad(loss)(w, x)

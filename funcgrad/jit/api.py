@@ -381,8 +381,7 @@ class Jitted:
         if not written:
             return plain, note
         donor = compile_plain(g, plan, name=_ident(self._name) + "_donating", out_tree=out_tree)
-        held = tuple(c for c in g.consts.values() if type(c) is np.ndarray and c.ndim)
-        return _donation_dispatch(plain, donor, tuple(donated), held), note
+        return _donation_dispatch(plain, donor, tuple(donated)), note
 
     def _what_changed(self, prev, key, args, kwargs) -> str:
         if prev is None:
@@ -485,13 +484,13 @@ class Jitted:
         return f"<funcgrad.jit of {self._name}>"
 
 
-def _donation_dispatch(plain: Callable, donor: Callable, donated: tuple, held: tuple = ()) -> Callable:
+def _donation_dispatch(plain: Callable, donor: Callable, donated: tuple) -> Callable:
     """``run(*leaves)``: the donating replay when each donated leaf's buffer can be given up, the plain one else.
 
     A buffer can be given up when it is a writeable, C-contiguous NumPy array that owns its memory (not a view,
     whose base the caller still holds) and shares none with another leaf of the call (the same array passed
-    twice, or as a view, would be read after it was written) nor with the arrays the graph holds as constants
-    (``held``: arrays the function closed over, read again by later calls)."""
+    twice, or as a view, would be read after it was written). The graph's constants never share memory with it:
+    recording keeps a copy of every writeable array the function closed over."""
     ndarray = np.ndarray
     may_share = np.may_share_memory
 
@@ -502,9 +501,6 @@ def _donation_dispatch(plain: Callable, donor: Callable, donated: tuple, held: t
                 return plain(*leaves)
             for m, y in enumerate(leaves):
                 if m != j and isinstance(y, ndarray) and may_share(x, y):
-                    return plain(*leaves)
-            for c in held:
-                if may_share(x, c):
                     return plain(*leaves)
         return donor(*leaves)
 

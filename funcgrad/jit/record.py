@@ -55,6 +55,35 @@ def example_value(x: Any) -> Any:
     return v
 
 
+def _snapshot(value: Any) -> Any:
+    """The value a graph keeps for an array the function closed over: a copy, unless nothing can write to it (a
+    read-only NumPy array owning its memory). Like JAX, jit captures closed-over arrays by value when it records:
+    passes read constants (a multiplication by ones vanishes, constants fold), so a constant changed in place
+    after recording would otherwise give a mix of old and new values."""
+    if type(value) is np.ndarray:
+        if value.base is None and not value.flags.writeable:
+            return value
+        return value.copy()
+    if getattr(value, "ndim", 0) and hasattr(value, "copy") and hasattr(value, "__array_namespace__"):
+        return value.copy()  # a CuPy (or other registered) array
+    return value
+
+
+def _frozen_params(kw: dict) -> dict:
+    """``kw`` with its NumPy arrays (index arrays of ``getitem`` and the like, also inside tuples) snapshotted."""
+    def freeze(v):
+        t = type(v)
+        if t is np.ndarray:
+            return _snapshot(v)
+        if t is tuple and any(type(e) is np.ndarray or type(e) is tuple for e in v):
+            return tuple(freeze(e) for e in v)
+        return v
+
+    if not any(type(v) is np.ndarray or type(v) is tuple for v in kw.values()):
+        return kw
+    return {k: freeze(v) for k, v in kw.items()}
+
+
 class Recorder(Trace):
     """jit's trace: boxes hold (concrete value, value id); each primitive call appends one equation."""
 
@@ -92,8 +121,10 @@ class Recorder(Trace):
         key = (t, value) if t in _SCALARS else ("id", id(value))
         i = self._memo.get(key)
         if i is None:
-            i = self._memo[key] = self.graph.add_const(value)  # the graph holds value: its id stays unique
-            self._note_buffer(i, value)
+            stored = _snapshot(value)
+            i = self._memo[key] = self.graph.add_const(stored)
+            self._hold.append(value)  # its id stays unique while recording (the graph may hold a copy)
+            self._note_buffer(i, stored)
         return i
 
     def _inputs(self, args) -> tuple[list, list]:
@@ -120,12 +151,13 @@ class Recorder(Trace):
     def apply(self, prim, args: tuple, kw: dict) -> Any:
         ids, vals = self._inputs(args)
         out = prim(*vals, **kw)
+        params = _frozen_params(kw)
         if prim.multiple_results:
             boxes = [self._outputs(o) for o in out]
-            self.graph.eqns.append(Eqn(prim, kw, ids, [b.node for b in boxes]))
+            self.graph.eqns.append(Eqn(prim, params, ids, [b.node for b in boxes]))
             return type(out)(*boxes) if hasattr(out, "_fields") else tuple(boxes)
         box = self._outputs(out)
-        self.graph.eqns.append(Eqn(prim, kw, ids, [box.node]))
+        self.graph.eqns.append(Eqn(prim, params, ids, [box.node]))
         return box
 
     def record_custom(self, fn, args: tuple) -> Any:
