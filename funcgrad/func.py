@@ -268,9 +268,15 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         raise ValueError(f"vmap: chunk_size must be a positive int or None, got {chunk_size!r}")
     if randomness == "different":
         chunk_size = 1
-    if out_dims is not None and not isinstance(out_dims, int):
-        raise ValueError(f"vmap: out_dims must be an int or None (one for all outputs), got {out_dims!r}")
-    mapped = _tf.vmap(func, in_axes=in_dims, out_axes=out_dims)
+    if chunk_size is not None and out_dims is not None and not isinstance(out_dims, int):
+        raise ValueError(f"vmap: with chunk_size, out_dims must be an int or None (one for all outputs), got "
+                         f"{out_dims!r}")
+    plain = _tf.vmap(func, in_axes=in_dims, out_axes=out_dims)
+
+    def mapped(*args: Any, **kwargs: Any) -> Any:  # torch.func passes keyword arguments through, unbatched
+        if not kwargs:
+            return plain(*args)
+        return _tf.vmap(lambda *a: func(*a, **kwargs), in_axes=in_dims, out_axes=out_dims)(*args)
     if chunk_size is None:
         return mapped
 

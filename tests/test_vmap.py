@@ -115,3 +115,36 @@ def test_like_functions_take_the_per_example_shape_under_vmap(make):
     assert fg.vmap(make)(xb).shape == (4, 3)
     assert fg.vmap(fg.vmap(make))(B.asarray(np.ones((2, 4, 3)))).shape == (2, 4, 3)
     assert fg.vmap(lambda p: make(p) * p)(xb).shape == (4, 3)
+
+
+def test_keyword_arguments_are_batched_along_axis_0_as_in_jax():
+    X, B = np.arange(6.0).reshape(3, 2), np.arange(3.0)
+    got = fg.vmap(lambda x, b=0.0, *, w: x * w + b)(X, b=B, w=X)
+    np.testing.assert_allclose(got, X * X + B[:, None])
+    np.testing.assert_allclose(fg.vmap(fg.grad(lambda x, *, w: fnp.sum(x * w)))(X, w=2 * X), 2 * X)
+
+
+def test_torch_func_vmap_passes_keyword_arguments_through_unbatched():
+    from funcgrad import func
+    X = fg.tensor(np.arange(6.0).reshape(3, 2))
+    got = func.vmap(lambda x, *, scale: x.sum() * scale)(X, scale=fg.tensor([1.0, 10.0]))
+    np.testing.assert_allclose(got.detach().numpy(), np.arange(6.0).reshape(3, 2).sum(1)[:, None] * [1.0, 10.0])
+
+
+def test_out_axes_as_a_pytree_prefix_of_the_output():
+    X = np.arange(6.0).reshape(3, 2)
+
+    def f(x):
+        return {"outer": fnp.outer(x, x), "pair": (x, fnp.ones(2))}  # the ones do not depend on the batch
+
+    r = fg.vmap(f, out_axes={"outer": 2, "pair": (-1, None)})(X)
+    np.testing.assert_allclose(r["outer"], np.moveaxis(np.stack([np.outer(x, x) for x in X]), 0, 2))
+    np.testing.assert_allclose(r["pair"][0], X.T)
+    np.testing.assert_allclose(r["pair"][1], np.ones(2))
+    outer, x = fg.vmap(lambda x: (fnp.outer(x, x), x), out_axes=(1, 0))(X)
+    np.testing.assert_allclose(outer, np.stack([np.outer(x, x) for x in X], axis=1))
+    np.testing.assert_allclose(x, X)
+    with pytest.raises(ValueError, match=r"out_axes=None for an output that depends on the batched inputs"):
+        fg.vmap(lambda x: (x, x), out_axes=(0, None))(X)
+    with pytest.raises(ValueError, match=r"out_axes \(0, 1, 2\) does not match the structure of the output"):
+        fg.vmap(lambda x: (x, x), out_axes=(0, 1, 2))(X)

@@ -39,11 +39,26 @@ def _axes_for(in_axes: Any, args: tuple, name: str) -> list:
     return axes
 
 
+def _out_axes_for(out_axes: Any, out: Any, name: str) -> list:
+    """One axis (int or None) per leaf of ``out``, from ``out_axes``: an int/None, or a pytree prefix of the output
+    (a tuple, list or dict whose entries are ints, None or further prefixes), as JAX accepts."""
+    if out_axes is None or isinstance(out_axes, int):
+        return [out_axes] * len(tree.leaves(out))
+    if isinstance(out_axes, dict) and isinstance(out, dict) and set(out_axes) == set(out):
+        return [a for k in sorted(out) for a in _out_axes_for(out_axes[k], out[k], name)]
+    if isinstance(out_axes, (tuple, list)) and isinstance(out, (tuple, list)) and len(out_axes) == len(out):
+        return [a for ax, o in zip(out_axes, out) for a in _out_axes_for(ax, o, name)]
+    raise ValueError(f"{name}: out_axes {out_axes!r} does not match the structure of the output "
+                     f"{tree.structure(out)!r}; give an int, None, or a tuple/list/dict shaped like the output "
+                     f"(a prefix of it)")
+
+
 def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None) -> Callable:
     """Vectorize ``f`` over a batch axis of its arguments (JAX's ``vmap``).
 
     ``in_axes``: an int, ``None`` (not batched), or one entry per positional argument (an int, None, or a pytree
-    of them); ``out_axes``: an int or None for all outputs. Batch sizes must agree.
+    of them); keyword arguments are batched along axis 0, as in JAX. ``out_axes``: an int or None for all
+    outputs, or a pytree prefix of the output with one per part. Batch sizes must agree.
 
     >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
     >>> fg.vmap(lambda x, w: fnp.dot(w, x), in_axes=(0, None))(np.ones((4, 3)), np.arange(3.0))
@@ -51,9 +66,9 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
     """
     name = f"vmap({_fname(f)})"
 
-    def vmapped(*args):
-        leaves, treedef = tree.flatten(args)
-        axes = _axes_for(in_axes, args, name)
+    def vmapped(*args, **kwargs):
+        leaves, treedef = tree.flatten((args, kwargs))
+        axes = _axes_for(in_axes, args, name) + [0] * len(tree.leaves(kwargs))
         sizes = {}
         for k, (x, ax) in enumerate(zip(leaves, axes)):
             if ax is None:
@@ -74,22 +89,23 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
         try:
             boxed = [x if ax is None else trace.new_input(fnp.moveaxis(x, ax, 0))
                      for x, ax in zip(leaves, axes)]
-            out = f(*tree.unflatten(treedef, boxed))
+            a, kw = tree.unflatten(treedef, boxed)
+            out = f(*a, **kw)
         finally:
             trace.close()
         o_leaves, o_def = tree.flatten(out)
         results = []
-        for o in o_leaves:
+        for o, ax in zip(o_leaves, _out_axes_for(out_axes, out, name)):
             if type(o) is Box and o._trace is trace:
                 v = o.value
             else:  # does not depend on the batch: every example gets the same value
-                if out_axes is None:
+                if ax is None:
                     results.append(o)
                     continue
                 v = fnp.broadcast_to(fnp.asarray(o), (size,) + shape_of(o))
-            if out_axes is None:
-                raise ValueError(f"{name}: out_axes=None, but an output depends on the batched inputs")
-            results.append(fnp.moveaxis(v, 0, out_axes) if out_axes != 0 else v)
+            if ax is None:
+                raise ValueError(f"{name}: out_axes=None for an output that depends on the batched inputs")
+            results.append(fnp.moveaxis(v, 0, ax) if ax != 0 else v)
         return tree.unflatten(o_def, results)
 
     vmapped.__name__ = f"vmap_{_fname(f)}"
