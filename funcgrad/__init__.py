@@ -16,8 +16,9 @@ from .backend import get_default_device, set_default_device
 from .core import NonFiniteError, config, debug_nans
 from .primitives.devices import device_put
 from .primitives.control import stop_gradient
-from .transforms import (checkpoint, custom_jvp, custom_vjp, defjvp, defvjp, grad, hessian, hvp, jacfwd, jacobian,
-                         jacrev, jvp, linearize, primitive, value_and_grad, vjp, vmap)
+from .transforms import (checkpoint, custom_jvp, custom_vjp, defjvp, defjvp_argnum, defvjp, defvjp_argnum,
+                         elementwise_grad, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, primitive,
+                         value_and_grad, vjp, vmap)
 from . import testing  # noqa: F401
 # --- the Tensor face (funcgrad/tensors/): PyTorch's names, each family once ---------------------------------------
 from .tensors import operators as _operators  # noqa: F401  (the Tensor's operators)
@@ -80,6 +81,7 @@ _sys.modules[__name__ + ".backends.cuda"] = backends.cuda_backend
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
-           "custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "checkpoint", "stop_gradient", "vmap", "debug_nans",
+           "elementwise_grad", "custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "defvjp_argnum",
+           "defjvp_argnum", "checkpoint", "stop_gradient", "vmap", "debug_nans",
            "config", "NonFiniteError", "numpy", "scipy", "tree", "testing", "device_put", "set_default_device",
            "get_default_device", "cuda"]

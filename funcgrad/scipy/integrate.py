@@ -275,10 +275,11 @@ def _options(name: str, method: str, rtol: float, atol: Any, max_steps: int, fir
 
 
 # --- odeint -------------------------------------------------------------------------------------------------------
-def odeint(func: Callable, y0: Any, t: ArrayLike, *args: Any, rtol: float = 1.4e-8, atol: float = 1.4e-8,
-           max_steps: int = 10_000, method: str = "RK45", hmax: float = math.inf) -> Any:
+def odeint(func: Callable, y0: Any, t: ArrayLike, *fargs: Any, args: tuple | None = None, rtol: float = 1.4e-8,
+           atol: float = 1.4e-8, max_steps: int = 10_000, method: str = "RK45", hmax: float = math.inf) -> Any:
     """The solution of ``dy/dt = func(y, t, *args)`` from ``y0`` at ``t[0]``, at every time in ``t`` (JAX's
-    ``jax.experimental.ode.odeint``): a pytree like ``y0`` whose leaves gain a leading axis of ``len(t)``.
+    ``jax.experimental.ode.odeint``): a pytree like ``y0`` whose leaves gain a leading axis of ``len(t)``. The
+    extra arguments come after ``t`` as in JAX, or as SciPy's (and HIPS autograd's) keyword ``args=(...)``.
 
     ``y0`` and each argument may be pytrees of arrays (``func`` gets and returns the same structure as ``y0``);
     ``t`` is sorted, increasing or decreasing. The derivatives with respect to ``y0``, ``t`` and every float leaf
@@ -293,6 +294,11 @@ def odeint(func: Callable, y0: Any, t: ArrayLike, *args: Any, rtol: float = 1.4e
     array([ 1.,  0., -1.])
     """
     name = "odeint"
+    if args is not None:
+        if fargs:
+            raise TypeError(f"{name}: extra arguments given both after t and as args=; use one of the two")
+        fargs = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    args = fargs
     layout, y_flat = _state(y0, name, "y0")
     ts, _ = _times(t, name, "t", y_flat)
     p_leaves, p_def = _params(args, name)

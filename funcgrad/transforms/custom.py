@@ -23,7 +23,7 @@ from ..core.forward import fit_tangent
 from .batching import vmap
 from .reverse import _fname, vjp
 
-__all__ = ["custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "checkpoint"]
+__all__ = ["custom_vjp", "custom_jvp", "primitive", "defvjp", "defjvp", "defvjp_argnum", "defjvp_argnum", "checkpoint"]
 
 
 def _split(args: tuple, nondiff: tuple) -> tuple[list, list]:
@@ -201,6 +201,34 @@ class custom_jvp:  # noqa: N801 - JAX's name
         self.rule = rule
         return rule
 
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """Set the rule from one function per differentiated argument (JAX's ``defjvps``):
+        ``jvp_i(tangent_i, primal_out, *primals)`` gives that argument's share of the output tangent (``None``:
+        the output does not depend on it); the shares are summed.
+
+        >>> import funcgrad as fg, funcgrad.numpy as fnp
+        >>> f = fg.custom_jvp(lambda x, y: x * fnp.sin(y))
+        >>> f.defjvps(lambda t, ans, x, y: t * fnp.sin(y), lambda t, ans, x, y: t * x * fnp.cos(y))
+        >>> float(fg.grad(f, argnums=1)(2.0, 0.0))
+        2.0
+        """
+        fun, nd = self.fun, self.nondiff_argnums
+
+        def rule(*args):
+            static, primals, tangents = args[:-2], args[-2], args[-1]
+            if len(jvps) != len(primals):
+                raise TypeError(f"custom_jvp({_fname(fun)}).defjvps: {len(jvps)} rule(s) for {len(primals)} "
+                                f"differentiated argument(s); give one per argument (None for none)")
+            out = fun(*_merge(list(static), list(primals), nd, len(static) + len(primals)))
+            t_out = None
+            for jvp_i, t in zip(jvps, tangents):
+                if jvp_i is not None:
+                    share = jvp_i(t, out, *primals)
+                    t_out = share if t_out is None else tree.map(lambda a, b: a + b, t_out, share)
+            return out, (tree.map(lambda o: o * 0, out) if t_out is None else t_out)
+
+        self.rule = rule
+
     def __call__(self, *args: Any) -> Any:
         name = f"custom_jvp({_fname(self.fun)})"
         if self.rule is None:
@@ -279,21 +307,74 @@ def primitive(fun: Callable | None = None, *, differentiable: bool = True) -> An
     return prim
 
 
-def defvjp(prim: Primitive, *makers: Callable | None) -> None:
+def _placed(items: tuple, argnums: Sequence[int] | None, what: str, undefined: Callable) -> list:
+    """``items`` at the positions ``argnums`` (autograd's keyword); ``undefined(i)`` (a rule that raises, as
+    autograd does for an argument without a rule) at the positions before the last that it does not list."""
+    if argnums is None:
+        return list(items)
+    argnums = list(argnums)
+    if len(argnums) != len(items) or any(not isinstance(i, int) or i < 0 for i in argnums):
+        raise TypeError(f"{what}: argnums={argnums!r} must list one non-negative position per rule "
+                        f"({len(items)} given)")
+    out: list = [undefined(i) for i in range(max(argnums) + 1 if argnums else 0)]
+    for i, item in zip(argnums, items):
+        out[i] = item
+    return out
+
+
+def _no_rule(what: str, kind: str) -> Callable:
+    def undefined(i: int) -> Callable:
+        def rule(*_: Any, **__: Any) -> Any:
+            raise NotImplementedError(f"{what}: no {kind} rule for argument {i} (argnums left it out); give one, "
+                                      f"or differentiate with respect to the arguments that have one")
+        return rule
+    return undefined
+
+
+def defvjp(prim: Primitive, *makers: Callable | None, argnums: Sequence[int] | None = None) -> None:
     """HIPS autograd's ``defvjp``: one maker per argument, ``maker(ans, *args, **kwargs) -> (g -> cotangent)``
-    (``None``: no gradient for that argument). Rules written for autograd port by changing the import."""
+    (``None``: no gradient for that argument); ``argnums`` names the arguments the makers are for, as autograd's
+    keyword (an argument it leaves out raises when differentiated). Rules written for autograd port by changing
+    the import."""
     def rule(maker):
         if maker is None:
             return None
         return lambda g, ans, *args, **kw: maker(ans, *args, **kw)(g)
 
-    prim.def_vjp(*[rule(m) for m in makers])
+    rules = [rule(m) for m in makers]
+    prim.def_vjp(*_placed(tuple(rules), argnums, f"defvjp({prim.name})", _no_rule(f"funcgrad.{prim.name}", "VJP")))
 
 
-def defjvp(prim: Primitive, *rules: Callable | None) -> None:
+def defjvp(prim: Primitive, *rules: Callable | None, argnums: Sequence[int] | None = None) -> None:
     """HIPS autograd's ``defjvp``: one rule per argument, ``rule(g, ans, *args, **kwargs)`` with ``g`` that
-    argument's tangent, returning its contribution to the output tangent."""
-    prim.def_jvp(*rules)
+    argument's tangent, returning its contribution to the output tangent (``argnums`` as for :func:`defvjp`)."""
+    prim.def_jvp(*_placed(rules, argnums, f"defjvp({prim.name})", _no_rule(f"funcgrad.{prim.name}", "JVP")))
+
+
+def defvjp_argnum(prim: Primitive, maker: Callable) -> None:
+    """HIPS autograd's ``defvjp_argnum``: one maker for every argument,
+    ``maker(argnum, ans, args, kwargs) -> (g -> cotangent)``.
+
+    >>> import funcgrad as fg
+    >>> mul = fg.primitive(lambda x, y: x * y)
+    >>> fg.defvjp_argnum(mul, lambda i, ans, args, kw: lambda g: g * args[1 - i])
+    >>> float(fg.grad(mul, argnums=1)(3.0, 2.0))
+    3.0
+    """
+    prim.def_vjp_variadic(lambda i, g, ans, *args, **kw: maker(i, ans, args, kw)(g))
+
+
+def defjvp_argnum(prim: Primitive, rule: Callable) -> None:
+    """HIPS autograd's ``defjvp_argnum``: ``rule(argnum, g, ans, args, kwargs)`` gives argument ``argnum``'s
+    contribution to the output tangent, for every argument."""
+    def joint(tangents, ans, *args, **kw):
+        shares = [rule(i, t, ans, args, kw) for i, t in enumerate(tangents) if t is not None]
+        total = shares[0] if shares else None
+        for s in shares[1:]:
+            total = total + s
+        return total
+
+    prim.def_jvp_joint(joint)
 
 
 def checkpoint(f: Callable, static_argnums: Sequence[int] = ()) -> Callable:

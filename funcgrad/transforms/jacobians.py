@@ -19,7 +19,7 @@ from .batching import vmap
 from .reverse import _fname, _norm_argnums, grad, vjp
 from .. import numpy as fnp
 
-__all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp"]
+__all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp", "elementwise_grad"]
 
 
 def _size(x: Any) -> int:
@@ -184,6 +184,27 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     if has_aux:
         return jacfwd(jacrev(f, argnums, has_aux=True), argnums, has_aux=True)
     return jacfwd(jacrev(f, argnums), argnums)
+
+
+def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """HIPS autograd's ``elementwise_grad``: the VJP of ``f`` with a cotangent of ones, i.e. the sums of the
+    Jacobian's rows. For a function acting elementwise that is each output's derivative by its own input, in the
+    input's shape, from one backward pass. Use it only for such functions (elsewhere it sums over outputs).
+
+    >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.elementwise_grad(fnp.tanh)(np.array([0.0, 1.0])).round(6)
+    array([1.      , 0.419974])
+    """
+    def eg_f(*args, **kwargs):
+        call = (lambda *a: f(*a, **kwargs)) if kwargs else f
+        nums, single = _norm_argnums(argnums, len(args), "elementwise_grad")
+        g, diff = _wrap_args(call, args, nums)
+        out, pull = vjp(g, *diff)
+        cts = pull(tree.map(fnp.ones_like, out))
+        return cts[0] if single else tuple(cts)
+
+    eg_f.__name__ = f"elementwise_grad_{_fname(f)}"
+    return eg_f
 
 
 def hvp(f: Callable, x: Any, v: Any) -> Any:
