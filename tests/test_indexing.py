@@ -526,20 +526,27 @@ def test_vmap_of_argsort_and_sort(axis):
         np.testing.assert_array_equal(fg.vmap(fnp.argsort)(np.arange(3.0)), np.zeros((3, 1), dtype=int))
 
 
-def test_indices_computed_from_batched_values_are_refused_not_misused():
-    # Indices are static parameters, so a per-example index cannot be batched yet; unwrapping it would index every
-    # example with the whole batch's indices (a silently wrong result), so it is refused with a way out.
+def test_indices_computed_from_batched_values_are_gathered_per_example_or_refused():
+    # An integer index computed from batched values differs per example: it reaches gather as an operand, which
+    # indexes each example with its own index (see test_vmap_gather). Unwrapping it instead would index every
+    # example with the whole batch's indices (a silently wrong result). What cannot be gathered per example (a
+    # mask, whose selection's length varies; .at[i].set, whose last write depends on the values) is refused.
     xb = rng.standard_normal((3, 4))
     table = rng.standard_normal((5, 2))
-    cases = [(lambda x: x[fnp.argmax(x)], xb, "getitem"), (lambda x: fnp.sort(x), xb, "sort"),
-             (lambda i: fnp.take(table, i, axis=0), np.array([0, 4, 4]), "take"),
-             (lambda x: fnp.take_along_axis(x, fnp.argsort(x), -1), xb, "take_along_axis"),
-             (lambda x: fnp.at(x)[fnp.argmin(x)].set(0.0), xb, "getitem"),
-             (lambda x: fnp.compress(x > 0, x), xb, "compress")]
-    for f, arg, op in cases:
-        with pytest.raises(NotImplementedError, match=rf"funcgrad\.{op}: the index is computed from values batched "
-                                                      rf"by vmap.*fnp\.where"):
-            fg.vmap(f)(arg)
+    ib = np.array([0, 4, 4])
+    works = [(lambda x: x[fnp.argmax(x)], xb, lambda x: x[np.argmax(x)]), (lambda x: fnp.sort(x), xb, np.sort),
+             (lambda i: fnp.take(table, i, axis=0), ib, lambda i: np.take(table, i, axis=0)),
+             (lambda x: fnp.take_along_axis(x, fnp.argsort(x), -1), xb,
+              lambda x: np.take_along_axis(x, np.argsort(x), -1))]
+    for f, arg, ref in works:
+        np.testing.assert_allclose(fg.vmap(f)(arg), np.stack([ref(a) for a in arg]))
+    batched = "the index is computed from values batched by vmap"
+    refused = [(lambda x: x[x > 0], rf"funcgrad\.getitem: {batched}"),
+               (lambda x: fnp.compress(x > 0, x), rf"funcgrad\.compress: {batched}"),
+               (lambda x: fnp.at(x)[fnp.argmin(x)].set(0.0), r"funcgrad \.at\[\.\.\.\]\.set: .*batched by vmap")]
+    for f, msg in refused:
+        with pytest.raises(NotImplementedError, match=msg + r".*fnp\.where"):
+            fg.vmap(f)(xb)
     # the same index for every example (unbatched) is fine
     i = np.array([1, 1, 3])
     np.testing.assert_allclose(fg.vmap(lambda x, i: fnp.take(x, i), in_axes=(0, None))(xb, i), xb[:, i])

@@ -90,7 +90,7 @@ def test_second_order_and_forward_mode_through_the_gather():
     np.testing.assert_allclose(t, fg.jvp(lambda a: f(a, i), (x,), (v,))[1], rtol=1e-12)
 
 
-def test_vmap_with_an_unbatched_traced_index_and_the_refusal_of_a_batched_one():
+def test_vmap_with_unbatched_and_batched_traced_indices_and_the_refusal_of_a_batched_mask():
     xb = RNG.standard_normal((3, 5, 2))
     i = np.array([4, 0, 0])
     f = fg.jit(lambda a, idx: a[idx] * 2.0)
@@ -102,12 +102,15 @@ def test_vmap_with_an_unbatched_traced_index_and_the_refusal_of_a_batched_one():
     for k in range(3):
         np.add.at(want[k], i, 2 * xb[k][i])
     np.testing.assert_allclose(g, want, rtol=1e-13)
-    ib = np.array([[0, 1], [2, 2], [4, 3]])
-    msg = r"funcgrad\.getitem: the index is computed from values batched by vmap"
-    with pytest.raises(NotImplementedError, match=msg):  # eagerly: the refusal that already was
-        fg.vmap(lambda a, idx: a[idx])(xb, ib)
-    with pytest.raises(NotImplementedError, match=msg):  # and the same through a jitted function
-        fg.vmap(f)(xb, ib)
+    ib = np.array([[0, 1], [2, 2], [4, 3]])  # one index array per example: a gather per example
+    per_example = np.stack([xb[k][ib[k]] for k in range(3)])
+    np.testing.assert_allclose(fg.vmap(lambda a, idx: a[idx])(xb, ib), per_example)
+    np.testing.assert_allclose(fg.vmap(f)(xb, ib), per_example * 2.0)  # through a jitted function
+    np.testing.assert_allclose(fg.jit(fg.vmap(lambda a, idx: a[idx]))(xb, ib), per_example)
+    mb = xb[..., 0] > 0  # a mask per example selects a varying number of elements: refused, as before
+    msg = r"funcgrad\.getitem: the index is computed from values batched by vmap.*\(here a boolean mask"
+    with pytest.raises(NotImplementedError, match=msg):
+        fg.vmap(lambda a, m: a[m])(xb, mb)
 
 
 def test_take_take_along_axis_sort_and_at_add_record_a_gather():

@@ -280,7 +280,7 @@ def test_vector_norms(ord, axis, keepdims):
                 modes=("fwd", "rev"))
 
 
-@pytest.mark.parametrize("ord", [None, "fro", 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("ord", [None, "fro", 1, -1, np.inf, -np.inf, 2, -2, "nuc"])
 @pytest.mark.parametrize("axis,keepdims", [(None, False), ((0, 2), False), ((2, 0), True), ((-1, 1), False)])
 def test_matrix_norms(ord, axis, keepdims):
     x = RNG.standard_normal((4, 3)) if axis is None else X
@@ -298,15 +298,85 @@ def test_norm_special_cases():
     np.testing.assert_array_equal(fg.grad(lambda a: fnp.linalg.norm(a, ord=0))(x), np.zeros(4))
     np.testing.assert_allclose(fg.grad(fnp.linalg.norm)(np.array([3.0, 4.0])), [0.6, 0.8])
     assert fnp.linalg.norm(np.array([3, 4])) == 5.0
-    for ord in [2, -2, "nuc"]:
-        with pytest.raises(NotImplementedError, match=f"ord={ord!r}"):
-            fnp.linalg.norm(np.ones((2, 2)), ord=ord)
+    assert fnp.linalg.norm(np.zeros((0, 3)), ord=2) == 0.0 and fnp.linalg.norm(np.zeros((3, 0)), ord="nuc") == 0.0
+    with pytest.raises(ValueError, match="ord=-2 of empty matrices"):
+        fnp.linalg.norm(np.zeros((0, 3)), ord=-2)
     with pytest.raises(ValueError, match="improper number of dimensions"):
         fnp.linalg.norm(X, ord=1)
     with pytest.raises(ValueError, match="invalid norm order 'fro' for vectors"):
         fnp.linalg.norm(np.ones(3), ord="fro")
     with pytest.raises(ValueError, match="out of bounds.*\\(3, 4, 5\\)"):
         fnp.linalg.norm(X, axis=3)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+def test_spectral_matrix_norms_of_stacks_complex_values_under_vmap_and_jit(ord):
+    """The singular-value norms: stacked matrices in any two axes, complex entries, and the transforms."""
+    z = X + 1j * RNG.standard_normal(X.shape)
+    np.testing.assert_allclose(fnp.linalg.norm(z, ord=ord, axis=(2, 1)), np.linalg.norm(z, ord=ord, axis=(2, 1)))
+    check_grads(lambda a: fnp.real(fnp.linalg.norm(a * (1 + 0.5j), ord=ord, axis=(0, 1))), (X,), order=2,
+                modes=("fwd", "rev"))
+    want = np.linalg.norm(X, ord=ord, axis=(1, 2))
+    np.testing.assert_allclose(fg.vmap(lambda m: fnp.linalg.norm(m, ord=ord))(X), want)
+    np.testing.assert_allclose(fg.jit(lambda a: fnp.linalg.norm(a, ord=ord, axis=(-2, -1)))(X), want)
+    np.testing.assert_allclose(fg.jit(fg.grad(lambda m: fnp.linalg.norm(m, ord=ord)))(X[0]),
+                               fg.grad(lambda m: fnp.linalg.norm(m, ord=ord))(X[0]))
+    # the 2-norm's gradient is u1 v1^T, the nuclear norm's U V^T (an independent derivation, from the SVD)
+    u, _, vh = np.linalg.svd(X[0], full_matrices=False)
+    want_grad = {2: np.outer(u[:, 0], vh[0]), -2: np.outer(u[:, -1], vh[-1]), "nuc": u @ vh}[ord]
+    np.testing.assert_allclose(fg.grad(lambda m: fnp.linalg.norm(m, ord=ord))(X[0]), want_grad, atol=1e-12)
+
+
+# --- where= and initial= -----------------------------------------------------------------------------------------
+MASK = RNG.uniform(size=(4, 5)) > 0.4  # broadcast against X's (3, 4, 5)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "var", "std", "max", "min", "nansum", "nanmean"])
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_where_masks_match_numpy_and_differentiate(name, axis, keepdims):
+    kw = dict(axis=axis, keepdims=keepdims, where=MASK)
+    if name in ("max", "min"):
+        kw["initial"] = {"max": -0.5, "min": 0.5}[name]  # NumPy needs it with a mask
+    if name in ("var", "std"):
+        kw["ddof"] = 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = getattr(np, name)(X, **kw)
+        got = getattr(fnp, name)(X, **kw)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    if np.all(np.isfinite(want)):  # (a slice the mask empties has a nan mean: nothing to differentiate)
+        check_grads(lambda a: getattr(fnp, name)(a, **kw), (X,), order=2, modes=("fwd", "rev"))
+        g = fg.grad(lambda a: fnp.sum(getattr(fnp, name)(a, **kw)))(X)
+        assert np.all(g[:, ~MASK] == 0), "entries outside the mask get no gradient"
+
+
+def test_where_and_initial_edges_dtypes_and_transforms():
+    m = np.array([True, False, True])
+    x = np.array([[1.0, 5.0, 3.0], [2.0, -1.0, 4.0]])
+    np.testing.assert_array_equal(fnp.sum(x, initial=10.0), np.sum(x, initial=10.0))
+    np.testing.assert_array_equal(fnp.prod(x, axis=1, initial=2.0), np.prod(x, axis=1, initial=2.0))
+    np.testing.assert_array_equal(fnp.max(x, axis=0, initial=2.5), np.max(x, axis=0, initial=2.5))
+    np.testing.assert_array_equal(fnp.max(np.zeros((0, 3)), axis=0, initial=5.0), [5.0, 5.0, 5.0])
+    for a in [np.arange(6).reshape(2, 3), x.astype(np.float32), x + 1j]:
+        for name in ["sum", "mean", "var", "prod"]:
+            assert getattr(fnp, name)(a, where=m).dtype == getattr(np, name)(a, where=m).dtype, (name, a.dtype)
+    # ties with initial split the gradient (maximum's convention): the 2.5 and nothing of column 0's 1 and 2
+    np.testing.assert_array_equal(fg.grad(lambda a: fnp.sum(fnp.max(a, axis=0, initial=2.0)))(x),
+                                  [[0, 1, 0], [0.5, 0, 1]])
+    with pytest.raises(ValueError, match="to use a where mask one has to specify 'initial'"):
+        fnp.max(x, where=m)
+    with pytest.raises(ValueError, match=r"where= mask of shape \(2, 2\) does not broadcast"):
+        fnp.sum(x, where=np.ones((2, 2), bool))
+    np.testing.assert_allclose(fg.vmap(lambda r: fnp.mean(r, where=m))(x), np.mean(x, axis=1, where=m))
+    np.testing.assert_allclose(fg.vmap(lambda r, k: fnp.std(r, where=k))(x, x > 1.5), [1.0, 1.0])
+    np.testing.assert_allclose(fg.jit(lambda a, k: fnp.var(a, axis=1, where=k))(x, x > 0),
+                               np.var(x, axis=1, where=x > 0))
+    np.testing.assert_allclose(fg.jit(fg.grad(lambda a: fnp.sum(a, where=m)))(x), np.broadcast_to(m, x.shape))
+    # NumPy's own functions and the methods of traced values take the mask too
+    np.testing.assert_allclose(fg.grad(lambda a: np.mean(a, where=m))(x), np.broadcast_to(m, x.shape) / 4)
+    np.testing.assert_allclose(fg.grad(lambda a: a.sum(where=m) + a.max(initial=0.0, where=m))(x),
+                               np.broadcast_to(m, x.shape) + [[0, 0, 0], [0, 0, 1]])
 
 
 # --- scipy.special ----------------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ XY = (rng.uniform(-2.0, 2.0, 12), rng.uniform(0.05, 3.0, 12))
 
 # name: the arguments to compare on (both libraries get the same)
 GRID = {
-    "gamma": (np.concatenate([POS, -POS[POS % 1 > 0.05]]),), "gammaln": (np.concatenate([POS, -POS - 0.01]),),
+    "gamma": (np.concatenate([POS, -POS[POS % 1 > 0.05]]),),
+    "rgamma": (np.concatenate([POS, -POS, [0.0, -1.0, -2.0, -3.0, 171.5, 200.0]]),), "gammaln": (np.concatenate([POS, -POS - 0.01]),),
     "digamma": (np.concatenate([POS, -POS - 0.01]),), "psi": (POS,), "polygamma": (INTS, POS),
     "multigammaln": (POS + 2.0, 3), "gammasgn": (np.concatenate([POS, -POS - 0.01]),),
     "beta": (POS[:, None], POS[::3]), "betaln": (POS[:, None], POS[::3]),
@@ -41,6 +42,7 @@ GRID = {
     "rel_entr": (POS[:, None], POS[::4]), "kl_div": (POS[:, None], POS[::4]),
     "zeta": (POS + 1.1, POS[:, None]),
     "j0": (REAL * 3,), "j1": (REAL * 3,), "y0": (POS * 2,), "y1": (POS * 2,), "jv": (ORDERS, POS * 2),
+    "jn": (INTS, REAL * 2),
     "yn": (INTS, POS * 2), "i0": (REAL * 3,), "i0e": (REAL * 20,), "i1": (REAL * 3,), "i1e": (REAL * 20,),
     "iv": (ORDERS, POS * 2), "ive": (ORDERS, POS * 20), "kv": (ORDERS, POS), "kve": (ORDERS, POS * 20),
     "spherical_jn": (INTS, POS * 2),
@@ -192,6 +194,27 @@ def test_derivatives_at_hand_derived_points():
     # J1' and I1' at 0 (the series branch): 1/2; second derivatives there: 0
     for f in (S.j1, S.i1):
         assert grad(f)(0.0) == 0.5 and abs(grad(grad(f))(0.0)) < 1e-15
+
+
+def test_rgamma_derivatives_through_the_poles_of_gamma():
+    """1/Gamma is entire: its derivative at -n is (-1)^n n!, and its derivatives elsewhere are -psi/Gamma and the
+    derivatives of that; checked against SciPy's rgamma by finite differences, under vmap and jit, to third order."""
+    for n in range(5):
+        assert grad(S.rgamma)(float(-n)) == pytest.approx((-1) ** n * math.factorial(n), rel=1e-13)
+    x = np.array([-3.7, -2.0, -1.2, -0.5, 0.0, 0.25, 0.5, 1.5, 4.0, 9.0])
+    h = 1e-5
+    fd1 = (ss.rgamma(x + h) - ss.rgamma(x - h)) / (2 * h)
+    fd2 = (ss.rgamma(x + h) - 2 * ss.rgamma(x) + ss.rgamma(x - h)) / h ** 2
+    np.testing.assert_allclose(fg.vmap(grad(S.rgamma))(x), fd1, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(fg.vmap(grad(grad(S.rgamma)))(x), fd2, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fg.jit(fg.vmap(grad(S.rgamma)))(x), fd1, rtol=1e-8, atol=1e-9)
+    fg.testing.check_grads(S.rgamma, (x,), order=3, modes=("fwd", "rev"))
+    assert np.all(np.isfinite(fg.vmap(grad(grad(S.rgamma)))(np.array([171.5, -150.5]))))
+
+
+def test_jn_is_jv():
+    assert S.jn is S.jv
+    np.testing.assert_allclose(grad(lambda x: S.jn(2, x))(1.3), (ss.jn(1, 1.3) - ss.jn(3, 1.3)) / 2, rtol=1e-14)
 
 
 # --- edges -----------------------------------------------------------------------------------------------------

@@ -236,6 +236,44 @@ def test_plain_inputs_give_plain_outputs():
     assert np.isscalar(fnp.trace(M))
 
 
+# Layouts NumPy's 'A' and 'K' orders follow: C, Fortran, permuted axes, a strided view
+LAYOUTS = [A, np.asfortranarray(A), A.transpose(2, 0, 1), A[:, ::2], A.transpose(1, 0, 2)[:, :, ::-1]]
+
+
+@pytest.mark.parametrize("order", ["C", "F", "A"])
+@pytest.mark.parametrize("shape", [(4, 6), (-1, 2), (24,), (2, 2, 6), (3, 1, 8)])
+def test_reshape_orders_match_numpy_and_differentiate(order, shape):
+    for a in LAYOUTS[:3]:
+        want = np.reshape(a, shape, order=order)
+        np.testing.assert_array_equal(fnp.reshape(a, shape, order=order), want)
+        # traced: the same elements (read off the value's layout for 'A'), and the transpose as gradient
+        w = rng.standard_normal(want.shape)
+        np.testing.assert_array_equal(fg.vjp(lambda x: fnp.reshape(x, shape, order=order), a)[0], want)
+        g = fg.grad(lambda x: fnp.sum(fnp.reshape(x, shape, order=order) * w))(a)
+        np.testing.assert_array_equal(np.reshape(g, shape, order=order), w)
+    check_grads(lambda x: fnp.reshape(x, shape, order="F") ** 2, (A,), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: x.reshape(shape, order="F") * x.reshape(-1, order="F")[0], (A,), order=2)
+    if order == "F":
+        np.testing.assert_array_equal(fg.vmap(lambda x: fnp.reshape(x, shape, order="F"))(np.stack([A, -A])),
+                                      np.stack([np.reshape(A, shape, order="F"), np.reshape(-A, shape, order="F")]))
+        np.testing.assert_array_equal(fg.jit(lambda x: x.reshape(*shape, order="F"))(A), np.reshape(A, shape, order="F"))
+
+
+@pytest.mark.parametrize("order", ["C", "F", "A", "K"])
+def test_ravel_orders_match_numpy_and_differentiate(order):
+    for a in LAYOUTS:
+        want = np.ravel(a, order=order)
+        np.testing.assert_array_equal(fnp.ravel(a, order=order), want)
+        w = rng.standard_normal(a.size)
+        g = fg.grad(lambda x: fnp.sum(fnp.ravel(x, order=order) * w))(a)
+        np.testing.assert_array_equal(np.ravel(g, order=order), w)
+        np.testing.assert_array_equal(fg.grad(lambda x: fnp.sum(x.flatten(order) * w))(a), g)
+    check_grads(lambda x: fnp.ravel(x, order="F") ** 3, (M,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_array_equal(fg.vmap(lambda x: fnp.ravel(x, order="F"))(A),
+                                  np.stack([np.ravel(m, order="F") for m in A]))
+    np.testing.assert_array_equal(fg.jit(lambda x: fnp.ravel(x, order="F"))(A), np.ravel(A, order="F"))
+
+
 def test_reshape_to_an_incompatible_size_names_the_shapes():
     with pytest.raises(ValueError) as e:
         fnp.reshape(np.ones((2, 3)), (4, 2))
@@ -272,8 +310,12 @@ def test_concatenate_with_mismatched_shapes_names_them():
     (lambda: fnp.pad(np.ones(3), 1, mode="reflect"), NotImplementedError, "pad.*'reflect'"),
     (lambda: fnp.pad(np.ones(3), -1), ValueError, "pad.*negative"),
     (lambda: fnp.pad(np.ones((2, 2)), ((1, 2, 3),)), ValueError, "pad.*pad_width"),
-    (lambda: fnp.reshape(np.ones(4), (2, 2), order="F"), NotImplementedError, "reshape.*order='F'"),
-    (lambda: fnp.ravel(np.ones(4), order="F"), NotImplementedError, "ravel.*order='F'"),
+    (lambda: fnp.reshape(np.ones(4), (2, 2), order="K"), ValueError, "reshape: order must be one of 'C', 'F' or 'A'"),
+    (lambda: fnp.ravel(np.ones(4), order="X"), ValueError, "ravel: order must be one of 'C', 'F', 'A' or 'K'"),
+    (lambda: fg.jit(lambda x: fnp.ravel(x, order="K"))(np.ones((2, 2))), NotImplementedError,
+     r"ravel: order='K' follows the memory layout.*jit.*order='C' or order='F'"),
+    (lambda: fg.vmap(lambda x: fnp.reshape(x, (2, 2), order="A"))(np.ones((3, 4))), NotImplementedError,
+     r"reshape: order='A' follows the memory layout.*vmap"),
     (lambda: fnp.concatenate([np.ones(2)], out=np.ones(2)), TypeError, "out=.*immutable"),
     (lambda: fnp.trace(np.ones((2, 2)), out=np.ones(())), TypeError, "out=.*immutable"),
     (lambda: fnp.repeat(np.ones(3), [1, 2]), ValueError, r"repeat.*2 repeats.*length 3"),

@@ -24,8 +24,13 @@ from ..primitives.nanreductions import *  # noqa: F401,F403
 from ..primitives.manipulation import *  # noqa: F401,F403
 from ..primitives.numerical import *  # noqa: F401,F403
 from ..primitives.npextra import *  # noqa: F401,F403
+from ..primitives.compat import *  # noqa: F401,F403  (after elementwise: its where takes one argument too)
+from ._passthrough import *  # noqa: F401,F403  (NumPy's own scalar types, settings, index helpers, numpy.random)
 from . import linalg  # noqa: F401
 from . import fft  # noqa: F401  (numpy.fft's names)
+from . import emath  # noqa: F401  (numpy.emath's names: complex results where the real ones are undefined)
+
+import sys as _sys
 
 from . import _methods as _m
 
@@ -36,6 +41,9 @@ del _m
 # Functions returning a helper whose methods call the primitives (``at(t)[i].set(v)``): the Tensor must reach
 # those calls, to come back as a Tensor, so it is not unwrapped on the way into the helper.
 _HELPER_MAKERS = {"at"}
+# Functions that only hand their arguments on to a primitive, which takes wrappers itself: wrapping them would cost
+# every call a scan of its arguments for nothing.
+_FORWARDERS = {"where"}
 
 
 def _accept_wrappers_everywhere() -> None:
@@ -49,8 +57,12 @@ def _accept_wrappers_everywhere() -> None:
     for ns in (globals(), vars(_linalg)):
         for name, obj in list(ns.items()):
             if isinstance(obj, types.FunctionType) and not name.startswith("_") and name not in _HELPER_MAKERS \
+                    and name not in _FORWARDERS \
                     and obj.__module__.startswith("funcgrad.primitives"):
                 ns[name] = accepts_wrappers(obj)
 
 
 _accept_wrappers_everywhere()
+
+# ``import funcgrad.numpy.random as npr`` (HIPS autograd code's idiom) finds numpy.random, passed through above
+_sys.modules.setdefault(__name__ + ".random", random)  # noqa: F405

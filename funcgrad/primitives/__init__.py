@@ -16,6 +16,7 @@ from . import convolution  # noqa: F401  (convolution, pooling, im2col on arrays
 from . import activations  # noqa: F401  (relu and its mask: maximum and a multiply, not a branching where)
 from . import collectives  # noqa: F401  (all_reduce, all_gather, reduce_scatter across processes)
 from . import recurrent  # noqa: F401  (one LSTM layer's time loop as one primitive: nn.LSTM's fused path)
+from . import norms  # noqa: F401  (numpy.linalg.norm: reductions, and singular values for the spectral orders)
 
 FAMILIES = (elementwise, reductions, shape, padding, tiling, triangles, creation, indexing, updates, linalg,
-            decompositions, einsum, special, control, devices, eig)
+            decompositions, einsum, special, control, devices, eig, norms)

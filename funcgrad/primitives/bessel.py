@@ -18,7 +18,7 @@ from .elementwise import _rules, absolute, exp, maximum, sign, where
 from .pointwise import i0
 from .special_functions import no_derivative, special
 
-__all__ = ["j0", "j1", "jv", "y0", "y1", "yn", "i0", "i0e", "i1", "i1e", "iv", "ive", "kv", "kve", "spherical_jn"]
+__all__ = ["j0", "j1", "jv", "jn", "y0", "y1", "yn", "i0", "i0e", "i1", "i1e", "iv", "ive", "kv", "kve", "spherical_jn"]
 ArrayLike = Any
 
 _ORDER = "the order: the derivative has no closed form"
@@ -42,6 +42,7 @@ y0 = special("y0", "The Bessel function of the second kind of order 0", "round(f
 y1 = special("y1", "The Bessel function of the second kind of order 1", "round(float(y1(1.0)), 6)\n-0.781213")
 jv = special("jv", "The Bessel function of the first kind of real order v (differentiable in x only)",
              "round(float(jv(2.5, 1.0)), 6)\n0.049497", orders=1)
+jn = jv  # scipy.special.jn: the same function (an alias of jv there too), kept for code written with it
 yn = special("yn", "The Bessel function of the second kind of integer order n (differentiable in x only)",
              "round(float(yn(2, 1.0)), 6)\n-1.650683", orders=1)
 i0e = special("i0e", "The exponentially scaled modified Bessel function of order 0, exp(-|x|) I0(x)",

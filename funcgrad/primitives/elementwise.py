@@ -202,8 +202,19 @@ _rules(reciprocal, lambda g, ans, x: -(g * (ans * ans)))
 _rules(sin, lambda g, ans, x: g * cos(x))
 _rules(cos, lambda g, ans, x: -(g * sin(x)))
 _rules(tan, lambda g, ans, x: g * (ans * ans + 1.0))
-_rules(arcsin, lambda g, ans, x: g / sqrt(1.0 - x * x))
-_rules(arccos, lambda g, ans, x: -(g / sqrt(1.0 - x * x)))
+
+
+def _root_one_minus_square(x, ans, inverse):
+    """sqrt(1 - x^2) for arcsin's and arccos's derivatives. For complex x it is taken as cos(arcsin x) (sin(arccos
+    x)), equal to it off the branch cuts and, on them (real x with |x| > 1, as numpy.emath gives), on the side of
+    the cut the value was taken from: 1 - x^2 loses the sign of x's zero imaginary part."""
+    if dtype_of(x).kind == "c":
+        return cos(ans) if inverse is arcsin else sin(ans)
+    return sqrt(1.0 - x * x)
+
+
+_rules(arcsin, lambda g, ans, x: g / _root_one_minus_square(x, ans, arcsin))
+_rules(arccos, lambda g, ans, x: -(g / _root_one_minus_square(x, ans, arccos)))
 _rules(arctan, lambda g, ans, x: g / (x * x + 1.0))
 _rules(sinh, lambda g, ans, x: g * cosh(x))
 _rules(cosh, lambda g, ans, x: g * sinh(x))

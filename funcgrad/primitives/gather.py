@@ -14,8 +14,13 @@ such index arrays as operands instead, so the recorded equation reads them on ev
   ``unique`` (worked out once, while recording, from the static parts of the index: a non-negative static index
   array with distinct values that spans the whole broadcast selection, as ``np.arange(n)`` in ``logp[np.arange(n),
   y]``) says that no position is reached twice, so the scatter is a plain assignment instead of ``add.at``.
-* under vmap the index operands must be unbatched (the same for every example), as for a static index; an index
-  that differs per example is refused with the same error.
+* under vmap an unbatched index (the same for every example) goes behind a full slice, as a static index does.
+  A batched index operand (an integer or integer array that differs per example: ``x[i]`` with ``i`` batched, an
+  ``argmax`` computed inside) gets the batch index ``arange(B)`` in front of the other advanced indices (none when
+  ``x`` is shared by the examples), its batch axis in front of its own, and the result's axes are put back in the
+  per-example order (NumPy moves advanced dimensions to the front when a slice, None or Ellipsis separates the
+  advanced indices; see :class:`_Plan`). ``gather_add`` is batched the same way, its ``g`` laid out to match, so
+  vmap of grad and grad of vmap both run as one gather or scatter over the batch.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from typing import Any
 import numpy as _onp
 
 from ..backend import dtype_of, namespace, shape_of, to_host
-from ..core import Primitive
+from ..core import Primitive, getval
 from ..core.batching import loop_rule
 from .shape import _reshape, _transpose
 
@@ -35,13 +40,20 @@ LINALG: list = []
 ArrayLike = Any
 
 
-def batched_index_error(op: str, transform: str) -> NotImplementedError:
-    """The refusal of an index that differs from one example of a vmap batch to the next."""
+def batched_index_error(op: str, transform: str, value: Any = None) -> NotImplementedError:
+    """The refusal of an index batched by vmap that cannot be gathered per example (a boolean mask, a slice bound,
+    a list entry): integer scalars and arrays become ``gather`` operands instead."""
+    what = ""
+    if value is not None:
+        kind = "boolean mask" if dtype_of(value).kind == "b" else f"{dtype_of(value)} value"
+        what = f" (here a {kind} of shape {tuple(shape_of(value))})"
     return NotImplementedError(
         f"funcgrad.{op}: the index is computed from values batched by {transform}, so it differs from one example "
-        f"to the next; funcgrad's indices are static parameters, which cannot vary across a vmap batch. Select "
-        f"with a mask or one-hot instead (e.g. fnp.sum(fnp.where(fnp.arange(n) == i, x, 0))), or compute the "
-        f"index outside vmap and pass it in unbatched (in_axes=None)")
+        f"to the next{what}. vmap indexes each example with its own integers or integer arrays, but a boolean mask "
+        f"selects a number of elements that varies per example (the results would not stack), and slice bounds and "
+        f"the entries of a list index must be the same for every example. Use fnp.where(mask, x, 0) instead of "
+        f"x[mask], integer index arrays (fnp.take, fnp.take_along_axis, x[i]), or compute the index outside vmap and "
+        f"pass it in unbatched (in_axes=None)")
 
 
 # --- describing an index, its errors, accumulating scatters ----------------------------------------------------
@@ -245,7 +257,7 @@ def _gather_impl(x, *arrays, idx: tuple, slots: tuple, unique: bool = False):
 
 
 def _gather_add_impl(g, *arrays, idx: tuple, slots: tuple, shape: tuple, unique: bool = False):
-    xp = namespace(g)
+    xp = namespace(g if hasattr(g, "shape") or not arrays else arrays[0])  # a Python scalar: the index's device
     out = xp.zeros(shape, dtype=dtype_of(g))
     full = _full_index(idx, slots, arrays)
     try:
@@ -281,29 +293,159 @@ def _shifted(slots: tuple) -> tuple:
     return tuple(k + 1 for k in slots)
 
 
+# --- batching with index operands that differ per example ---------------------------------------------------------
+class _Plan:
+    """How a gather whose index operands are batched runs as one gather over the whole batch.
+
+    Example ``k`` reads ``x_k[idx_k]``. The batched call indexes ``x`` with ``(arange(B), *idx)`` (no ``arange``
+    when ``x`` is shared by the examples): every batched operand gets its batch axis in front of its
+    per-example dimensions, broadcast against the others, so the advanced selection has shape ``(B, *adv)``.
+    NumPy then puts those dimensions in place or in front (advanced indices separated by a slice, None or
+    Ellipsis go first), and ``perm`` reorders the result to ``(B, *selection of one example)``.
+    """
+
+    __slots__ = ("items", "ops", "adv_nd", "perm")
+
+    def __init__(self, items: list, ops: list, adv_nd: int, perm: tuple):
+        self.items, self.ops, self.adv_nd, self.perm = items, ops, adv_nd, perm
+
+    def index(self, arrays, batched, size: int, with_batch: bool, xp):
+        """The batched call's template, slots and operands."""
+        items, slots, operands = [], [], []
+        if with_batch:  # example k reads its own row k of x
+            items.append(xp.reshape(xp.arange(size, dtype=_onp.intp), (size,) + (1,) * self.adv_nd))
+        for item, j in zip(self.items, self.ops):
+            if j is None:
+                items.append(item)
+                continue
+            a = arrays[j]
+            if batched[j]:  # the batch axis first, then size-1 axes so that it broadcasts ahead of the others
+                s = shape_of(a)
+                want = s[:1] + (1,) * (self.adv_nd + 1 - len(s)) + s[1:]
+                a = a if want == s else _reshape(a, shape=want)
+            slots.append(len(items))
+            items.append(0)
+            operands.append(a)
+        return tuple(items), tuple(slots), operands
+
+
+def _plan(idx: tuple, slots: tuple, arrays, batched, nd: int, with_batch: bool) -> _Plan | None:
+    """The :class:`_Plan` for ``idx`` (operands ``arrays`` in ``slots``) on examples of ``nd`` dimensions, or None
+    for an index this rule leaves to the loop over examples (a scalar boolean, more indices than axes)."""
+    op_of = {k: j for j, k in enumerate(slots)}
+    items, ops, kinds = [], [], []  # kinds: the number of advanced dimensions, or "s" (slice), "n" (None), "e"
+    for k, i in enumerate(idx):
+        if k in op_of:
+            j = op_of[k]
+            a = arrays[j]
+            if dtype_of(a).kind not in "iu":
+                return None
+            items.append(0)
+            ops.append(j)
+            kinds.append(len(shape_of(a)) - (1 if batched[j] else 0))
+            continue
+        t = type(i)
+        if t is slice or i is None or i is Ellipsis:
+            kinds.append("s" if t is slice else "n" if i is None else "e")
+        elif t is int or isinstance(i, _onp.integer):
+            kinds.append(0)
+        else:
+            dt = getattr(i, "dtype", None)
+            if dt is None or dt.kind not in "biu" or (dt.kind == "b" and getattr(i, "ndim", 0) == 0):
+                return None
+            if dt.kind == "b":  # a static mask is the integer arrays of its nonzero positions
+                nz = namespace(i).nonzero(i)
+                items.extend(nz)
+                ops.extend([None] * len(nz))
+                kinds.extend([1] * len(nz))
+                continue
+            kinds.append(i.ndim)
+        items.append(i)
+        ops.append(None)
+    if kinds.count("e") > 1:
+        return None
+    fill = nd - sum(1 for c in kinds if c != "n" and c != "e")
+    if fill < 0:
+        return None  # too many indices: each example's call reports it
+    adv = [p for p, c in enumerate(kinds) if type(c) is int]
+    adv_nd = max(kinds[p] for p in adv)
+    adjacent = adv[-1] - adv[0] + 1 == len(adv)
+    before = sum(fill if c == "e" else 1 for c in kinds[:adv[0]])
+    nb = sum(1 for c in kinds if c == "s" or c == "n") + fill  # the axes Ellipsis or the implied trailing ":" keep
+    # Label the dimensions: "b" the batch, ("a", t) the advanced ones, ("s", t) the basic ones, in order.
+    basic = [("s", t) for t in range(nb)]
+    adv_labels = [("a", t) for t in range(adv_nd)]
+    q = before if adjacent else 0  # where one example's selection puts its advanced dimensions
+    want = ["b"] + basic[:q] + adv_labels + basic[q:]
+    in_place = adjacent and (not with_batch or adv[0] == 0)  # the batch index sits at position 0
+    q_b = (0 if with_batch else before) if in_place else 0
+    got = basic[:q_b] + ["b"] + adv_labels + basic[q_b:]
+    return _Plan(items, ops, adv_nd, tuple(got.index(lab) for lab in want))
+
+
+def _inverse(perm: tuple) -> tuple:
+    inv = [0] * len(perm)
+    for k, p in enumerate(perm):
+        inv[p] = k
+    return tuple(inv)
+
+
+def _is_identity(perm: tuple) -> bool:
+    return all(k == p for k, p in enumerate(perm))
+
+
 def _gather_batch(args, batched, idx, slots, unique=False):
     x, arrays = args[0], args[1:]
-    if any(batched[1:]):
-        raise batched_index_error("getitem", "vmap")
-    lay = _batched_layout(_full_index(idx, slots, arrays), len(shape_of(x)) - 1)
-    if lay is None:
-        return loop_rule(gather, args, batched, shape_of(x)[0], {"idx": idx, "slots": slots, "unique": unique})
-    _, sel_nd, front = lay
-    out = gather(x, *arrays, idx=(slice(None),) + idx, slots=_shifted(slots), unique=unique)
-    return _transpose(out, axes=_move_perm(front, 0, sel_nd + 1)) if front else out
+    params = {"idx": idx, "slots": slots, "unique": unique}
+    if not any(batched[1:]):  # the same index for every example: behind a full slice
+        lay = _batched_layout(_full_index(idx, slots, arrays), len(shape_of(x)) - 1)
+        if lay is None:
+            return loop_rule(gather, args, batched, shape_of(x)[0], params)
+        _, sel_nd, front = lay
+        out = gather(x, *arrays, idx=(slice(None),) + idx, slots=_shifted(slots), unique=unique)
+        return _transpose(out, axes=_move_perm(front, 0, sel_nd + 1)) if front else out
+    bx = batched[0]
+    first = arrays[batched.index(True, 1) - 1]  # a batched operand: the batch size and the device
+    size = shape_of(first)[0]
+    plan = _plan(idx, slots, arrays, batched[1:], len(shape_of(x)) - (1 if bx else 0), bx)
+    if plan is None:
+        return loop_rule(gather, args, batched, size, params)
+    new, new_slots, operands = plan.index(arrays, batched[1:], size, bx, namespace(getval(first)))
+    # A shared x is read by every example: positions may then repeat across examples, so no plain assignment in
+    # the transpose. With the batch index, each example has its own rows and stays as unique as it was.
+    out = gather(x, *operands, idx=new, slots=new_slots, unique=unique and bx)
+    return out if _is_identity(plan.perm) else _transpose(out, axes=plan.perm)
 
 
 def _gather_add_batch(args, batched, idx, slots, shape, unique=False):
     g, arrays = args[0], args[1:]
-    if any(batched[1:]):
-        raise batched_index_error("getitem", "vmap")
-    lay = _batched_layout(_full_index(idx, slots, arrays), len(shape))
-    if lay is None:
-        return loop_rule(gather_add, args, batched, shape_of(g)[0],
-                         {"idx": idx, "slots": slots, "shape": shape, "unique": unique})
-    _, sel_nd, front = lay
-    return gather_add(_batched_value(g, True, sel_nd, front), *arrays, idx=(slice(None),) + idx,
-                      slots=_shifted(slots), shape=shape_of(g)[:1] + tuple(shape), unique=unique)
+    params = {"idx": idx, "slots": slots, "shape": shape, "unique": unique}
+    if not any(batched[1:]):
+        lay = _batched_layout(_full_index(idx, slots, arrays), len(shape))
+        if lay is None:
+            return loop_rule(gather_add, args, batched, shape_of(g)[0], params)
+        _, sel_nd, front = lay
+        return gather_add(_batched_value(g, True, sel_nd, front), *arrays, idx=(slice(None),) + idx,
+                          slots=_shifted(slots), shape=shape_of(g)[:1] + tuple(shape), unique=unique)
+    first = arrays[batched.index(True, 1) - 1]
+    size = shape_of(first)[0]
+    plan = _plan(idx, slots, arrays, batched[1:], len(shape), True)
+    if plan is None:
+        return loop_rule(gather_add, args, batched, size, params)
+    # g in the layout the batched selection has: the batch axis first (size 1 for a g shared by the examples),
+    # right-aligned broadcasting made explicit, then NumPy's order of the dimensions.
+    sel_nd = len(plan.perm) - 1
+    s = shape_of(g)
+    if batched[0] or s:  # (a shared scalar broadcasts anywhere as it is, on any device)
+        gs = s[1:] if batched[0] else s
+        gs = gs[len(gs) - sel_nd:] if len(gs) > sel_nd else gs  # NumPy accepts extra leading size-1 axes
+        want = (s[0] if batched[0] else 1,) + (1,) * (sel_nd - len(gs)) + tuple(gs)
+        if want != s:
+            g = _reshape(g, shape=want)
+        if not _is_identity(plan.perm):
+            g = _transpose(g, axes=_inverse(plan.perm))
+    new, new_slots, operands = plan.index(arrays, batched[1:], size, True, namespace(getval(first)))
+    return gather_add(g, *operands, idx=new, slots=new_slots, shape=(size,) + tuple(shape), unique=unique)
 
 
 gather.def_batch(_gather_batch)

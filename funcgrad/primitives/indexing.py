@@ -2,9 +2,10 @@
 are in :mod:`funcgrad.primitives.updates`).
 
 Every index is a static parameter: it is never differentiated, and traced parts of it (an index array computed from
-traced values) are unwrapped. Under jit, whose traced values have no concrete value to unwrap, a traced integer
-array in an index becomes an operand of :data:`~funcgrad.primitives.gather.gather` instead (the index helpers
-shared with it live there too). These facts drive the rules:
+traced values) are unwrapped. Under jit, whose traced values have no concrete value to unwrap, and under vmap, whose
+batched values differ from one example to the next, a traced integer (or integer array) in an index becomes an
+operand of :data:`~funcgrad.primitives.gather.gather` instead (the index helpers shared with it live there too).
+These facts drive the rules:
 
 * ``getitem`` is linear in ``x``; its transpose is :data:`scatter_add`, which adds each cotangent element into a
   zero array at the position it was read from. An element selected twice gets twice the gradient, because the
@@ -14,8 +15,10 @@ shared with it live there too). These facts drive the rules:
 * ``take``, ``take_along_axis``, ``sort``, ``compress`` and ``extract`` are compositions of ``getitem`` with
   static index arrays, so they need no rules of their own.
 * under vmap the static index is the same for every example: the batched call puts it behind a full slice (and
-  moves the batch axis back where NumPy's advanced indexing would put it first). An index computed from batched
-  values differs per example, which a static index cannot say: it is refused with an error, never misused.
+  moves the batch axis back where NumPy's advanced indexing would put it first). An integer index computed from
+  batched values differs per example: it is a ``gather`` operand, whose batching rule gathers per example. A
+  batched boolean mask (its selection's length varies per example), slice bound or list entry cannot be: it is
+  refused with an error, never misused.
 """
 from __future__ import annotations
 
@@ -52,29 +55,29 @@ class _Operand:
 
 
 def _index_value(i: Any, op: str = "getitem", operand: bool = False) -> Any:
-    """The plain value of a traced index. An index traced by vmap differs from one example to the next, which a
-    static index cannot express: unwrapping it would silently index every example with the whole batch's indices.
-    Under jit a traced value has no concrete value: with ``operand`` an integer array (or integer) becomes an
-    :class:`_Operand`, which the caller passes to ``gather``; anything else that needs its value is refused."""
+    """The plain value of a traced index. Under jit a traced value has no concrete value (baking the recorded one
+    in would be wrong for the next call), and under vmap it differs from one example to the next (unwrapping it
+    would index every example with the whole batch's indices). With ``operand`` an integer array (or integer)
+    traced by either becomes an :class:`_Operand`, which the caller passes to ``gather``; anything else that needs
+    its value is refused."""
     box = i
     while type(i) is Box:
-        if i._trace.recording:  # jit: a static index from a traced value would be baked in, wrong for the next call
+        if i._trace.recording or i._trace.batching:
             if operand and box.dtype.kind in "iu":
                 return _Operand(box)
-            raise i._trace.conversion_error(f"funcgrad.{op}: using it as an index", i)
-        if i._trace.batching:
-            raise batched_index_error(op, i._trace.transform)
+            if i._trace.recording:
+                raise i._trace.conversion_error(f"funcgrad.{op}: using it as an index", i)
+            raise batched_index_error(op, i._trace.transform, box)
         i = i.value
     return i
 
 
 def _recorded(i: Any) -> bool:
-    """True when ``i`` is traced by jit's recorder (and not first by vmap, whose refusal then applies)."""
+    """True when ``i`` is traced by jit's recorder or batched by vmap (at any level): its values are unknown while
+    recording or differ per example, so it must reach ``gather`` as an operand."""
     while type(i) is Box:
-        if i._trace.recording:
+        if i._trace.recording or i._trace.batching:
             return True
-        if i._trace.batching:
-            return False
         i = i.value
     return False
 

@@ -1,7 +1,9 @@
 """Reductions: sums, means, products, extrema, statistics and norms (cumulative sums and products: cumulative.py).
 
-``sum``, ``mean``, ``prod`` and ``max``/``min`` are primitives; ``var``, ``std``, ``average`` and ``linalg.norm``
-are compositions of them. ``argmax``, ``argmin``, ``all`` and ``any`` are non-differentiable: they accept traced
+``sum``, ``mean``, ``prod`` and ``max``/``min`` are primitives; ``var``, ``std`` and ``average`` are compositions
+of them (``linalg.norm``, also one, is in norms.py). NumPy's ``where=`` mask (and ``initial=``) are compositions
+too: the entries outside the mask are replaced by the reduction's neutral element before reducing, so they get
+no gradient. ``argmax``, ``argmin``, ``all`` and ``any`` are non-differentiable: they accept traced
 values and return plain arrays, so the gradient stops there.
 
 Conventions at kinks: a tie for the maximum (or minimum) of a slice splits the gradient evenly among the tied
@@ -27,12 +29,13 @@ from ..backend import dtype_of, namespace, shape_of
 from ..core import Primitive, getval
 from ..core.primitive import broadcast_to, nondifferentiable
 from .shape import _asarray, _reshape
-from .elementwise import (absolute, divide, equal, multiply, not_equal, power, sqrt, square, subtract,
+from .elementwise import (absolute, add, divide, equal, maximum, minimum, multiply, sqrt, square, subtract,
                           where)
+
+_select = where  # for the functions whose NumPy parameter ``where`` (the mask) hides the elementwise function
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "argmax",
            "argmin", "all", "any", "average"]
-LINALG = ["norm"]
 
 _AxisLike = Any  # None, an int, or a tuple/list of ints
 
@@ -89,6 +92,60 @@ def _no_out(name: str, out) -> None:
     if out is not None:
         raise TypeError(f"funcgrad.numpy.{name}: out= is not supported, funcgrad arrays are immutable; use the "
                         f"returned array instead (y = fnp.{name}(x, ...))")
+
+
+# --- where= and initial= (compositions over the primitives) ----------------------------------------------------
+def _shape(a) -> tuple:
+    return shape_of(a) if hasattr(a, "shape") else _onp.shape(a)
+
+
+def _mask(name: str, a, where_):
+    """``where_`` checked against ``a``'s shape (NumPy broadcasts the mask to the array, never the other way)."""
+    ashape, wshape = _shape(a), _shape(where_)
+    try:
+        ok = _onp.broadcast_shapes(wshape, ashape) == ashape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"funcgrad.numpy.{name}: the where= mask of shape {wshape} does not broadcast to the "
+                         f"array's shape {ashape}")
+    return where_
+
+
+def _filled(name: str, a, where_, fill):
+    """``a`` (an array) with the entries outside ``where_`` replaced by ``fill`` in ``a``'s dtype: the reduction's
+    neutral element, so that they count for nothing and get no gradient."""
+    if where_ is True:
+        return a
+    return where(_mask(name, a, where_), a, dtype_of(a).type(fill))
+
+
+def _count(a, where_, axis, keepdims, dtype):
+    """How many entries of each reduced slice ``where_`` selects, in ``dtype`` (a plain value for a plain mask)."""
+    return _sum(broadcast_to(where_, shape=_shape(a)), axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def _real_dtype(a, dtype):
+    # the dtype a mean's divisor has: NumPy's (float64 for integers and booleans, the real part's for complex)
+    dt = _onp.dtype(dtype) if dtype is not None else dtype_of(a)
+    if dt.kind in "biu":
+        return _onp.dtype(_onp.float64)
+    return _onp.finfo(dt).dtype if dt.kind == "c" else dt
+
+
+def _extremum_where(name: str, prim, combine, a, axis, keepdims, initial, where_):
+    """``max``/``min`` with ``initial`` (and a ``where`` mask, which needs it, as in NumPy)."""
+    if initial is None:
+        raise ValueError(f"funcgrad.numpy.{name}: reduction operation '{combine.name}' does not have an identity, "
+                         f"so to use a where mask one has to specify 'initial'")
+    a = _arr(_seq(a))
+    dt = dtype_of(a)
+    init = dt.type(initial)
+    axes, kept, n = _checked(name, _shape(a), axis)
+    if n == 0:  # nothing to reduce: every result is the initial value (a constant)
+        shape = kept if keepdims else tuple(s for i, s in enumerate(_shape(a)) if i not in axes)
+        return namespace(getval(a)).full(shape, init, dtype=dt)
+    return combine(prim(_filled(name, a, where_, initial), axis=axis, keepdims=keepdims), init)
 
 
 # --- batching (vmap): the batch is axis 0, so per-example axes move one along ---------------------------------
@@ -210,28 +267,49 @@ _mean.def_jvp(_mean_jvp)
 _mean.def_batch(_reduce_batch(_mean))
 
 
-def sum(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):  # noqa: A001
-    """Sum of the elements over ``axis`` (None: all; an int or a tuple of ints), as ``numpy.sum``.
+def sum(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False, initial=None,  # noqa: A001
+        where=True):  # noqa: A002
+    """Sum of the elements over ``axis`` (None: all; an int or a tuple of ints), as ``numpy.sum``; ``initial`` is
+    added, and only the entries where the ``where`` mask is true count (the others get no gradient).
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.sum(fnp.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     array([4., 6.])
+    >>> float(fnp.sum(fnp.array([1.0, 2.0, 3.0]), where=fnp.array([True, False, True]), initial=10.0))
+    14.0
     """
     if out is not None:
         _no_out("sum", out)
+    if where is not True or initial is not None:
+        a = _arr(_seq(a))
+        res = _sum(_filled("sum", a, where, 0), axis=_axis(axis), keepdims=keepdims, dtype=dtype)
+        return res if initial is None else add(res, dtype_of(res).type(initial))
     return _sum(a, axis=_axis(axis), keepdims=keepdims, dtype=dtype)
 
 
-def mean(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):
-    """Arithmetic mean over ``axis``, as ``numpy.mean`` (an empty reduction gives nan and no gradient).
+def mean(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False, *, where=True):  # noqa: A002
+    """Arithmetic mean over ``axis``, as ``numpy.mean`` (an empty reduction gives nan and no gradient); with a
+    ``where`` mask, the mean of the selected entries (nan, with NumPy's warning, where a slice selects none).
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.mean(fnp.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
     array([1.5, 3.5])
+    >>> float(fnp.mean(fnp.array([1.0, 2.0, 6.0]), where=fnp.array([True, False, True])))
+    3.5
     """
     if out is not None:
         _no_out("mean", out)
+    if where is not True:
+        return _mean_where(a, _axis(axis), dtype, keepdims, where, "mean")
     return _mean(a, axis=_axis(axis), keepdims=keepdims, dtype=dtype)
+
+
+def _mean_where(a, axis, dtype, keepdims, where_, name):
+    a = _arr(_seq(a))
+    rdt = _real_dtype(a, dtype)
+    sdt = dtype if dtype is not None else (rdt if dtype_of(a).kind in "biu" else None)
+    total = _sum(_filled(name, a, where_, 0), axis=axis, keepdims=keepdims, dtype=sdt)
+    return divide(total, _count(a, where_, axis, keepdims, rdt))
 
 
 # --- prod -------------------------------------------------------------------------------------------------------
@@ -287,16 +365,24 @@ _prod.def_jvp(_prod_jvp)
 _prod.def_batch(_reduce_batch(_prod))
 
 
-def prod(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False):
-    """Product of the elements over ``axis``, as ``numpy.prod``. The gradient is exact when the reduced slice
-    holds zeros (the first derivative always; higher ones with at most one zero per slice).
+def prod(a, axis: _AxisLike = None, dtype=None, out=None, keepdims: bool = False, initial=None,
+         where=True):  # noqa: A002
+    """Product of the elements over ``axis``, as ``numpy.prod``, times ``initial``, of the entries the ``where``
+    mask selects. The gradient is exact when the reduced slice holds zeros (the first derivative always; higher
+    ones with at most one zero per slice).
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.prod(fnp.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
     array([ 2., 12.])
+    >>> float(fnp.prod(fnp.array([2.0, 5.0, 3.0]), where=fnp.array([True, False, True])))
+    6.0
     """
     if out is not None:
         _no_out("prod", out)
+    if where is not True or initial is not None:
+        a = _arr(_seq(a))
+        res = _prod(_filled("prod", a, where, 1), axis=_axis(axis), keepdims=keepdims, dtype=dtype)
+        return res if initial is None else multiply(res, dtype_of(res).type(initial))
     return _prod(a, axis=_axis(axis), keepdims=keepdims, dtype=dtype)
 
 
@@ -327,21 +413,27 @@ _max.def_batch(_reduce_batch_no_dtype(_max))
 _min.def_batch(_reduce_batch_no_dtype(_min))
 
 
-def max(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A001
+def max(a, axis: _AxisLike = None, out=None, keepdims: bool = False, initial=None, where=True):  # noqa: A001,A002
     """Maximum over ``axis``, as ``numpy.max``; tied maxima share the gradient evenly. Reducing an empty axis
-    is an error, as in NumPy.
+    is an error, as in NumPy, unless ``initial`` is given (the result is at least ``initial``); a ``where`` mask
+    needs ``initial`` too.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.max(fnp.array([[1.0, 5.0], [3.0, 4.0]]), axis=0)
     array([3., 5.])
+    >>> float(fnp.max(fnp.array([1.0, 5.0, 3.0]), where=fnp.array([True, False, True]), initial=0.0))
+    3.0
     """
     if out is not None:
         _no_out("max", out)
+    if where is not True or initial is not None:
+        return _extremum_where("max", _max, maximum, a, _axis(axis), keepdims, initial, where)
     return _max(a, axis=_axis(axis), keepdims=keepdims)
 
 
-def min(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A001
-    """Minimum over ``axis``, as ``numpy.min``; tied minima share the gradient evenly.
+def min(a, axis: _AxisLike = None, out=None, keepdims: bool = False, initial=None, where=True):  # noqa: A001,A002
+    """Minimum over ``axis``, as ``numpy.min``; tied minima share the gradient evenly; ``initial`` and ``where``
+    as in :func:`max`.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.min(fnp.array([[1.0, 5.0], [3.0, 4.0]]), axis=0)
@@ -349,6 +441,8 @@ def min(a, axis: _AxisLike = None, out=None, keepdims: bool = False):  # noqa: A
     """
     if out is not None:
         _no_out("min", out)
+    if where is not True or initial is not None:
+        return _extremum_where("min", _min, minimum, a, _axis(axis), keepdims, initial, where)
     return _min(a, axis=_axis(axis), keepdims=keepdims)
 
 
@@ -441,8 +535,10 @@ def _abs2(x):
     return square(absolute(x)) if dtype_of(x).kind == "c" else square(x)
 
 
-def var(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False):
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (divisor ``N - ddof``), as ``numpy.var``.
+def var(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False, *,
+        where=True):  # noqa: A002
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (divisor ``N - ddof``), as ``numpy.var``;
+    with a ``where`` mask, of the selected entries (``N`` their count).
 
     >>> import funcgrad.numpy as fnp
     >>> float(fnp.var(fnp.array([1.0, 2.0, 3.0, 4.0]), ddof=1))
@@ -452,14 +548,22 @@ def var(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdi
         _no_out("var", out)
     a = _seq(a)
     axis = _axis(axis)
+    if where is not True:
+        a = _arr(a)
+        _mask("var", a, where)
+        mu = _mean_where(a, axis, dtype, True, where, "var")
+        d = _select(where, subtract(a, mu), 0)  # (the parameter ``where`` hides the elementwise function here)
+        n = _count(a, where, axis, keepdims, _real_dtype(a, dtype))
+        return divide(_sum(_abs2(d), axis=axis, keepdims=keepdims, dtype=dtype), maximum(subtract(n, ddof), 0))
     n = _checked("var", shape_of(a) if hasattr(a, "shape") else _onp.shape(a), axis)[2]
     d = subtract(a, _mean(a, axis=axis, keepdims=True, dtype=dtype))
     return divide(_sum(_abs2(d), axis=axis, keepdims=keepdims, dtype=dtype), builtins.max(n - ddof, 0))
 
 
-def std(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False):
-    """Standard deviation over ``axis`` (square root of :func:`var`), as ``numpy.std``. Its gradient is
-    infinite where the deviation is 0, as the square root's is.
+def std(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False, *,
+        where=True):  # noqa: A002
+    """Standard deviation over ``axis`` (square root of :func:`var`, ``where`` mask included), as ``numpy.std``.
+    Its gradient is infinite where the deviation is 0, as the square root's is.
 
     >>> import funcgrad.numpy as fnp
     >>> float(fnp.std(fnp.array([1.0, 3.0])))
@@ -467,7 +571,7 @@ def std(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdi
     """
     if out is not None:
         _no_out("std", out)
-    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where))
 
 
 def average(a, axis: _AxisLike = None, weights=None, returned: bool = False, *, keepdims: bool = False):
@@ -506,79 +610,6 @@ def average(a, axis: _AxisLike = None, weights=None, returned: bool = False, *, 
     wsum = _sum(weights, axis=axis, keepdims=keepdims)
     avg = divide(_sum(multiply(a, weights), axis=axis, keepdims=keepdims), wsum)
     return (avg, wsum) if returned else avg
-
-
-# --- norms ------------------------------------------------------------------------------------------------------
-def _vector_norm(x, ord, axis, keepdims):
-    if ord is None or ord == 2:
-        return sqrt(_sum(_abs2(x), axis=axis, keepdims=keepdims))
-    if isinstance(ord, str):
-        raise ValueError(f"funcgrad.numpy.linalg.norm: invalid norm order {ord!r} for vectors")
-    if ord == _onp.inf:
-        return _max(absolute(x), axis=axis, keepdims=keepdims)
-    if ord == -_onp.inf:
-        return _min(absolute(x), axis=axis, keepdims=keepdims)
-    if ord == 0:  # the number of nonzero entries: piecewise constant, no gradient
-        return _sum(not_equal(getval(x), 0.0), axis=axis, keepdims=keepdims).astype(_onp.float64)
-    if ord == 1:
-        return _sum(absolute(x), axis=axis, keepdims=keepdims)
-    return power(_sum(power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
-
-
-def _matrix_norm(x, ord, axis, keepdims):
-    nd = len(shape_of(x))
-    row, col = (a % nd for a in axis)
-    if row == col:
-        raise ValueError(f"funcgrad.numpy.linalg.norm: duplicate axes given: {axis!r}")
-    if ord is None or ord in ("fro", "f"):
-        return sqrt(_sum(_abs2(x), axis=(row, col), keepdims=keepdims))
-    if ord in (1, -1, _onp.inf, -_onp.inf):
-        inner, outer = (row, col) if ord in (1, -1) else (col, row)
-        pick = _max if ord > 0 else _min
-        out = pick(_sum(absolute(x), axis=inner, keepdims=True), axis=outer, keepdims=True)
-        if keepdims:
-            return out
-        shape = tuple(s for i, s in enumerate(shape_of(x)) if i not in (row, col))
-        return _reshape(out, shape=shape)
-    if ord in (2, -2, "nuc"):
-        raise NotImplementedError(f"funcgrad.numpy.linalg.norm: the matrix norm ord={ord!r} needs singular values "
-                                  f"and is not implemented yet; use ord='fro', 1, -1, inf or -inf")
-    raise ValueError(f"funcgrad.numpy.linalg.norm: invalid norm order {ord!r} for matrices")
-
-
-def norm(x, ord=None, axis: _AxisLike = None, keepdims: bool = False):
-    """Vector or matrix norm, as ``numpy.linalg.norm``: vector orders None/2, 1, inf, -inf, 0 and any p; matrix
-    orders None/'fro', 1, -1, inf, -inf (2, -2 and 'nuc' raise NotImplementedError). Like the square root, the
-    2-norm's gradient is nan at the zero vector.
-
-    >>> import funcgrad.numpy as fnp
-    >>> float(fnp.linalg.norm(fnp.array([3.0, 4.0])))
-    5.0
-    """
-    x = _seq(x)
-    if dtype_of(x).kind not in "fc":
-        x = namespace(getval(x)).asarray(getval(x), dtype=_onp.float64)  # integers: no gradient, as a float
-    nd = len(shape_of(x))
-    axis = _axis(axis)
-    if axis is None:
-        if ord is None:
-            return sqrt(_sum(_abs2(x), axis=None, keepdims=keepdims))
-        if nd not in (1, 2):
-            raise ValueError(f"funcgrad.numpy.linalg.norm: improper number of dimensions to norm: ord={ord!r} with "
-                             f"axis=None needs a 1-D or 2-D array, got shape {shape_of(x)}; pass axis=")
-        axis = tuple(range(nd))
-    if not isinstance(axis, tuple):
-        axis = (axis,)
-    for a in axis:
-        if not -nd <= operator.index(a) < nd:
-            raise ValueError(f"funcgrad.numpy.linalg.norm: axis {a} is out of bounds for an array of shape "
-                             f"{shape_of(x)}")
-    if len(axis) == 1:
-        return _vector_norm(x, ord, axis[0], keepdims)
-    if len(axis) == 2:
-        return _matrix_norm(x, ord, axis, keepdims)
-    raise ValueError(f"funcgrad.numpy.linalg.norm: axis={axis!r} names {len(axis)} axes; a norm takes 1 (vector) "
-                     f"or 2 (matrix)")
 
 
 # Declared without derivative: under a transform their outputs are constants (see Primitive.def_nondiff).

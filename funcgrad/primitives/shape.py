@@ -221,33 +221,88 @@ _transpose.def_batch(lambda args, batched, axes: _transpose(args[0], axes=_batch
 
 def reshape(a: ArrayLike, shape: int | Shape | None = None, order: str = "C", *, newshape=None,
             copy: bool | None = None) -> ArrayLike:
-    """``a`` with a new shape (one entry may be -1), as ``numpy.reshape``. Only C order is supported.
+    """``a`` with a new shape (one entry may be -1), as ``numpy.reshape``: elements read and written in C order,
+    in Fortran order with ``order='F'`` (reversed axes on both sides of a C reshape), or in the order of ``a``'s
+    memory layout with ``order='A'``.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.reshape(fnp.arange(6.0), (2, -1)).shape
     (2, 3)
+    >>> fnp.reshape(fnp.arange(6.0), (2, 3), order="F")
+    array([[0., 2., 4.],
+           [1., 3., 5.]])
     """
     if shape is None:
         if newshape is None:
             raise TypeError("funcgrad.reshape: missing the target shape")
         shape = newshape
-    if order != "C":
-        raise NotImplementedError(f"funcgrad.reshape: order={order!r} is not supported, only order='C'; "
-                                  f"transpose first to get Fortran-order semantics")
     shape = (operator.index(shape),) if not isinstance(shape, (tuple, list)) else tuple(shape)
-    return _reshape(a, shape=shape)
+    if order == "C":
+        return _reshape(a, shape=shape)
+    if order not in ("F", "A"):
+        raise ValueError(f"funcgrad.reshape: order must be one of 'C', 'F' or 'A' (got {order!r})")
+    a = _asarray(a)
+    if type(a) is not Box:  # a plain array: NumPy's (or CuPy's) own reshape, layout questions included
+        return namespace(a).reshape(a, shape, order=order)
+    if order == "A" and _layout(a, "reshape", order) != "F":
+        return _reshape(a, shape=shape)
+    return _fortran_reshape(a, shape)
+
+
+def _reversed(x):
+    nd = len(shape_of(x))
+    return _transpose(x, axes=tuple(range(nd - 1, -1, -1))) if nd > 1 else x
+
+
+def _fortran_reshape(a, shape: tuple):
+    # Fortran order is C order on the reversed axes: reverse, reshape to the reversed shape, reverse back
+    shape = _resolved_shape(shape_of(a), shape)
+    return _reversed(_reshape(_reversed(a), shape=shape[::-1]))
+
+
+def _layout(a: Box, op: str, order: str):
+    """What ``order='A'`` / ``'K'`` mean for a traced value: 'C', 'F', or (for 'K') the axes sorted by stride,
+    read from the memory layout of the concrete value, as NumPy reads it. Under vmap (an example is a slice of
+    the batch) and jit (no concrete value) there is no such layout to follow."""
+    v = a
+    while type(v) is Box:
+        if v._trace.recording or v._trace.batching:
+            raise NotImplementedError(
+                f"funcgrad.{op}: order={order!r} follows the memory layout of the array, which a value traced by "
+                f"{v._trace.transform} does not have; pass order='C' or order='F'")
+        v = v.value
+    flags = getattr(v, "flags", None)
+    if flags is None or flags.c_contiguous:
+        return "C"
+    if flags.f_contiguous:
+        return "F"
+    if order == "A":
+        return "C"
+    return tuple(sorted(range(v.ndim), key=lambda i: -abs(v.strides[i])))  # stable: ties keep their C order
 
 
 def ravel(a: ArrayLike, order: str = "C") -> ArrayLike:
-    """``a`` flattened to one dimension, as ``numpy.ravel`` (C order).
+    """``a`` flattened to one dimension, as ``numpy.ravel``: in C order, Fortran order (``order='F'``), or the
+    order of ``a``'s memory layout (``'A'``, ``'K'``).
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.ravel(fnp.ones((2, 2))).shape
     (4,)
+    >>> fnp.ravel(fnp.array([[1.0, 2.0], [3.0, 4.0]]), order="F")
+    array([1., 3., 2., 4.])
     """
-    if order not in ("C", "K", "A"):
-        raise NotImplementedError(f"funcgrad.ravel: order={order!r} is not supported, only order='C'")
-    return _reshape(a, shape=(-1,))
+    if order == "C":
+        return _reshape(a, shape=(-1,))
+    if order not in ("F", "A", "K"):
+        raise ValueError(f"funcgrad.ravel: order must be one of 'C', 'F', 'A' or 'K' (got {order!r})")
+    a = _asarray(a)
+    if type(a) is not Box:
+        return namespace(a).ravel(a, order=order)
+    if order != "F":
+        order = _layout(a, "ravel", order)
+    if order == "F":
+        return _reshape(_reversed(a), shape=(-1,))
+    return _reshape(a if order == "C" else _transpose(a, axes=order), shape=(-1,))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -27,10 +27,10 @@ from ..core import Primitive, getval
 from ..core.primitive import nondifferentiable
 from . import special_series as _series
 from ._scipy import scipy_submodule
-from .elementwise import (_batch_nary, _rules, add, equal, exp, log, log1p, logical_and, multiply, negative,
-                          subtract, where)
+from .elementwise import (_batch_nary, _rules, add, cos, equal, exp, less, log, log1p, logical_and, multiply,
+                          negative, sin, subtract, where)
 
-__all__ = ["gamma", "gammaln", "digamma", "psi", "polygamma", "multigammaln", "gammasgn", "beta",
+__all__ = ["gamma", "rgamma", "gammaln", "digamma", "psi", "polygamma", "multigammaln", "gammasgn", "beta",
            "betaln", "betainc", "gammainc", "gammaincc", "erf", "erfc", "erfcx", "erfinv", "erfcinv", "ndtr",
            "ndtri", "log_ndtr", "expit", "logit", "log_expit", "xlogy", "xlog1py", "entr", "rel_entr", "kl_div",
            "zeta", "register_library"]
@@ -145,9 +145,26 @@ polygamma = special("polygamma", "The n-th derivative of the digamma function, p
                     builtin=True)  # the order decides the dtype too: SciPy computes in float64
 gammasgn = special("gammasgn", "The sign of the gamma function (non-differentiable)",
                    "float(gammasgn(-0.5))\n-1.0")
+rgamma = special("rgamma", "The reciprocal gamma function 1 / Gamma(x), entire (zeros at 0, -1, -2, ...)",
+                 "float(rgamma(4.0))  # 1 / 3!\n0.16666666666666666")
 psi = digamma
 
+
+def _drgamma(x, ans):
+    """d/dx 1/Gamma(x) = -psi(x) / Gamma(x). Below 1/2 from the reflection 1/Gamma(x) = sin(pi x) Gamma(1 - x) / pi,
+    whose derivative Gamma(1 - x) (cos(pi x) - sin(pi x) psi(1 - x) / pi) is finite at the poles of psi and Gamma
+    ((-1)^n n! at x = -n). Each branch sees only its own side, so the other's poles send no nan through where."""
+    left = less(x, 0.5)
+    xl = where(left, x, 0.0)
+    xr = where(left, 1.0, x)
+    reflected = multiply(gamma(subtract(1.0, xl)),
+                         subtract(cos(multiply(xl, math.pi)),
+                                  multiply(sin(multiply(xl, math.pi)), digamma(subtract(1.0, xl)) / math.pi)))
+    return where(left, reflected, negative(multiply(rgamma(xr), digamma(xr))))
+
+
 _rules(gamma, lambda g, ans, x: g * (ans * digamma(x)))
+_rules(rgamma, lambda g, ans, x: g * _drgamma(x, ans))
 _rules(gammaln, lambda g, ans, x: g * digamma(x))
 _rules(digamma, lambda g, ans, x: g * polygamma(1, x))
 _rules(polygamma, no_derivative("polygamma", "n", "an integer order"), lambda g, ans, n, x: g * polygamma(n + 1, x))

@@ -2,7 +2,9 @@
 JAX's ``.at``; the primitives ``index_set``, ``index_add`` and ``index_mul`` beneath them.
 
 They never write into their inputs: each copies ``x`` first. The index is a static parameter, as for ``getitem``
-(see :mod:`funcgrad.primitives.indexing`, whose index helpers these share). ``set`` with repeated positions follows
+(see :mod:`funcgrad.primitives.indexing`, whose index helpers these share); an integer index array traced by jit or
+batched by vmap is a ``gather`` operand instead, which ``get`` and ``add`` (a ``gather_add``) accept and the others
+refuse (their result with repeated positions depends on the index values). ``set`` with repeated positions follows
 NumPy's assignment: the last write wins, and only the winning elements of ``v`` get gradient. ``add`` with repeated
 positions accumulates, like ``numpy.add.at``; ``multiply`` (and ``divide``, ``min``, ``max``) with repeated
 positions apply every occurrence, split into rounds that each touch a position once. In forward mode ``set`` and
@@ -184,10 +186,11 @@ class _AtIndex:
         """The index, refused when it holds traced arrays (under jit) for an update that needs their values."""
         if type(self._idx) is Dynamic:
             raise NotImplementedError(
-                f"funcgrad .at[...].{method}: the index {self._idx.describe()} holds arrays traced by jit, and "
-                f"{method} with repeated positions depends on their values, which are unknown while recording; "
-                f".at[...].get() and .add(v) accept traced index arrays, or select with fnp.where(mask, v, x), or "
-                f"make the index static (jit(f, static_argnums=...))")
+                f"funcgrad .at[...].{method}: the index {self._idx.describe()} holds arrays traced by jit or "
+                f"batched by vmap, and {method} with repeated positions depends on their values, which are unknown "
+                f"while recording and differ per example under vmap; .at[...].get() and .add(v) accept such index "
+                f"arrays, or select with fnp.where(mask, v, x) (e.g. fnp.where(fnp.arange(n) == i, v, x) for "
+                f".at[i].set(v)), or make the index static (jit(f, static_argnums=...), vmap(f, in_axes=None))")
         return self._idx
 
     def get(self) -> Any:

@@ -66,6 +66,7 @@ _pos = (0.3, 4.0)
 SPECS = [_guard(s) for s in [
     # gamma family
     unary("gamma", S.gamma, (0.3, 3.5)),
+    unary("rgamma", S.rgamma, (-3.5, 4.0)),  # entire: through the poles of gamma (its rule reflects below 1/2)
     unary("gammaln", S.gammaln, (-2.7, 4.0), avoid=(-2.0, -1.0, 0.0), rtol=1e-4),
     unary("digamma", S.digamma, _pos),
     _with_constant("polygamma", st.integers(0, 3), S.polygamma, (0.5, 4.0)),
