@@ -51,7 +51,14 @@ from .tensors.creation import *  # noqa: F401,F403
 from .tensors.inplace import *  # noqa: F401,F403
 from .tensors import linalg, special, fft, cuda  # noqa: E402  (torch.linalg, torch.special, torch.fft, torch.cuda)
 from .tensors import accelerator, backends  # noqa: E402  (torch.accelerator; torch.backends' switches)
+from .tensors.dtypes import dtype, finfo, iinfo  # noqa: F401,E402  (torch.dtype objects and their limits)
+from .tensors.size import Size  # noqa: F401,E402  (torch.Size, what .shape and .size() return)
+from .tensors.settings import *  # noqa: F401,F403,E402  (inference_mode, threads, print options, determinism)
+from .tensors.legacy import *  # noqa: F401,F403,E402  (FloatTensor ..., Tensor.type, is_cuda, logspace)
+from .tensors import amp  # noqa: E402  (torch.amp: autocast, GradScaler)
+from .tensors.amp import autocast, is_autocast_enabled  # noqa: F401,E402
 from . import autograd  # noqa: F401
+from . import distributions  # noqa: F401,E402  (torch.distributions: Normal, Categorical ..., kl_divergence)
 from . import distributed  # noqa: F401  (torch.distributed over MPI; mpi4py is imported when a group starts)
 from . import nn  # noqa: F401  (torch.nn: for now nn.functional)
 from .serialization import load, save  # noqa: F401
@@ -74,6 +81,11 @@ _sys.modules[__name__ + ".fft"] = fft
 _sys.modules[__name__ + ".cuda"] = cuda
 _sys.modules[__name__ + ".accelerator"] = accelerator
 _sys.modules[__name__ + ".backends"] = backends
+_sys.modules[__name__ + ".amp"] = amp
+linalg.matrix_exp = matrix_exp  # noqa: F405  (torch.linalg.matrix_exp is torch.matrix_exp: linalg_ops.py's)
+cuda.amp = amp  # torch.cuda.amp.GradScaler / autocast: the same classes
+_sys.modules[__name__ + ".cuda.amp"] = amp
+_sys.modules[__name__ + ".autograd.functional"] = autograd.functional
 for _name in ("cudnn", "mps", "mkldnn", "openmp"):
     _sys.modules[f"{__name__}.backends.{_name}"] = getattr(backends, _name)
 backends.cuda = backends.cuda_backend

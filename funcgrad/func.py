@@ -121,7 +121,7 @@ def stack_module_state(models: Sequence[Module]) -> tuple[dict, dict]:
     >>> from funcgrad import nn
     >>> params, buffers = stack_module_state([nn.Linear(2, 3) for _ in range(4)])
     >>> params["weight"].shape, buffers
-    ((4, 3, 2), {})
+    (torch.Size([4, 3, 2]), {})
     """
     models = list(models)
     if not models:

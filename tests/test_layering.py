@@ -20,7 +20,7 @@ ROOT = pathlib.Path(funcgrad.__file__).parent
 # Modules and Tensor functions.
 RANK = {"backend": 0, "tree": 1, "core": 2, "primitives": 3, "numpy": 4, "scipy": 6, "transforms": 5,
         "testing": 6, "tensors": 7, "autograd": 8, "nn": 9, "serialization": 9, "func": 9, "optim": 9, "utils": 9,
-        "multiprocessing": 9, "distributed": 8, "jit": 5, "onnx": 10, "lax": 6,
+        "multiprocessing": 9, "distributed": 8, "distributions": 8, "jit": 5, "onnx": 10, "lax": 6,
         "compiler": 9}
 
 

@@ -115,7 +115,7 @@ def test_activations(torch, name, kw):
         fkw = dict(kw, dtype=np.float32)
         fi, ti = fg.tensor(x), torch.tensor(x)
         a, b = F(fg, name)(fi, **fkw), F(torch, name)(ti, **kw)
-        assert str(a.dtype) == "float32"
+        assert str(a.dtype) == "torch.float32"
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
         return
     parity(torch, lambda L, t: F(L, name)(t, **kw), x)

@@ -261,7 +261,7 @@ def test_forward_errors_name_the_layer_and_shapes():
         gru(fg.ones(5, 3), fg.zeros(1, 1, 4))
     with pytest.raises(RuntimeError, match=r"LSTM: hx must be a pair"):
         lstm(fg.ones(5, 2, 3), fg.zeros(2, 2, 4))
-    with pytest.raises(ValueError, match=r"input dtype \(float64\) does not match weight dtype \(float32\)"):
+    with pytest.raises(ValueError, match=r"input dtype \((torch\.)?float64\) does not match weight dtype \((torch\.)?float32\)"):
         gru(fg.ones(5, 2, 3, dtype=fg.float64))
     with pytest.raises(RuntimeError, match=r"LSTMCell: input has inconsistent input_size: got 2 expected 3"):
         nn.LSTMCell(3, 4)(fg.ones(5, 2))

@@ -89,7 +89,7 @@ def test_exclusive_refuses_views_and_foreign_arrays():
     base = fg.zeros(6)
     assert exclusive(base) is not None
     assert exclusive(fg.tensor(np.zeros(6))[::2]) is None          # not contiguous
-    assert exclusive(fg.Tensor(np.zeros(4, dtype=np.int64))) is None  # not floating
+    assert exclusive(fg.tensor(np.zeros(4, dtype=np.int64))) is None  # not floating
     held = fg.zeros(3)
     alias = held._v
     assert exclusive(held) is None

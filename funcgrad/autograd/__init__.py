@@ -19,6 +19,7 @@ from .graph import backward, grad
 from .variable import Variable
 from . import function  # noqa: F401  (torch.autograd.function.once_differentiable)
 from . import variable  # noqa: F401  (torch.autograd.variable.Variable)
+from . import functional  # noqa: F401  (torch.autograd.functional: jacobian, hessian, vjp, jvp, hvp, vhp)
 
 __all__ = ["grad", "backward", "Function", "FunctionCtx", "once_differentiable", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",

@@ -323,7 +323,7 @@ class OptimizedModule(Module):
     >>> import funcgrad as fg
     >>> m = fg.compile(fg.nn.Linear(2, 1))
     >>> m(fg.ones(3, 2)).shape, m.in_features, type(m._orig_mod).__name__
-    ((3, 1), 2, 'Linear')
+    (torch.Size([3, 1]), 2, 'Linear')
     """
 
     def __init__(self, mod: Module, fullgraph: bool = False):

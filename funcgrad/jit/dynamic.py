@@ -241,7 +241,7 @@ def _fit_leaf(vals: list, symbols: list, base: dict, lenient: bool = False) -> A
         return slice(*parts)
     if t is Lit:
         return Lit(_fit_leaf([v.value for v in vals], symbols, base))
-    if hasattr(v0, "shape") and hasattr(v0, "dtype"):
+    if hasattr(v0, "shape") and hasattr(v0, "dtype") and hasattr(v0, "size"):  # an array (a dtype has no size)
         if all(getattr(v, "shape", None) == v0.shape and np.array_equal(v, v0, equal_nan=v0.dtype.kind in "fc")
                for v in vals[1:]):
             return v0

@@ -53,8 +53,10 @@ def _enc(v: Any, where: str) -> Any:
         return {"$np": str(v.dtype), "v": _enc(v.item(), where)}
     if t is list:
         return [_enc(x, where) for x in v]
-    if t is tuple:
+    if t is tuple or (isinstance(v, tuple) and not hasattr(v, "_fields")):  # a Size (the Tensor face's shapes)
         return {"$tuple": [_enc(x, where) for x in v]}
+    if not isinstance(v, np.dtype) and isinstance(getattr(v, "dtype", None), np.dtype) and not hasattr(t, "shape"):
+        v = v.dtype  # the Tensor face's dtype objects (funcgrad.float32) hold a NumPy dtype
     if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
         return {"$dtype": np.dtype(v).str if np.dtype(v).kind != "b" else "bool"}
     if t is slice:

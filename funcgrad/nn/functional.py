@@ -17,7 +17,7 @@ forms; the Tensor-face function is each one's ``__wrapped__``.
 >>> import funcgrad as fg
 >>> import funcgrad.nn.functional as F
 >>> F.conv1d(fg.ones(1, 1, 4), fg.ones(1, 1, 2)).shape
-(1, 1, 3)
+torch.Size([1, 1, 3])
 >>> F.relu(fg.tensor([-1.0, 2.0]), inplace=False)
 tensor([0., 2.])
 >>> F.relu(np.array([-1.0, 2.0]))

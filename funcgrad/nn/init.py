@@ -143,7 +143,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Gene
 
     >>> import funcgrad as fg, funcgrad.nn.init as init
     >>> init.normal_(fg.empty(2, 3), std=0.02).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     _check(tensor, "normal_")
     with no_grad():
@@ -274,7 +274,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | Non
 
     >>> import funcgrad as fg, funcgrad.nn.init as init
     >>> init.xavier_normal_(fg.empty(4, 2)).shape
-    (4, 2)
+    torch.Size([4, 2])
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(_check(tensor, "xavier_normal_"))
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator=generator)
@@ -303,7 +303,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
 
     >>> import funcgrad as fg, funcgrad.nn.init as init
     >>> init.kaiming_normal_(fg.empty(3, 4, 2), mode="fan_out").shape
-    (3, 4, 2)
+    torch.Size([3, 4, 2])
     """
     if _no_op_if_empty(_check(tensor, "kaiming_normal_"), "kaiming_normal_"):
         return tensor

@@ -50,7 +50,7 @@ def _scalar_dtype() -> np.dtype:
 
 def _counter(value: float) -> Tensor:
     """A 0-d host tensor holding a step count (or another scalar of the state)."""
-    return Tensor(np.array(value, dtype=_scalar_dtype()))
+    return Tensor._from_value(np.array(value, dtype=_scalar_dtype()))  # Tensor(...) would cast to the default
 
 
 def _bump(state: dict, key: str = "step") -> float:
@@ -106,7 +106,7 @@ def _apply(kernel: Callable, p: Tensor, g: Tensor, state: dict, names: tuple, **
         if b is None:
             continue
         if old is None:  # a buffer created by the step (SGD's momentum): a copy, never the gradient itself
-            state[n] = b.clone() if isinstance(b, Tensor) else Tensor(fnp.copy(b))
+            state[n] = b.clone() if isinstance(b, Tensor) else Tensor._from_value(fnp.copy(b))
         else:
             _assign(old, b)
 
@@ -129,7 +129,7 @@ def _cast_like(param: Tensor, key: str, v: Any) -> Any:
     """A loaded state value on ``param``'s device, floating buffers in its dtype (``step`` stays as it is). Arrays
     (a NumPy array, a CPU ``torch.Tensor`` of a PyTorch optimizer's state) become Tensors."""
     if not isinstance(v, Tensor) and hasattr(v, "__array__") and hasattr(v, "shape"):
-        v = Tensor(np.array(v))
+        v = Tensor._from_value(np.array(v))  # its dtype kept (Tensor(...), the legacy constructor, makes floats)
     if isinstance(v, Tensor):
         if key == "step" or key == "mu_product":
             return v.detach().clone()

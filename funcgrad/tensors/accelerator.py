@@ -4,7 +4,7 @@ opening ``device = torch.accelerator.current_accelerator() if torch.accelerator.
 >>> import funcgrad as fg
 >>> dev = fg.accelerator.current_accelerator() if fg.accelerator.is_available() else "cpu"
 >>> fg.tensor([1.0], device=dev).shape
-(1,)
+torch.Size([1])
 """
 from __future__ import annotations
 

@@ -299,7 +299,7 @@ def _f_feature_alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
 
     >>> import funcgrad as fg
     >>> fg.nn.functional.feature_alpha_dropout(fg.ones(1, 2), 0.3).shape
-    (1, 2)
+    torch.Size([1, 2])
     """
     return _maybe_inplace("feature_alpha_dropout", input,
                           _dropout("feature_alpha_dropout", input, p, training, True, True), inplace)
@@ -317,7 +317,7 @@ def _channel_dropout(name: str, dims: int) -> Callable:
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"Zero whole channels with probability ``p`` (``torch.nn.functional.{name}``).\n\n"
                   f">>> import funcgrad as fg\n>>> fg.nn.functional.{name}(fg.ones(*[1] * "
-                  f"{dims + 2}), 0.5, False).shape\n{(1,) * (dims + 2)}\n")
+                  f"{dims + 2}), 0.5, False).shape\ntorch.Size({[1] * (dims + 2)})\n")
     return _nnf(name)(fn)
 
 

@@ -9,7 +9,7 @@ As PyTorch's kernels do, a query whose keys are all masked gets zero weights (an
 >>> import funcgrad as fg
 >>> q = k = v = fg.ones(1, 2, 3, 4)
 >>> fg.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True).shape
-(1, 2, 3, 4)
+torch.Size([1, 2, 3, 4])
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.nn.functional.linear(fg.ones(2, 3), fg.ones(4, 3), fg.zeros(4)).shape
-    (2, 4)
+    torch.Size([2, 4])
     """
     x, w = _t(input), _t(weight)
     if w.ndim not in (1, 2) or x.ndim == 0 or x.shape[-1] != w.shape[-1]:

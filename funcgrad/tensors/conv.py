@@ -151,7 +151,7 @@ def _conv_fn(nd: int):
                   f"*kernel) weight (``torch.{name}``): ``stride``, ``padding`` (numbers, ``'valid'`` or "
                   f"``'same'``), ``dilation`` and ``groups``; an unbatched input (C_in, {spatial}) is accepted.\n\n"
                   f">>> import funcgrad as fg\n>>> fg.{name}(fg.ones{shape_in}, fg.ones{shape_w}, padding='same')"
-                  f".shape\n{shape_in[:1] + (2,) + shape_in[2:]}\n")
+                  f".shape\ntorch.Size({list(shape_in[:1] + (2,) + shape_in[2:])})\n")
     return _nnf(name)(fn)
 
 
@@ -167,7 +167,7 @@ def _conv_transpose_fn(nd: int):
                   f"(N, C_in, *spatial) input with a (C_in, C_out / groups, *kernel) weight (``torch.{name}``); "
                   f"the output size is ``(L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + "
                   f"1``.\n\n>>> import funcgrad as fg\n>>> fg.{name}(fg.ones{shape_in}, fg.ones{shape_w}, "
-                  f"stride=2).shape\n{(1, 3) + (4,) * nd}\n")
+                  f"stride=2).shape\ntorch.Size({[1, 3] + [4] * nd})\n")
     return _nnf(name)(fn)
 
 

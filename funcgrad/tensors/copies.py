@@ -8,7 +8,7 @@ Importing this module attaches the methods to :class:`Tensor` (creation.py impor
 >>> import funcgrad as fg
 >>> x = fg.tensor([1.0, 2.0])
 >>> x.new_zeros(2, 1).shape, x.clone().to("cpu").tolist()
-((2, 1), [1.0, 2.0])
+(torch.Size([2, 1]), [1.0, 2.0])
 """
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
     >>> import numpy as np, funcgrad as fg
     >>> fg.tensor([1.0]).to(np.float64).dtype
-    dtype('float64')
+    torch.float64
     """
     device, dtype, copy = _parse_to(args, dict(kwargs))
     out = self

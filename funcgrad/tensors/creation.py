@@ -11,7 +11,7 @@ by the same :func:`manual_seed`.
 
 >>> import funcgrad as fg
 >>> fg.zeros(2, 3).shape, fg.arange(3).dtype, fg.arange(3.0).dtype
-((2, 3), dtype('int64'), dtype('float32'))
+(torch.Size([2, 3]), torch.int64, torch.float32)
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     >>> import numpy as np, funcgrad as fg
     >>> a = np.ones(2)
     >>> np.shares_memory(fg.as_tensor(a).numpy(), a), fg.as_tensor([1.0]).dtype
-    (True, dtype('float32'))
+    (True, torch.float32)
     """
     if isinstance(data, Tensor):
         out = data if dtype is None or np.dtype(dtype) == data.dtype else fnp.astype(data, dtype)
@@ -124,7 +124,7 @@ def empty(*size: Any, out: Any = None, dtype: Any = None, device: Any = None,
 
     >>> import funcgrad as fg
     >>> fg.empty(2, 3).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     _no_out(out, "empty")
     return _finish(np.empty(_size(size, "empty"), dtype=_dtype(dtype)), device, requires_grad)
@@ -356,7 +356,7 @@ def rand(*size: Any, generator: Generator | None = None, out: Any = None, dtype:
     >>> import funcgrad as fg
     >>> x = fg.rand(2, 3, generator=fg.Generator().manual_seed(0))
     >>> x.shape, bool(fg.numpy.all((0 <= x) & (x < 1)))
-    ((2, 3), True)
+    (torch.Size([2, 3]), True)
     """
     _no_out(out, "rand")
     dt = _float_dtype(dtype, "rand")
@@ -370,7 +370,7 @@ def randn(*size: Any, generator: Generator | None = None, out: Any = None, dtype
 
     >>> import funcgrad as fg
     >>> fg.randn(4, generator=fg.Generator().manual_seed(0)).shape
-    (4,)
+    torch.Size([4])
     """
     _no_out(out, "randn")
     dt = _float_dtype(dtype, "randn")
@@ -386,7 +386,7 @@ def randint(*args: Any, size: Any = None, generator: Generator | None = None, ou
     >>> import funcgrad as fg
     >>> x = fg.randint(3, 6, (10,), generator=fg.Generator().manual_seed(0))
     >>> x.dtype, bool(fg.numpy.all((3 <= x) & (x < 6)))
-    (dtype('int64'), True)
+    (torch.int64, True)
     """
     _no_out(out, "randint")
     if size is None and args and isinstance(args[-1], (tuple, list)):
@@ -455,7 +455,7 @@ def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires
 
     >>> import funcgrad as fg
     >>> fg.empty_like(fg.zeros(2, 3)).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     shape, dt, dev = _like(input, dtype)
     return _finish(np.empty(shape, dtype=dt), device or dev, requires_grad)
@@ -480,7 +480,7 @@ def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any =
 
     >>> import funcgrad as fg
     >>> fg.rand_like(fg.zeros(2, 2)).shape
-    (2, 2)
+    torch.Size([2, 2])
     """
     shape, dt, dev = _like(input, dtype)
     return rand(shape, generator=generator, dtype=dt, device=device or dev, requires_grad=requires_grad)
@@ -492,7 +492,7 @@ def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any 
 
     >>> import funcgrad as fg
     >>> fg.randn_like(fg.zeros(3)).dtype
-    dtype('float32')
+    torch.float32
     """
     shape, dt, dev = _like(input, dtype)
     return randn(shape, generator=generator, dtype=dt, device=device or dev, requires_grad=requires_grad)
@@ -504,7 +504,7 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, genera
 
     >>> import funcgrad as fg
     >>> fg.randint_like(fg.zeros(3), 5).dtype
-    dtype('float32')
+    torch.float32
     """
     shape, dt, dev = _like(input, dtype)
     if high is None:

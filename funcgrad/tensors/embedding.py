@@ -237,7 +237,7 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.bilinear(fg.ones(1, 2), fg.ones(1, 3), fg.ones(4, 2, 3)).shape
-    (1, 4)
+    torch.Size([1, 4])
     """
     a, b, w = _t(input1), _t(input2), _t(weight)
     if w.ndim != 3 or a.shape[-1:] != w.shape[1:2] or b.shape[-1:] != w.shape[2:3] or a.shape[:-1] != b.shape[:-1]:
@@ -353,7 +353,7 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.pixel_unshuffle(fg.arange(4.0).reshape(1, 1, 2, 2), 2).shape
-    (1, 4, 1, 1)
+    torch.Size([1, 4, 1, 1])
     """
     x, r = _t(input), int(downscale_factor)
     _shuffle_check("pixel_unshuffle", x, r, "downscale_factor")

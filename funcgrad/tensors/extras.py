@@ -31,7 +31,7 @@ from ..backend import namespace, to_host
 from .special import _raw, gammainc as _special_igamma, gammaincc as _special_igammac
 from .tensor import Tensor, get_default_dtype
 from .inplace import _inplace_binary, _inplace_unary, _rebind
-from .operators import _check_inplace
+from .operators import _check_inplace, bitwise
 from .pointwise import _nograd, _rawarr
 from .ops import _method, _no_out, _t
 from .math import arccosh, arcsinh, arctanh
@@ -60,7 +60,7 @@ def adjoint(input: Any) -> Tensor:
     >>> import funcgrad as fg
     >>> fg.adjoint(fg.tensor([[1.0 + 1.0j, 2.0]]))
     tensor([[1.-1.j],
-            [2.-0.j]], dtype=complex64)
+            [2.-0.j]], dtype=torch.complex64)
     """
     x = _t(input)
     if x.ndim < 2:
@@ -71,14 +71,7 @@ def adjoint(input: Any) -> Tensor:
 
 
 def _shift(op: str, np_name: str, input: Any, other: Any) -> Tensor:
-    if not isinstance(input, Tensor) and isinstance(other, Tensor):
-        input = np.asarray(input, dtype=other.dtype)  # a number shifted by a tensor takes the tensor's dtype
-    a = _rawarr(input)
-    b = _rawarr(other) if isinstance(other, Tensor) else other
-    for v in (a, b if hasattr(b, "dtype") else np.asarray(b)):
-        if v.dtype.kind not in "iu":
-            raise RuntimeError(f"{op}: expected integer tensors, got dtype {v.dtype}; convert with .long()")
-    return _nograd(getattr(namespace(a), np_name)(a, b))
+    return bitwise(op, getattr(fnp, np_name), input, other)  # PyTorch's promotion; integers only
 
 
 def bitwise_left_shift(input: Any, other: Any, *, out: Any = None) -> Tensor:
@@ -137,7 +130,7 @@ def complex(real: Any, imag: Any, *, out: Any = None) -> Tensor:  # noqa: A001 -
 
     >>> import funcgrad as fg
     >>> fg.complex(fg.tensor([1.0]), fg.tensor([2.0]))
-    tensor([1.+2.j], dtype=complex64)
+    tensor([1.+2.j], dtype=torch.complex64)
     """
     _no_out("complex", out)
     re, im = _t(real), _t(imag)
@@ -150,7 +143,7 @@ def polar(abs: Any, angle: Any, *, out: Any = None) -> Tensor:  # noqa: A002 - P
 
     >>> import funcgrad as fg
     >>> fg.polar(fg.tensor([2.0], dtype=fg.float64), fg.tensor([0.0], dtype=fg.float64))
-    tensor([2.+0.j], dtype=complex128)
+    tensor([2.+0.j], dtype=torch.complex128)
     """
     _no_out("polar", out)
     r, th = _t(abs), _t(angle)
@@ -164,7 +157,7 @@ def view_as_real(input: Any) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.view_as_real(fg.tensor([1.0 - 1.0j, 2.0j])).shape
-    (2, 2)
+    torch.Size([2, 2])
     """
     x = _t(input)
     if x.dtype.kind != "c":
@@ -177,7 +170,7 @@ def view_as_complex(input: Any) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.view_as_complex(fg.tensor([[1.0, 2.0]], dtype=fg.float64))
-    tensor([1.+2.j], dtype=complex128)
+    tensor([1.+2.j], dtype=torch.complex128)
     """
     x = _t(input)
     if x.dtype not in (np.float32, np.float64, np.float16):
@@ -194,7 +187,7 @@ def conj_physical(input: Any, *, out: Any = None) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.conj_physical(fg.tensor([1.0 + 2.0j]))
-    tensor([1.-2.j], dtype=complex64)
+    tensor([1.-2.j], dtype=torch.complex64)
     """
     _no_out("conj_physical", out)
     x = _t(input)

@@ -10,7 +10,7 @@ exception types. Gradients reach ``.grad`` in PyTorch's complex convention (see 
 >>> import funcgrad as fg
 >>> import funcgrad.fft
 >>> fg.fft.rfft(fg.tensor([1.0, 0.0, 0.0, 0.0]))
-tensor([1.+0.j, 1.+0.j, 1.+0.j], dtype=complex64)
+tensor([1.+0.j, 1.+0.j, 1.+0.j], dtype=torch.complex64)
 >>> fg.fft.fftfreq(4)
 tensor([ 0.0000,  0.2500, -0.5000, -0.2500])
 """
@@ -136,7 +136,7 @@ def fft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None
 
     >>> import funcgrad as fg
     >>> fg.fft.fft(fg.tensor([1.0, 2.0, 3.0, 4.0]))
-    tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j], dtype=complex64)
+    tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j], dtype=torch.complex64)
     """
     return _c2c_1d(input, n, dim, norm, out, "fft", fnp.fft.fft)
 
@@ -146,7 +146,7 @@ def ifft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = Non
 
     >>> import funcgrad as fg
     >>> fg.fft.ifft(fg.tensor([4.0, 0.0, 0.0, 0.0]))
-    tensor([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j], dtype=complex64)
+    tensor([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j], dtype=torch.complex64)
     """
     return _c2c_1d(input, n, dim, norm, out, "ifft", fnp.fft.ifft)
 
@@ -182,7 +182,7 @@ def fftn(input: Any, s: Sequence[int] | None = None, dim: _Dims = None, norm: st
 
     >>> import funcgrad as fg
     >>> fg.fft.fftn(fg.ones(2, 2), s=(2, 3)).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     return _c2c_nd(input, s, dim, norm, out, "fftn", fnp.fft.fftn)
 
@@ -241,7 +241,7 @@ def rfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = Non
 
     >>> import funcgrad as fg
     >>> fg.fft.rfft(fg.tensor([1.0, 2.0, 3.0, 4.0]))
-    tensor([10.+0.j, -2.+2.j, -2.+0.j], dtype=complex64)
+    tensor([10.+0.j, -2.+2.j, -2.+0.j], dtype=torch.complex64)
     """
     return _real_1d(input, n, dim, norm, out, "rfft")
 
@@ -263,7 +263,7 @@ def rfft2(input: Any, s: Sequence[int] | None = None, dim: _Dims = (-2, -1), nor
 
     >>> import funcgrad as fg
     >>> fg.fft.rfft2(fg.ones(2, 4)).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     return _real_nd(input, s, dim, norm, out, "rfft2")
 
@@ -274,7 +274,7 @@ def irfft2(input: Any, s: Sequence[int] | None = None, dim: _Dims = (-2, -1), no
 
     >>> import funcgrad as fg
     >>> fg.fft.irfft2(fg.ones(2, 3)).shape
-    (2, 4)
+    torch.Size([2, 4])
     """
     return _real_nd(input, s, dim, norm, out, "irfft2")
 
@@ -285,7 +285,7 @@ def rfftn(input: Any, s: Sequence[int] | None = None, dim: _Dims = None, norm: s
 
     >>> import funcgrad as fg
     >>> fg.fft.rfftn(fg.ones(2, 4)).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     return _real_nd(input, s, dim, norm, out, "rfftn")
 
@@ -296,7 +296,7 @@ def irfftn(input: Any, s: Sequence[int] | None = None, dim: _Dims = None, norm: 
 
     >>> import funcgrad as fg
     >>> fg.fft.irfftn(fg.ones(2, 3)).shape
-    (2, 4)
+    torch.Size([2, 4])
     """
     return _real_nd(input, s, dim, norm, out, "irfftn")
 
@@ -318,7 +318,7 @@ def ihfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = No
 
     >>> import funcgrad as fg
     >>> fg.fft.ihfft(fg.tensor([4.0, 0.0, 0.0, 0.0]))
-    tensor([1.-0.j, 1.-0.j, 1.-0.j], dtype=complex64)
+    tensor([1.-0.j, 1.-0.j, 1.-0.j], dtype=torch.complex64)
     """
     return _real_1d(input, n, dim, norm, out, "ihfft")
 
@@ -329,7 +329,7 @@ def hfft2(input: Any, s: Sequence[int] | None = None, dim: _Dims = (-2, -1), nor
 
     >>> import funcgrad as fg
     >>> fg.fft.hfft2(fg.ones(2, 3)).shape
-    (2, 4)
+    torch.Size([2, 4])
     """
     return _real_nd(input, s, dim, norm, out, "hfft2")
 
@@ -340,7 +340,7 @@ def ihfft2(input: Any, s: Sequence[int] | None = None, dim: _Dims = (-2, -1), no
 
     >>> import funcgrad as fg
     >>> fg.fft.ihfft2(fg.ones(2, 4)).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     return _real_nd(input, s, dim, norm, out, "ihfft2")
 
@@ -352,7 +352,7 @@ def hfftn(input: Any, s: Sequence[int] | None = None, dim: _Dims = None, norm: s
 
     >>> import funcgrad as fg
     >>> fg.fft.hfftn(fg.ones(2, 3)).shape
-    (2, 4)
+    torch.Size([2, 4])
     """
     return _real_nd(input, s, dim, norm, out, "hfftn")
 
@@ -363,7 +363,7 @@ def ihfftn(input: Any, s: Sequence[int] | None = None, dim: _Dims = None, norm: 
 
     >>> import funcgrad as fg
     >>> fg.fft.ihfftn(fg.ones(2, 4)).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     return _real_nd(input, s, dim, norm, out, "ihfftn")
 

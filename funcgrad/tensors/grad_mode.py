@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .dtypes import DEFAULT_DTYPE, as_dtype
+
 __all__ = ["is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad", "set_default_dtype", "get_default_dtype"]
 
 
@@ -22,7 +24,7 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
-_default_dtype = [np.dtype(np.float32)]
+_default_dtype = DEFAULT_DTYPE  # one list, shared with dtypes.py (finfo's default)
 
 
 def is_grad_enabled() -> bool:
@@ -96,12 +98,17 @@ def set_default_dtype(dtype: Any) -> None:
 
     >>> import numpy as np, funcgrad as fg
     >>> fg.set_default_dtype(np.float64); fg.tensor(1.0).dtype
-    dtype('float64')
+    torch.float64
     >>> fg.set_default_dtype(np.float32)
     """
     _default_dtype[0] = np.dtype(dtype)
 
 
-def get_default_dtype() -> np.dtype:
-    """The current default floating dtype."""
-    return _default_dtype[0]
+def get_default_dtype() -> Any:
+    """The current default floating dtype (a :class:`funcgrad.dtype`, equal to its NumPy dtype).
+
+    >>> import funcgrad as fg
+    >>> fg.get_default_dtype()
+    torch.float32
+    """
+    return as_dtype(_default_dtype[0])

@@ -15,10 +15,15 @@ As in PyTorch:
 * the result keeps the tensor's shape and dtype: a result that does not broadcast to the shape, or whose dtype
   cannot be cast to it within its kind (a float result into an integer tensor), raises.
 
-Unlike PyTorch, other tensors never alias this one: ``b = a[0]; a.add_(1)`` leaves ``b`` as it was (funcgrad has no
-views), and a tensor made by ``from_numpy`` stops sharing memory with its array once updated in place. The exception
-is a tensor shared between processes (``share_memory_()``, see ``funcgrad.multiprocessing``): its updates are
-written into its shared memory, so that the other processes see them.
+``t.data``, ``t.detach()`` and a module's ``state_dict()`` values share values with ``t`` as PyTorch's share
+storage: an in-place update of any of them is given to the others (:func:`_update_sharers`, groups kept in
+``aliases.py``), unrecorded by autograd, so ``nn.init.normal_(w.data)``, ``w.grad.data.zero_()`` and
+``model.state_dict()[k].copy_(v)`` work. The tape keeps the values it saved: a backward after ``w.data.mul_(2)``
+uses the forward pass's values (PyTorch uses the overwritten storage through ``.data`` and raises "modified by an
+inplace operation" through ``detach()``). Other views do not alias: ``b = a[0]; a.add_(1)`` leaves ``b`` as it was,
+and a tensor made by ``from_numpy`` stops sharing memory with its array once updated in place. A tensor shared
+between processes (``share_memory_()``, see ``funcgrad.multiprocessing``) has its updates written into its shared
+memory, so that the other processes see them.
 
 >>> import funcgrad as fg
 >>> w = fg.tensor([1.0, 2.0], requires_grad=True)
@@ -36,11 +41,12 @@ import numpy as np
 
 from .. import numpy as fnp
 from ..core import Box
-from ..backend import device_of, to_device
+from ..backend import device_of, shape_of, to_device
 from ..core import getval
 from .tensor import GRAPH, Tensor, _as_value, _mode, _set_leaf_value, _shared_buffer, _strip_graph, _write_shared
+from .aliases import GROUPS, leave, others
 from .creation import _normal, _rng, _uniform
-from .operators import _check_inplace, _index
+from .operators import _check_inplace, _index, torch_set_value
 from .promotion import can_cast, cast_error, promote, tensor_value
 
 __all__: list = []
@@ -85,7 +91,11 @@ def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
     buf = _shared_buffer(t)
     if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
         _write_shared(buf, new, what)
+        if GROUPS:
+            _update_sharers(t, buf, what)
         return t
+    if GROUPS:  # t.data / t.detach() and their base share values: they take the update too
+        _update_sharers(t, new, what)
     if _mode.enabled:
         t._v = new
         return t
@@ -105,6 +115,30 @@ def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
     return t
 
 
+def _update_sharers(t: Tensor, new: Any, what: str) -> None:
+    """Give ``new``, the value ``t`` is being updated to in place, to the tensors that share ``t``'s values
+    (``t.data``, ``t.detach()``, their base; see ``aliases.py``), unrecorded, as PyTorch's shared storage would:
+    a requires-grad leaf stays a leaf on its node, a non-leaf keeps its node (backward flows through the update as
+    through the identity) and values saved on the tape stay as they were."""
+    if what == "t_" and tuple(shape_of(new)) != t.shape:  # a new shape is a new view (PyTorch): t goes alone
+        leave(t)
+        return
+    v = _strip_graph(new)
+    for m in others(t):
+        buf = _shared_buffer(m)
+        if buf is not None:
+            _write_shared(buf, v, what)
+            continue
+        old = m._v
+        if type(old) is Box and old._trace is GRAPH:
+            if old.node.prim is None:
+                _set_leaf_value(m, v)
+            else:
+                m._v = Box(v, old.node, GRAPH)
+        else:
+            m._v = v
+
+
 def _setitem(self: Tensor, idx: Any, value: Any) -> None:
     # Functional underneath: the Tensor is rebound to an updated copy and the tape records the update, so the
     # values saved for earlier operations stay intact (no "modified by an inplace operation" errors).
@@ -116,7 +150,10 @@ def _setitem(self: Tensor, idx: Any, value: Any) -> None:
         where = device_of(getval(self._v))
         if device_of(v) != where:
             v = to_device(v, where)
-    _rebind(self, fnp.at(_raw(self))[_index(idx)].set(v), "__setitem__")
+    idx = _index(idx)
+    if type(idx) is tuple:  # PyTorch's layout of the indexed dimensions, as the update's (NumPy's) rule wants it
+        v = torch_set_value(len(self.shape), idx, v)
+    _rebind(self, fnp.at(_raw(self))[idx].set(v), "__setitem__")
 
 
 Tensor.__setitem__ = _setitem
@@ -287,7 +324,7 @@ def t_(self: Tensor) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.zeros(2, 3).t_().shape
-    (3, 2)
+    torch.Size([3, 2])
     """
     if self.ndim > 2:
         raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
@@ -325,7 +362,7 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any
 
     >>> import funcgrad as fg
     >>> fg.zeros(2, 2).normal_(generator=fg.Generator().manual_seed(0)).shape
-    (2, 2)
+    torch.Size([2, 2])
     """
 
     if std < 0:
@@ -376,3 +413,10 @@ Tensor.__imul__ = _iop(mul_)
 Tensor.__itruediv__ = _iop(div_)
 Tensor.__ipow__ = _iop(pow_)
 Tensor.__ifloordiv__ = lambda self, other: div_(self, other, rounding_mode="floor")
+# without these, ``t &= m`` would rebind the name to a new tensor and leave other references to ``t`` unchanged;
+# the methods are attached by extras.py, above this module, so they are looked up at the call
+Tensor.__iand__ = lambda self, other: self.bitwise_and_(other)
+Tensor.__ior__ = lambda self, other: self.bitwise_or_(other)
+Tensor.__ixor__ = lambda self, other: self.bitwise_xor_(other)
+Tensor.__ilshift__ = lambda self, other: self.bitwise_left_shift_(other)
+Tensor.__irshift__ = lambda self, other: self.bitwise_right_shift_(other)

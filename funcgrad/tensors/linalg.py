@@ -22,9 +22,11 @@ from ..primitives.control import stop_gradient
 from .tensor import Tensor
 from .ops import _t
 from .reductions import _vector_norm, return_types
+from .linalg_more import cond, cross, lstsq, matrix_rank  # noqa: F401  (more of torch.linalg)
 
 __all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv", "norm",
-           "vector_norm", "matrix_norm", "matrix_power", "multi_dot", "matmul", "diagonal"]
+           "vector_norm", "matrix_norm", "matrix_power", "multi_dot", "matmul", "diagonal",
+           "cross", "lstsq", "cond", "matrix_rank"]
 
 
 def _square(op: str, A: Tensor) -> Tensor:
@@ -101,7 +103,7 @@ def svd(A: Any, full_matrices: bool = True, *, driver: Any = None) -> Any:
     >>> import funcgrad as fg
     >>> U, S, Vh = fg.linalg.svd(fg.tensor([[3.0, 0.0], [0.0, 2.0], [0.0, 0.0]]))
     >>> U.shape, S, Vh.shape
-    ((3, 3), tensor([3., 2.]), (2, 2))
+    (torch.Size([3, 3]), tensor([3., 2.]), torch.Size([2, 2]))
     """
     A = _t(A)
     if A.ndim < 2:

@@ -12,7 +12,7 @@ Tensor methods PyTorch has for these names (``t.det()``, ``t.lu()`` ...).
 >>> A = fg.tensor([[4.0, 3.0], [6.0, 3.0]])
 >>> LU, piv = fg.lu(A)
 >>> piv
-tensor([2, 2], dtype=int32)
+tensor([2, 2], dtype=torch.int32)
 >>> P, L, U = fg.lu_unpack(LU, piv)
 >>> P @ L @ U
 tensor([[4., 3.],
@@ -295,7 +295,7 @@ def lu(A: Any, pivot: bool = True, get_infos: bool = False) -> tuple:
     >>> import funcgrad as fg
     >>> fg.lu(fg.tensor([[1.0, 2.0], [3.0, 4.0]]))
     (tensor([[3.0000, 4.0000],
-            [0.3333, 0.6667]]), tensor([2, 2], dtype=int32))
+            [0.3333, 0.6667]]), tensor([2, 2], dtype=torch.int32))
     """
     if not pivot:
         raise RuntimeError("lu: LU without pivoting is not implemented on the CPU (PyTorch has it for CUDA only); "

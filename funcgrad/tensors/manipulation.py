@@ -11,7 +11,7 @@ and ``bucketize`` live in ``funcgrad/tensors/searching.py`` and are re-exported 
 >>> fg.diff(fg.tensor([1.0, 4.0, 9.0]))
 tensor([3., 5.])
 >>> [g.shape for g in fg.meshgrid(fg.tensor([1, 2]), fg.tensor([3, 4, 5]), indexing="ij")]
-[(2, 3), (2, 3)]
+[torch.Size([2, 3]), torch.Size([2, 3])]
 """
 from __future__ import annotations
 
@@ -344,7 +344,7 @@ def atleast_1d(*tensors: Any) -> Any:
 
     >>> import funcgrad as fg
     >>> fg.atleast_1d(fg.tensor(1.0)).shape
-    (1,)
+    torch.Size([1])
     """
     return _atleast(tensors, 1, "atleast_1d")
 
@@ -354,7 +354,7 @@ def atleast_2d(*tensors: Any) -> Any:
 
     >>> import funcgrad as fg
     >>> fg.atleast_2d(fg.tensor([1.0, 2.0])).shape
-    (1, 2)
+    torch.Size([1, 2])
     """
     return _atleast(tensors, 2, "atleast_2d")
 
@@ -365,7 +365,7 @@ def atleast_3d(*tensors: Any) -> Any:
 
     >>> import funcgrad as fg
     >>> fg.atleast_3d(fg.tensor([1.0, 2.0])).shape
-    (1, 2, 1)
+    torch.Size([1, 2, 1])
     """
     return _atleast(tensors, 3, "atleast_3d")
 
@@ -390,7 +390,7 @@ def row_stack(tensors: Sequence[Any]) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.row_stack([fg.tensor([1, 2]), fg.tensor([3, 4])]).shape
-    (2, 2)
+    torch.Size([2, 2])
     """
     return vstack(tensors)
 
@@ -430,7 +430,7 @@ def hsplit(input: Any, indices_or_sections: Any) -> tuple:
 
     >>> import funcgrad as fg
     >>> [p.shape for p in fg.hsplit(fg.zeros(2, 4), 2)]
-    [(2, 2), (2, 2)]
+    [torch.Size([2, 2]), torch.Size([2, 2])]
     """
     x = _t(input)
     return _split_dim("hsplit", x, indices_or_sections, 0 if x.ndim == 1 else 1, 1)
@@ -441,7 +441,7 @@ def vsplit(input: Any, indices_or_sections: Any) -> tuple:
 
     >>> import funcgrad as fg
     >>> [p.shape for p in fg.vsplit(fg.zeros(4, 2), [1])]
-    [(1, 2), (3, 2)]
+    [torch.Size([1, 2]), torch.Size([3, 2])]
     """
     return _split_dim("vsplit", input, indices_or_sections, 0, 2)
 
@@ -451,7 +451,7 @@ def dsplit(input: Any, indices_or_sections: Any) -> tuple:
 
     >>> import funcgrad as fg
     >>> [p.shape for p in fg.dsplit(fg.zeros(1, 2, 4), 2)]
-    [(1, 2, 2), (1, 2, 2)]
+    [torch.Size([1, 2, 2]), torch.Size([1, 2, 2])]
     """
     return _split_dim("dsplit", input, indices_or_sections, 2, 3)
 

@@ -7,7 +7,7 @@ import numpy as np
 from .. import numpy as fnp
 from ..core import Box, Primitive
 from ..primitives.activations import relu as _relu
-from .tensor import Tensor, _as_value, _make, _mode, _strip_graph
+from .tensor import Tensor, _as_value, _make, _mode, _strip_graph, get_default_dtype
 from .ops import (_ix, _no_out, _scalar_like, _t, _t_as)
 from .promotion import _result, promote
 from .shape import stack
@@ -20,7 +20,9 @@ _NO_PARAMS: dict = {}  # never mutated: nodes keep it as their (empty) parameter
 _new = object.__new__
 
 
-def _unary(np_fn, name: str, doc: str):
+def _unary(np_fn, name: str, doc: str, floats: bool = False):
+    # ``floats``: a float-valued function (exp, sqrt, sin ...), whose integer and bool inputs PyTorch computes in
+    # the default float dtype (NumPy would give float64, or float16 for bool and 8-bit integers)
     bind = np_fn._bind if isinstance(np_fn, Primitive) else None
 
     def fn(input: Any, *, out: Any = None) -> Tensor:
@@ -29,6 +31,8 @@ def _unary(np_fn, name: str, doc: str):
         # unwrap here and wrap the result, handing a recorded value straight to the primitive's binding: one
         # dispatch (the hot path of Tensor code)
         v = input._v if type(input) is Tensor else _as_value(input)
+        if floats and v.dtype.kind in "biu":  # never recorded (integer tensors do not require grad)
+            v = fnp.astype(v, get_default_dtype())
         if _mode.enabled:
             t = _new(Tensor)  # _make, inlined
             t._v = bind((v,), _NO_PARAMS) if type(v) is Box and bind is not None else np_fn(v)
@@ -41,32 +45,36 @@ def _unary(np_fn, name: str, doc: str):
 
 
 exp = _unary(fnp.exp, "exp", "Elementwise e**x (``torch.exp``).\n\n>>> import funcgrad as fg\n"
-             ">>> fg.exp(fg.tensor([0.0]))\ntensor([1.])")
-exp2 = _unary(lambda x: fnp.power(2.0, x), "exp2", "Elementwise 2**x (``torch.exp2``).")
-log = _unary(fnp.log, "log", "Elementwise natural logarithm (``torch.log``).")
-log2 = _unary(fnp.log2, "log2", "Elementwise base-2 logarithm (``torch.log2``).")
-log10 = _unary(fnp.log10, "log10", "Elementwise base-10 logarithm (``torch.log10``).")
-log1p = _unary(fnp.log1p, "log1p", "Elementwise log(1 + x) (``torch.log1p``).")
-expm1 = _unary(fnp.expm1, "expm1", "Elementwise e**x - 1 (``torch.expm1``).")
-sqrt = _unary(fnp.sqrt, "sqrt", "Elementwise square root (``torch.sqrt``).")
-rsqrt = _unary(lambda x: fnp.reciprocal(fnp.sqrt(x)), "rsqrt", "Elementwise 1/sqrt(x) (``torch.rsqrt``).")
-sin = _unary(fnp.sin, "sin", "Elementwise sine (``torch.sin``).")
-cos = _unary(fnp.cos, "cos", "Elementwise cosine (``torch.cos``).")
-tan = _unary(fnp.tan, "tan", "Elementwise tangent (``torch.tan``).")
-asin = arcsin = _unary(fnp.arcsin, "asin", "Elementwise arcsine (``torch.asin``).")
-acos = arccos = _unary(fnp.arccos, "acos", "Elementwise arccosine (``torch.acos``).")
-atan = arctan = _unary(fnp.arctan, "atan", "Elementwise arctangent (``torch.atan``).")
-sinh = _unary(fnp.sinh, "sinh", "Elementwise hyperbolic sine (``torch.sinh``).")
-cosh = _unary(fnp.cosh, "cosh", "Elementwise hyperbolic cosine (``torch.cosh``).")
+             ">>> fg.exp(fg.tensor([0.0]))\ntensor([1.])", floats=True)
+exp2 = _unary(lambda x: fnp.power(2.0, x), "exp2", "Elementwise 2**x (``torch.exp2``).", floats=True)
+log = _unary(fnp.log, "log", "Elementwise natural logarithm (``torch.log``).", floats=True)
+log2 = _unary(fnp.log2, "log2", "Elementwise base-2 logarithm (``torch.log2``).", floats=True)
+log10 = _unary(fnp.log10, "log10", "Elementwise base-10 logarithm (``torch.log10``).", floats=True)
+log1p = _unary(fnp.log1p, "log1p", "Elementwise log(1 + x) (``torch.log1p``).", floats=True)
+expm1 = _unary(fnp.expm1, "expm1", "Elementwise e**x - 1 (``torch.expm1``).", floats=True)
+sqrt = _unary(fnp.sqrt, "sqrt", "Elementwise square root (``torch.sqrt``).", floats=True)
+rsqrt = _unary(lambda x: fnp.reciprocal(fnp.sqrt(x)), "rsqrt", "Elementwise 1/sqrt(x) (``torch.rsqrt``).",
+               floats=True)
+sin = _unary(fnp.sin, "sin", "Elementwise sine (``torch.sin``).", floats=True)
+cos = _unary(fnp.cos, "cos", "Elementwise cosine (``torch.cos``).", floats=True)
+tan = _unary(fnp.tan, "tan", "Elementwise tangent (``torch.tan``).", floats=True)
+asin = arcsin = _unary(fnp.arcsin, "asin", "Elementwise arcsine (``torch.asin``).", floats=True)
+acos = arccos = _unary(fnp.arccos, "acos", "Elementwise arccosine (``torch.acos``).", floats=True)
+atan = arctan = _unary(fnp.arctan, "atan", "Elementwise arctangent (``torch.atan``).", floats=True)
+sinh = _unary(fnp.sinh, "sinh", "Elementwise hyperbolic sine (``torch.sinh``).", floats=True)
+cosh = _unary(fnp.cosh, "cosh", "Elementwise hyperbolic cosine (``torch.cosh``).", floats=True)
 tanh = _unary(fnp.tanh, "tanh", "Elementwise hyperbolic tangent (``torch.tanh``).\n\n>>> import funcgrad as fg\n"
-              ">>> fg.tanh(fg.tensor([0.0]))\ntensor([0.])")
-asinh = arcsinh = _unary(fnp.arcsinh, "asinh", "Elementwise inverse hyperbolic sine (``torch.asinh``).")
-acosh = arccosh = _unary(fnp.arccosh, "acosh", "Elementwise inverse hyperbolic cosine (``torch.acosh``).")
-atanh = arctanh = _unary(fnp.arctanh, "atanh", "Elementwise inverse hyperbolic tangent (``torch.atanh``).")
+              ">>> fg.tanh(fg.tensor([0.0]))\ntensor([0.])", floats=True)
+asinh = arcsinh = _unary(fnp.arcsinh, "asinh", "Elementwise inverse hyperbolic sine (``torch.asinh``).",
+                         floats=True)
+acosh = arccosh = _unary(fnp.arccosh, "acosh", "Elementwise inverse hyperbolic cosine (``torch.acosh``).",
+                         floats=True)
+atanh = arctanh = _unary(fnp.arctanh, "atanh", "Elementwise inverse hyperbolic tangent (``torch.atanh``).",
+                         floats=True)
 # 0.5 * (1 + tanh(x / 2)) is 1 / (1 + exp(-x)) without overflow for large |x|
 sigmoid = _unary(lambda x: 0.5 * fnp.tanh(0.5 * x) + 0.5, "sigmoid",
                  "Elementwise logistic function (``torch.sigmoid``).\n\n>>> import funcgrad as fg\n"
-                 ">>> fg.sigmoid(fg.tensor([0.0]))\ntensor([0.5000])")
+                 ">>> fg.sigmoid(fg.tensor([0.0]))\ntensor([0.5000])", floats=True)
 # its own primitive: maximum would split the tie at 0 (PyTorch's gradient there is 0), and where() is ten times
 # slower on an activation's unpredictable mask
 relu = _unary(_relu, "relu", "Elementwise max(x, 0) with gradient 0 at 0 "
@@ -76,7 +84,7 @@ neg = negative = _unary(fnp.negative, "neg", "Elementwise negation (``torch.neg`
 sign = _unary(fnp.sign, "sign", "Elementwise sign; no gradient flows through it (``torch.sign``).")
 sgn = sign
 square = _unary(fnp.square, "square", "Elementwise x**2 (``torch.square``).")
-reciprocal = _unary(fnp.reciprocal, "reciprocal", "Elementwise 1/x (``torch.reciprocal``).")
+reciprocal = _unary(fnp.reciprocal, "reciprocal", "Elementwise 1/x (``torch.reciprocal``).", floats=True)
 floor = _unary(fnp.floor, "floor", "Elementwise floor; no gradient flows through it (``torch.floor``).")
 ceil = _unary(fnp.ceil, "ceil", "Elementwise ceiling; no gradient flows through it (``torch.ceil``).")
 trunc = fix = _unary(fnp.trunc, "trunc", "Elementwise truncation toward 0; no gradient (``torch.trunc``).")

@@ -14,7 +14,7 @@ passes the gradient where ``min <= x <= max``, and ``norm`` has gradient 0 at th
 >>> t.max(dim=1)
 max(values=tensor([5., 3.]), indices=tensor([1, 0]))
 >>> fg.cat([t, t], dim=0).shape
-(4, 2)
+torch.Size([4, 2])
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as fnp
+from .dtypes import as_dtype
 from .promotion import can_cast, promote_types, result_type  # noqa: F401  (served at the top level from here)
 from .tensor import Tensor, _as_value, _strip_graph
 
@@ -42,6 +43,8 @@ _DTYPES = {
     "int64": np.dtype(np.int64), "long": np.dtype(np.int64),
     "bool": np.dtype(np.bool_),
 }
+# PyTorch's dtype objects over those NumPy dtypes (dtypes.py): they print as ``torch.float32`` and equal NumPy's
+_DTYPES = {k: as_dtype(v) for k, v in _DTYPES.items()}
 _SHADOWING = {"bool", "int", "float"}
 globals().update({k: v for k, v in _DTYPES.items() if k not in _SHADOWING})
 # the dtype names, and PyTorch's promotion rules over them (promotion.py); the functions are in the family modules

@@ -31,6 +31,7 @@ from .special import (_float_dtype, _raw, digamma, erf, erfc, erfinv, gammaln, i
 from .tensor import Tensor
 from . import math as _math_family
 from .ops import _method, _t
+from .operators import bitwise
 from .products_more import (addbmm, addmv, addr, baddbmm, cdist, chain_matmul, frobenius_norm, logdet,  # noqa: F401
                             norm_except_dim, nuclear_norm, renorm)  # re-exported: their home before the split
 from .products_more import __all__ as _PRODUCTS_MORE
@@ -274,16 +275,14 @@ def nextafter(input: Any, other: Any) -> Tensor:
 
 
 def _bitwise(name: str):
+    np_fn = getattr(fnp, name)
+
     def fn(input: Any, other: Any) -> Tensor:
-        a, b = _rawarr(input), _rawarr(other)
-        for v in (a, b):
-            if v.dtype.kind not in "biu":
-                raise RuntimeError(f"{name} is only supported for integer and boolean tensors, got dtype {v.dtype}")
-        return _nograd(getattr(namespace(a), name)(a, b))
+        return bitwise(name, np_fn, input, other)  # PyTorch's promotion: int32 tensor & 0-d int64 is int32
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"Elementwise ``{name}`` of integer or boolean tensors (``torch.{name}``).\n\n"
                   f">>> import funcgrad as fg\n>>> fg.{name}(fg.tensor([12]), fg.tensor([10])).dtype\n"
-                  f"dtype('int64')")
+                  f"torch.int64")
     return fn
 
 
@@ -345,7 +344,7 @@ def frexp(input: Any) -> tuple:
 
     >>> import funcgrad as fg
     >>> fg.frexp(fg.tensor([8.0]))
-    frexp(mantissa=tensor([0.5000]), exponent=tensor([4], dtype=int32))
+    frexp(mantissa=tensor([0.5000]), exponent=tensor([4], dtype=torch.int32))
     """
     r = _rawarr(input)
     if r.dtype.kind != "f":

@@ -103,7 +103,7 @@ def _max_pool_fn(nd: int):
                   f"the kernel size), ``padding`` (with -inf), ``dilation``, ``ceil_mode``; ``return_indices`` "
                   f"(``torch.nn.functional``'s) also returns the flat index of each maximum in its input plane.\n\n"
                   f">>> import funcgrad as fg\n>>> fg.{name}(fg.ones{shape}, 2, ceil_mode=True).shape\n"
-                  f"{(1, 1) + (2,) * nd}\n")
+                  f"torch.Size({[1, 1] + [2] * nd})\n")
     return _nnf(name)(fn)
 
 
@@ -158,7 +158,7 @@ def _avg_pool_fn(nd: int):
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{nd}-D average pooling (``torch.nn.functional.{name}``; ``divisor_override`` for 2-D and 3-D "
                   f"as PyTorch has it).\n\n>>> import funcgrad as fg\n>>> fg.tensors.pooling.{name}(fg.ones"
-                  f"{(1, 1) + (2,) * nd}, 2, padding=1, count_include_pad=False).shape\n{(1, 1) + (2,) * nd}\n")
+                  f"{(1, 1) + (2,) * nd}, 2, padding=1, count_include_pad=False).shape\ntorch.Size({[1, 1] + [2] * nd})\n")
     return _nnf(name)(fn)
 
 
@@ -210,7 +210,7 @@ def _adaptive_avg_fn(nd: int):
         return _adaptive_avg(name, input, output_size, nd)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{nd}-D adaptive average pooling to ``output_size`` (``torch.{name}``).\n\n>>> import funcgrad "
-                  f"as fg\n>>> fg.tensors.pooling.{name}(fg.ones{(1, 1) + (5,) * nd}, 2).shape\n{(1, 1) + (2,) * nd}\n")
+                  f"as fg\n>>> fg.tensors.pooling.{name}(fg.ones{(1, 1) + (5,) * nd}, 2).shape\ntorch.Size({[1, 1] + [2] * nd})\n")
     return _nnf(name)(fn)
 
 

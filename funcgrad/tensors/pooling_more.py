@@ -78,11 +78,11 @@ def _adaptive_max_fns(nd: int) -> tuple:
     fn.__doc__ = (f"{nd}-D adaptive max pooling to ``output_size`` (``torch.nn.functional.{name}``); "
                   f"``return_indices`` also returns the flat index of each maximum in its input plane.\n\n"
                   f">>> import funcgrad as fg\n>>> from funcgrad.tensors.pooling_more import {name}\n"
-                  f">>> {name}(fg.ones{shape}, 2).shape\n{(1, 1) + (2,) * nd}\n")
+                  f">>> {name}(fg.ones{shape}, 2).shape\ntorch.Size({[1, 1] + [2] * nd})\n")
     with_indices.__name__ = with_indices.__qualname__ = name + "_with_indices"
     with_indices.__doc__ = (f"``{name}`` returning ``(values, indices)``.\n\n>>> import funcgrad as fg\n"
                             f">>> from funcgrad.tensors.pooling_more import {name}_with_indices\n>>> "
-                            f"{name}_with_indices(fg.ones{shape}, 1)[1].shape\n{(1, 1) + (1,) * nd}\n")
+                            f"{name}_with_indices(fg.ones{shape}, 1)[1].shape\ntorch.Size({[1, 1] + [1] * nd})\n")
     return _nnf(name)(fn), _nnf(name + "_with_indices")(with_indices)
 
 
@@ -169,7 +169,7 @@ def _max_unpool_fn(nd: int):
                   f"it in its output plane, the rest is zero (``torch.nn.functional.{name}``).\n\n>>> import "
                   f"funcgrad as fg\n>>> from funcgrad.tensors.pooling_more import {name}\n>>> {name}(fg.ones"
                   f"{(1, 1) + (1,) * nd}, fg.zeros({(1, 1) + (1,) * nd}, dtype=fg.long), 2).shape\n"
-                  f"{(1, 1) + (2,) * nd}\n")
+                  f"torch.Size({[1, 1] + [2] * nd})\n")
     return _nnf(name)(fn)
 
 

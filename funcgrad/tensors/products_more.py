@@ -54,7 +54,7 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any =
 
     >>> import funcgrad as fg
     >>> fg.baddbmm(fg.zeros(1, 1, 1), fg.ones(1, 1, 2), fg.ones(1, 2, 1)).shape
-    (1, 1, 1)
+    torch.Size([1, 1, 1])
     """
     a, b = _t(batch1), _t(batch2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:

@@ -11,7 +11,7 @@ Python float the default float32).
 
 >>> import funcgrad as fg
 >>> (fg.ones(2) * fg.tensor(2.0, dtype=fg.float64)).dtype
-dtype('float32')
+torch.float32
 >>> fg.result_type(fg.tensor([1, 2], dtype=fg.int32), 2.5)
 dtype('float32')
 """
@@ -97,7 +97,9 @@ def _groups(operands: tuple) -> tuple:
         if isinstance(x, Tensor):
             d, nd = x.dtype, x.ndim
         elif isinstance(x, (_PY_NUMBERS, np.generic)):  # NumPy scalars count as Python numbers of their kind
-            d = _scalar_dtype(x if isinstance(x, _PY_NUMBERS) else x.item())
+            # (except np.bool_, which PyTorch reads as a float: np.bool_(True) * int64 tensor is float32)
+            d = get_default_dtype() if isinstance(x, np.bool_) else _scalar_dtype(
+                x if isinstance(x, _PY_NUMBERS) else x.item())
             wrapped = d if wrapped is None else promote_types(wrapped, d)
             continue
         elif x is None:
@@ -117,7 +119,7 @@ def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
 
     >>> import funcgrad as fg
     >>> fg.result_type(fg.ones(2), fg.tensor(1.0, dtype=fg.float64)), fg.result_type(fg.tensor([1]), 1.5)
-    (dtype('float32'), dtype('float32'))
+    (torch.float32, dtype('float32'))
     """
     return _result(tensor1, tensor2)
 

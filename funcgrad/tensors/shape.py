@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from typing import Any, Sequence
 import numpy as np
 from .. import numpy as fnp
@@ -9,6 +10,7 @@ from ..backend import to_host
 from ..core import getval
 from .tensor import Tensor
 from .ops import (_ix, _no_out, _norm_dim, _sizes, _t)
+from .promotion import promote_types
 
 __all__ = ['transpose', 'swapaxes', 'swapdims', 't', 'movedim', 'moveaxis', 'unsqueeze', 'squeeze', 'flatten', 'unflatten', 'ravel', 'fliplr', 'flipud', 'roll', 'repeat_interleave', 'narrow', 'split', 'tensor_split', 'chunk', 'unbind', 'tril', 'triu', 'diag', 'diag_embed', 'diagonal', 'trace', 'concat', 'concatenate', 'cat', 'stack', 'hstack', 'vstack', 'reshape', 'permute', 'broadcast_to', 'broadcast_tensors', 'flip', 'tile']
 
@@ -19,7 +21,7 @@ def reshape(input: Any, shape: Sequence[int]) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.reshape(fg.tensor([0, 1, 2, 3, 4, 5]), (2, -1)).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
     x = _t(input)
     shape = (shape,) if isinstance(shape, (builtins.int, np.integer)) else tuple(shape)
@@ -46,7 +48,7 @@ def permute(input: Any, dims: Sequence[int]) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.permute(fg.tensor([[[1.0, 2.0]]]), (2, 0, 1)).shape
-    (2, 1, 1)
+    torch.Size([2, 1, 1])
     """
     x = _t(input)
     dims = tuple(dims)
@@ -62,7 +64,7 @@ def transpose(input: Any, dim0: int, dim1: int) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.transpose(fg.tensor([[1, 2]]), 0, 1).shape
-    (2, 1)
+    torch.Size([2, 1])
     """
     x = _t(input)
     if x.ndim == 0:
@@ -95,7 +97,7 @@ def unsqueeze(input: Any, dim: int) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.unsqueeze(fg.tensor([1.0, 2.0]), -1).shape
-    (2, 1)
+    torch.Size([2, 1])
     """
     x = _t(input)
     d = _norm_dim(dim, x.ndim + 1, "unsqueeze")
@@ -109,7 +111,7 @@ def squeeze(input: Any, dim: Any = None) -> Tensor:
     >>> import funcgrad as fg
     >>> x = fg.tensor([[[1.0], [2.0]]])
     >>> fg.squeeze(x).shape, fg.squeeze(x, 1).shape
-    ((2,), (1, 2, 1))
+    (torch.Size([2]), torch.Size([1, 2, 1]))
     """
     x = _t(input)
     if dim is None:
@@ -160,7 +162,7 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.flatten(fg.tensor([[1, 2], [3, 4]])).shape
-    (4,)
+    torch.Size([4])
     """
     x = _t(input)
     if x.ndim == 0:
@@ -253,9 +255,16 @@ def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:
 
 
 def _tensor_list(tensors: Any, op: str) -> list:
+    """``tensors`` as Tensors of one dtype, PyTorch's ``promote_types`` over all of them (an int64 tensor joined
+    with a float32 one gives float32, where NumPy would widen to float64)."""
     if isinstance(tensors, Tensor):
         raise TypeError(f"{op}(): expected a sequence of tensors, got a single Tensor")
-    return [_t(x) for x in tensors]
+    xs = [_t(x) for x in tensors]
+    dtypes = {x.dtype for x in xs}
+    if len(dtypes) > 1:
+        dt = functools.reduce(promote_types, dtypes)
+        xs = [x if x.dtype == dt else fnp.astype(x, dt) for x in xs]
+    return xs
 
 
 def cat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None) -> Tensor:
@@ -282,7 +291,7 @@ def stack(tensors: Sequence[Any], dim: int = 0, *, out: Any = None) -> Tensor:
 
     >>> import funcgrad as fg
     >>> fg.stack([fg.tensor([1.0, 2.0]), fg.tensor([3.0, 4.0])], dim=1).shape
-    (2, 2)
+    torch.Size([2, 2])
     """
     _no_out("stack", out)
     xs = _tensor_list(tensors, "stack")
@@ -308,9 +317,9 @@ def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
     >>> import funcgrad as fg
     >>> [p.shape for p in fg.split(fg.tensor([1, 2, 3, 4, 5]), 2)]
-    [(2,), (2,), (1,)]
+    [torch.Size([2]), torch.Size([2]), torch.Size([1])]
     >>> [p.shape for p in fg.split(fg.tensor([1, 2, 3, 4, 5]), [1, 4])]
-    [(1,), (4,)]
+    [torch.Size([1]), torch.Size([4])]
     """
     x = _t(tensor)
     d = _norm_dim(dim, x.ndim, "split")

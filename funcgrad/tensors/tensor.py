@@ -26,7 +26,11 @@ from ..core import Box, Trace, backward as _core_backward, getval
 from ..core.primitive import register_array_wrapper
 from .. import numpy as fnp
 from ..numpy._dispatch import numpy_equivalent, ufunc_call
+from .aliases import leave as _leave_group, share as _share
 from .device import _to_device, device
+from .dtypes import _WRAPPED, as_dtype, dtype as _TorchDtype
+from .size import Size
+from .settings import PRINT_OPTIONS
 from .grad_mode import (_default_dtype, _mode, enable_grad, get_default_dtype, is_grad_enabled,  # noqa: F401
                         no_grad, set_default_dtype, set_grad_enabled)
 
@@ -149,8 +153,11 @@ class Tensor:
     __slots__ = ("_v", "grad", "__weakref__")
     __array_priority__ = 1000.0
 
-    def __init__(self, data: Any = None, requires_grad: bool = False):
-        self._v = _as_value(data) if data is not None else np.zeros(0, dtype=_default_dtype[0])
+    def __init__(self, *args: Any, device: Any = None, requires_grad: bool = False):
+        # PyTorch's legacy constructor: sizes or a Size give a new tensor of that shape (zeros here, where PyTorch
+        # leaves it uninitialized), a Tensor keeps its values and dtype, other data becomes the default float
+        # dtype (``torch.Tensor([1, 2])`` is float32, unlike ``torch.tensor``); ``requires_grad`` is funcgrad's
+        self._v = _to_device(_legacy_value(args), device)
         self.grad: Tensor | None = None
         if requires_grad:
             self.requires_grad_(True)
@@ -229,8 +236,17 @@ class Tensor:
         return _Handle(node, hook)
 
     def detach(self) -> "Tensor":
-        """The same values, outside any graph."""
-        return Tensor._from_value(_strip_graph(self._v))
+        """The same values, outside any graph, shared as PyTorch shares storage: in-place updates of either tensor
+        (``add_``, ``zero_``, ``t[i] = v`` ...) reach the other, unrecorded by autograd (see ``aliases.py``).
+
+        >>> import funcgrad as fg
+        >>> x = fg.ones(2, requires_grad=True) * 2
+        >>> _ = x.detach().zero_(); x.tolist(), x.requires_grad
+        ([0.0, 0.0], True)
+        """
+        t = Tensor._from_value(_strip_graph(self._v))
+        _share(self, t)
+        return t
 
     def detach_(self) -> "Tensor":
         """Detach in place."""
@@ -278,6 +294,13 @@ class Tensor:
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         # NEP 13: numpy.sin(t), ndarray <op> t, np.add.reduce(t)
+        if len(inputs) == 2 and inputs[1] is self and isinstance(inputs[0], np.generic) and method == "__call__" \
+                and not kwargs:
+            # np.float64(2.0) * t comes here, not to t.__rmul__: PyTorch takes a NumPy scalar as a Python number
+            # (np.float64(2.0) * float32 tensor is float32), so it goes to the reflected operator's promotion
+            name = _REFLECTED.get(ufunc)
+            if name is not None:
+                return getattr(self, name)(inputs[0])
         out = ufunc_call(ufunc, method, inputs, kwargs, "a Tensor")
         if out is NotImplemented:
             name = f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
@@ -321,16 +344,19 @@ class Tensor:
 
     # --- attributes ---------------------------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return tuple(shape_of(self._v))
+    def shape(self) -> Size:
+        return Size(shape_of(self._v))
 
     def size(self, dim: int | None = None) -> Any:
-        """The shape (or one of its sizes), as ``torch.Tensor.size``."""
-        return self.shape if dim is None else self.shape[dim]
+        """The shape as a ``Size`` (or one of its sizes, an int), as ``torch.Tensor.size``."""
+        return Size(shape_of(self._v)) if dim is None else tuple(shape_of(self._v))[dim]
 
     @property
-    def dtype(self) -> np.dtype:
-        return dtype_of(self._v)
+    def dtype(self) -> _TorchDtype:
+        """The dtype, PyTorch's object (``torch.float32``) over the value's NumPy dtype (and equal to it)."""
+        d = dtype_of(self._v)
+        w = _WRAPPED.get(d)
+        return w if w is not None else as_dtype(d)
 
     @property
     def ndim(self) -> int:
@@ -349,8 +375,16 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
-        """The values outside any graph; assigning to it replaces them without recording (``w.data = ...``),
-        keeping ``requires_grad``, ``.grad`` and hooks, as PyTorch does (the shape and dtype may change)."""
+        """The values outside any graph, shared with this tensor like :meth:`detach`'s, so that in-place updates
+        of ``w.data`` change ``w`` (unrecorded). Assigning to it replaces the values without recording
+        (``w.data = ...``), keeping ``requires_grad``, ``.grad`` and hooks, as PyTorch does (the shape and dtype may
+        change); like PyTorch's new storage, the tensor then stops sharing with earlier ``.data``/``detach()``.
+
+        >>> import funcgrad as fg
+        >>> w = fg.zeros(2, requires_grad=True)
+        >>> _ = w.data.fill_(0.5); w
+        tensor([0.5000, 0.5000], requires_grad=True)
+        """
         return self.detach()
 
     @data.setter
@@ -358,6 +392,7 @@ class Tensor:
         new = _strip_graph(value._v) if isinstance(value, Tensor) else _as_value(value, self.dtype)
         if type(new) is Box:
             raise RuntimeError("Tensor.data: the new value is traced by a transform; assign a plain value")
+        _leave_group(self)  # new values of its own, as PyTorch's new storage: earlier aliases keep the old ones
         buf = _shared_buffer(self)
         if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
             return _write_shared(buf, new, "Tensor.data")
@@ -372,7 +407,10 @@ class Tensor:
     def __repr__(self) -> str:
         v = getval(self._v)
         host = to_host(v)
-        body = np.array2string(host, separator=", ", prefix="tensor(", formatter=_torch_formatter(host))
+        opts = PRINT_OPTIONS  # torch.set_printoptions (settings.py)
+        body = np.array2string(host, separator=", ", prefix="tensor(", formatter=_torch_formatter(host),
+                               threshold=opts["threshold"], edgeitems=opts["edgeitems"],
+                               max_line_width=opts["linewidth"])
         extras = []
         if self.dtype not in (_default_dtype[0], np.dtype(np.int64), np.dtype(bool)):
             extras.append(f"dtype={self.dtype}")
@@ -383,6 +421,14 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+
+# the operator a NumPy scalar on the left of a Tensor means (``np.float64(2) < t`` is ``t > np.float64(2)``)
+_REFLECTED = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__", np.true_divide: "__rtruediv__",
+              np.floor_divide: "__rfloordiv__", np.remainder: "__rmod__", np.power: "__rpow__",
+              np.bitwise_and: "__rand__", np.bitwise_or: "__ror__", np.bitwise_xor: "__rxor__",
+              np.left_shift: "__rlshift__", np.right_shift: "__rrshift__", np.less: "__gt__", np.less_equal: "__ge__",
+              np.greater: "__lt__", np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__"}
 
 
 def _torch_formatter(a: np.ndarray) -> dict | None:
@@ -396,15 +442,19 @@ def _torch_formatter(a: np.ndarray) -> dict | None:
     finite = np.abs(a[np.isfinite(a)])
     if finite.size == 0:
         return None
-    if np.all(finite == np.round(finite)) and finite.max() < 1e8:
+    prec, sci = PRINT_OPTIONS["precision"], PRINT_OPTIONS["sci_mode"]  # torch.set_printoptions (settings.py)
+    whole = sci is not True and bool(np.all(finite == np.round(finite)) and finite.max() < 1e8)
+    if sci is None:
+        sci = bool(finite.max() >= 1e8 or (finite[finite > 0].size and finite[finite > 0].min() < 1e-4))
+    if whole:
         def fmt(x):
             return f"{x:.0f}." if np.isfinite(x) else str(x)
-    elif finite.max() >= 1e8 or (finite[finite > 0].size and finite[finite > 0].min() < 1e-4):
+    elif sci:
         def fmt(x):
-            return f"{x:.4e}"
+            return f"{x:.{prec}e}"
     else:
         def fmt(x):
-            return f"{x:.4f}" if np.isfinite(x) else str(x)
+            return f"{x:.{prec}f}" if np.isfinite(x) else str(x)
     width = max(len(fmt(x)) for x in a.ravel())
     return {"float_kind": lambda x: fmt(x).rjust(width)}
 
@@ -459,12 +509,34 @@ def _cast(v: Any, dtype: Any) -> Any:
     return fnp.astype(v, dtype)
 
 
+def _legacy_value(args: tuple) -> Any:
+    """The value ``Tensor(*args)`` holds (PyTorch's legacy constructor): ``()`` an empty default-float tensor;
+    ints or a ``Size`` a zero tensor of that shape; a Tensor its values (outside any graph), dtype kept; other data
+    (lists, tuples, arrays) in the default float dtype. A lone number is refused, as PyTorch refuses it."""
+    default = _default_dtype[0]
+    if not args:
+        return np.zeros(0, dtype=default)
+    first = args[0]
+    if len(args) == 1 and isinstance(first, Tensor):
+        return _strip_graph(first._v)
+    if len(args) == 1 and not isinstance(first, (Size, int, np.integer)):
+        if isinstance(first, (float, complex, bool, np.generic, str)) or first is None:
+            raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
+        return _as_value(first, default)
+    shape = tuple(first) if len(args) == 1 and isinstance(first, Size) else args
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"new(): sizes must be ints, got {tuple(type(n).__name__ for n in shape)}")
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    return np.zeros(tuple(int(n) for n in shape), dtype=default)
+
+
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (``torch.tensor``).
 
     >>> import funcgrad as fg
     >>> fg.tensor([1, 2]).dtype, fg.tensor([1.0]).dtype
-    (dtype('int64'), dtype('float32'))
+    (torch.int64, torch.float32)
     """
     v = _as_value(data, dtype)
     if type(v) is not Box:

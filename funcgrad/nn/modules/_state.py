@@ -132,7 +132,7 @@ class _StateMixin:
         >>> from funcgrad import nn
         >>> m = nn.Linear(1, 1); w = m.weight
         >>> m.to(np.float64).weight is w, w.dtype
-        (True, dtype('float64'))
+        (True, torch.float64)
         """
         device, dtype = _parse_to(args, kwargs)
 
@@ -165,7 +165,7 @@ class _StateMixin:
         >>> import numpy as np
         >>> from funcgrad import nn
         >>> nn.Linear(1, 1).type(np.float64).bias.dtype
-        dtype('float64')
+        torch.float64
         """
         return self._apply(lambda t: t.type(dst_type))
 
@@ -177,7 +177,7 @@ class _StateMixin:
 
         >>> from funcgrad import nn
         >>> nn.Linear(1, 1).double().float().weight.dtype
-        dtype('float32')
+        torch.float32
         """
         return self._cast_floating(np.float32)
 
@@ -186,7 +186,7 @@ class _StateMixin:
 
         >>> from funcgrad import nn
         >>> nn.Linear(1, 1).double().weight.dtype
-        dtype('float64')
+        torch.float64
         """
         return self._cast_floating(np.float64)
 
@@ -195,7 +195,7 @@ class _StateMixin:
 
         >>> from funcgrad import nn
         >>> nn.Linear(1, 1).half().weight.dtype
-        dtype('float16')
+        torch.float16
         """
         return self._cast_floating(np.float16)
 

@@ -492,7 +492,7 @@ class GLU(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.GLU()(fg.ones(2, 4)).shape
-    (2, 2)
+    torch.Size([2, 2])
     """
 
     __constants__ = ["dim"]

@@ -16,7 +16,7 @@ computed here and the (head-averaged) weights returned; with ``need_weights=Fals
 >>> x = fg.ones(3, 5, 8)
 >>> out, w = mha(x, x, x)
 >>> out.shape, w.shape
-((3, 5, 8), (3, 5, 5))
+(torch.Size([3, 5, 8]), torch.Size([3, 5, 5]))
 """
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ class MultiheadAttention(Module):
     ['q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']
     >>> out, w = mha(fg.ones(6, 2, 4), fg.ones(7, 2, 3), fg.ones(7, 2, 5), need_weights=False)
     >>> out.shape, w
-    ((6, 2, 4), None)
+    (torch.Size([6, 2, 4]), None)
     """
 
     __constants__ = ["batch_first"]

@@ -148,7 +148,7 @@ class BatchNorm1d(_BatchNorm):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.BatchNorm1d(3)(fg.randn(4, 3, 5)).shape
-    (4, 3, 5)
+    torch.Size([4, 3, 5])
     """
 
     _ranks, _layout = (2, 3), "(N, C) or (N, C, L)"
@@ -160,7 +160,7 @@ class BatchNorm2d(_BatchNorm):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> bn = nn.BatchNorm2d(2).eval(); bn(fg.ones(1, 2, 2, 2)).shape
-    (1, 2, 2, 2)
+    torch.Size([1, 2, 2, 2])
     """
 
     _ranks, _layout = (4,), "(N, C, H, W)"
@@ -172,7 +172,7 @@ class BatchNorm3d(_BatchNorm):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.BatchNorm3d(1)(fg.randn(2, 1, 2, 2, 2)).shape
-    (2, 1, 2, 2, 2)
+    torch.Size([2, 1, 2, 2, 2])
     """
 
     _ranks, _layout = (5,), "(N, C, D, H, W)"

@@ -36,7 +36,7 @@ class ChannelShuffle(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.ChannelShuffle(1)(fg.ones(1, 2, 2)).shape
-        (1, 2, 2)
+        torch.Size([1, 2, 2])
         """
         return F.channel_shuffle(input, self.groups)
 

@@ -12,7 +12,7 @@ Sequential(
   (2): Linear(in_features=3, out_features=1, bias=True)
 )
 >>> net(fg.ones(2, 4)).shape
-(2, 1)
+torch.Size([2, 1])
 """
 from __future__ import annotations
 
@@ -178,7 +178,7 @@ class Sequential(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.Sequential(nn.Flatten(0), nn.Identity())(fg.ones(2, 2)).shape
-        (4,)
+        torch.Size([4])
         """
         for module in self:
             input = module(input)

@@ -11,7 +11,7 @@ without padding.
 >>> from funcgrad import nn
 >>> conv = nn.Conv2d(3, 8, 3, padding=1, padding_mode="reflect")
 >>> conv, conv(fg.ones(2, 3, 5, 5)).shape
-(Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=reflect), (2, 8, 5, 5))
+(Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=reflect), torch.Size([2, 8, 5, 5]))
 """
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ class _Conv(_ConvNd):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.Conv1d(1, 2, 3, padding="same")(fg.ones(1, 1, 5)).shape
-        (1, 2, 5)
+        torch.Size([1, 2, 5])
         """
         self._check_input(input)
         return self._conv_forward(input, self.weight, self.bias)
@@ -162,7 +162,7 @@ class Conv1d(_Conv):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Conv1d(4, 2, 3, stride=2)(fg.ones(1, 4, 9)).shape
-    (1, 2, 4)
+    torch.Size([1, 2, 4])
     """
 
     _nd, _tuple, _fn = 1, staticmethod(_single), staticmethod(F.conv1d)
@@ -174,7 +174,7 @@ class Conv2d(_Conv):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Conv2d(4, 2, (3, 1), dilation=2)(fg.ones(1, 4, 9, 9)).shape
-    (1, 2, 5, 9)
+    torch.Size([1, 2, 5, 9])
     """
 
     _nd, _tuple, _fn = 2, staticmethod(_pair), staticmethod(F.conv2d)
@@ -186,7 +186,7 @@ class Conv3d(_Conv):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Conv3d(2, 2, 2, groups=2)(fg.ones(2, 3, 3, 3)).shape
-    (2, 2, 2, 2)
+    torch.Size([2, 2, 2, 2])
     """
 
     _nd, _tuple, _fn = 3, staticmethod(_triple), staticmethod(F.conv3d)
@@ -235,7 +235,7 @@ class _ConvTransposeNd(_ConvNd):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.ConvTranspose1d(1, 1, 3, stride=2)(fg.ones(1, 1, 4), output_size=[10]).shape
-        (1, 1, 10)
+        torch.Size([1, 1, 10])
         """
         self._check_input(input)
         out_pad = self._output_padding(input, output_size)
@@ -250,7 +250,7 @@ class ConvTranspose1d(_ConvTransposeNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ConvTranspose1d(2, 3, 3, stride=2, output_padding=1)(fg.ones(1, 2, 4)).shape
-    (1, 3, 10)
+    torch.Size([1, 3, 10])
     """
 
     _nd, _tuple, _fn = 1, staticmethod(_single), staticmethod(F.conv_transpose1d)
@@ -262,7 +262,7 @@ class ConvTranspose2d(_ConvTransposeNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ConvTranspose2d(2, 4, 2, stride=2, groups=2)(fg.ones(1, 2, 3, 3)).shape
-    (1, 4, 6, 6)
+    torch.Size([1, 4, 6, 6])
     """
 
     _nd, _tuple, _fn = 2, staticmethod(_pair), staticmethod(F.conv_transpose2d)
@@ -274,7 +274,7 @@ class ConvTranspose3d(_ConvTransposeNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ConvTranspose3d(1, 1, 2, padding=1)(fg.ones(1, 1, 3, 3, 3)).shape
-    (1, 1, 2, 2, 2)
+    torch.Size([1, 1, 2, 2, 2])
     """
 
     _nd, _tuple, _fn = 3, staticmethod(_triple), staticmethod(F.conv_transpose3d)

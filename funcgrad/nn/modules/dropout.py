@@ -72,7 +72,7 @@ class Dropout1d(_DropoutNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Dropout1d(0.5).eval()(fg.ones(2, 3, 4)).shape
-    (2, 3, 4)
+    torch.Size([2, 3, 4])
     """
 
     _fn, _ranks, _layout = staticmethod(F.dropout1d), (2, 3), "(C, L) or (N, C, L)"
@@ -96,7 +96,7 @@ class Dropout3d(_DropoutNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Dropout3d()(fg.ones(1, 2, 2, 2, 2)).shape
-    (1, 2, 2, 2, 2)
+    torch.Size([1, 2, 2, 2, 2])
     """
 
     _fn = staticmethod(F.dropout3d)
@@ -120,7 +120,7 @@ class FeatureAlphaDropout(_DropoutNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.FeatureAlphaDropout(0.2)(fg.ones(1, 3, 4)).shape
-    (1, 3, 4)
+    torch.Size([1, 3, 4])
     """
 
     _fn = staticmethod(F.feature_alpha_dropout)

@@ -4,7 +4,7 @@
 >>> from funcgrad import nn
 >>> x = fg.ones(2, 3, 4)
 >>> nn.Flatten()(x).shape, nn.Unflatten(1, (3, 1))(x).shape
-((2, 12), (2, 3, 1, 4))
+(torch.Size([2, 12]), torch.Size([2, 3, 1, 4]))
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class Flatten(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Flatten(0, 1), nn.Flatten(0, 1)(fg.ones(2, 3, 4)).shape
-    (Flatten(start_dim=0, end_dim=1), (6, 4))
+    (Flatten(start_dim=0, end_dim=1), torch.Size([6, 4]))
     """
 
     __constants__ = ["start_dim", "end_dim"]
@@ -41,7 +41,7 @@ class Flatten(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.Flatten().forward(fg.ones(2, 2, 2)).shape
-        (2, 4)
+        torch.Size([2, 4])
         """
         return input.flatten(self.start_dim, self.end_dim)
 
@@ -72,7 +72,7 @@ class Unflatten(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Unflatten(1, (2, -1)), nn.Unflatten(1, (2, -1))(fg.ones(3, 8)).shape
-    (Unflatten(dim=1, unflattened_size=(2, -1)), (3, 2, 4))
+    (Unflatten(dim=1, unflattened_size=(2, -1)), torch.Size([3, 2, 4]))
     """
 
     def __init__(self, dim: int, unflattened_size: Any) -> None:
@@ -92,7 +92,7 @@ class Unflatten(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.Unflatten(0, [2, 2]).forward(fg.ones(4)).shape
-        (2, 2)
+        torch.Size([2, 2])
         """
         return input.unflatten(self.dim, tuple(self.unflattened_size))
 

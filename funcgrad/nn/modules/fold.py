@@ -5,7 +5,7 @@
 >>> from funcgrad import nn
 >>> cols = nn.Unfold(2)(fg.ones(1, 3, 4, 4))
 >>> cols.shape, nn.Fold(4, 2)(cols).shape
-((1, 12, 9), (1, 3, 4, 4))
+(torch.Size([1, 12, 9]), torch.Size([1, 3, 4, 4]))
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class Unfold(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Unfold(2, stride=2)(fg.ones(1, 1, 4, 4)).shape
-    (1, 4, 4)
+    torch.Size([1, 4, 4])
     """
 
     __constants__ = ["kernel_size", "dilation", "padding", "stride"]

@@ -11,7 +11,7 @@ returns replaces the gradients that flow on.
 >>> m = nn.Linear(3, 2); seen = []
 >>> h = m.register_full_backward_hook(lambda mod, gi, go: seen.append((gi[0].shape, go[0].shape)))
 >>> m(fg.ones(4, 3, requires_grad=True)).sum().backward(); seen
-[((4, 3), (4, 2))]
+[(torch.Size([4, 3]), torch.Size([4, 2]))]
 """
 from __future__ import annotations
 

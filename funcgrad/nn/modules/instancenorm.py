@@ -41,7 +41,7 @@ class _InstanceNorm(_NormBase):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.InstanceNorm2d(2, affine=True)(fg.randn(2, 4, 4)).shape
-        (2, 4, 4)
+        torch.Size([2, 4, 4])
         """
         self._check_input_dim(input)
         feature_dim = input.ndim - self._nd - 1
@@ -90,7 +90,7 @@ class InstanceNorm3d(_InstanceNorm):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.InstanceNorm3d(1)(fg.randn(1, 1, 2, 2, 2)).shape
-    (1, 1, 2, 2, 2)
+    torch.Size([1, 1, 2, 2, 2])
     """
 
     _nd, _layout = 3, "(C, D, H, W) or (N, C, D, H, W)"

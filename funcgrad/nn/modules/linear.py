@@ -9,7 +9,7 @@ generators: :func:`funcgrad.manual_seed` repeats the draws (they are not PyTorch
 >>> _ = fg.manual_seed(0); a = nn.Linear(3, 2)
 >>> _ = fg.manual_seed(0); b = nn.Linear(3, 2)
 >>> bool(fg.numpy.all(a.weight == b.weight)), a(fg.ones(5, 3)).shape
-(True, (5, 2))
+(True, torch.Size([5, 2]))
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class Linear(Module):
     >>> from funcgrad import nn
     >>> m = nn.Linear(4, 3, bias=False)
     >>> m, m.weight.shape, m.bias
-    (Linear(in_features=4, out_features=3, bias=False), (3, 4), None)
+    (Linear(in_features=4, out_features=3, bias=False), torch.Size([3, 4]), None)
     """
 
     __constants__ = ["in_features", "out_features"]

@@ -19,7 +19,7 @@ the ones the module uses, and each stays a leaf on its own graph node (nothing p
 >>> [name for name, _ in net.named_parameters()], list(net.state_dict())
 (['fc.weight', 'fc.bias'], ['steps', 'fc.weight', 'fc.bias'])
 >>> net(fg.ones(3, 2)).shape
-(3, 1)
+torch.Size([3, 1])
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _typename(obj: Any) -> str:
     """``torch.typename``'s names, funcgrad's way: ``funcgrad.FloatTensor`` for tensors, the qualified class name
     for other objects."""
     if isinstance(obj, Tensor):
-        return "funcgrad." + _TENSOR_TYPES.get(str(obj.dtype), "Tensor")
+        return "funcgrad." + _TENSOR_TYPES.get(obj.dtype.name, "Tensor")
     cls = type(obj)
     return cls.__qualname__ if cls.__module__ in ("builtins", None) else f"{cls.__module__}.{cls.__qualname__}"
 
@@ -208,7 +208,7 @@ class Module(_StateMixin, _HooksMixin):
 
         >>> from funcgrad import nn
         >>> nn.Sequential(nn.Linear(2, 3)).get_parameter("0.bias").shape
-        (3,)
+        torch.Size([3])
         """
         return self._get_member(target, "an nn.Parameter", lambda m, n, v: isinstance(v, Parameter))
 
@@ -336,7 +336,7 @@ class Module(_StateMixin, _HooksMixin):
 
         >>> from funcgrad import nn
         >>> [p.shape for p in nn.Linear(2, 3).parameters()]
-        [(3, 2), (3,)]
+        [torch.Size([3, 2]), torch.Size([3])]
         """
         for _, p in self.named_parameters(recurse=recurse):
             yield p

@@ -44,7 +44,7 @@ class LayerNorm(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.LayerNorm([2, 3], bias=False)(fg.randn(4, 2, 3)).shape
-    (4, 2, 3)
+    torch.Size([4, 2, 3])
     """
 
     __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
@@ -106,7 +106,7 @@ class GroupNorm(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.GroupNorm(2, 4)(fg.randn(3, 4, 5)).shape
-    (3, 4, 5)
+    torch.Size([3, 4, 5])
     """
 
     __constants__ = ["num_groups", "num_channels", "eps", "affine"]
@@ -204,7 +204,7 @@ class RMSNorm(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.RMSNorm([2], elementwise_affine=False)(fg.ones(3, 2)).shape
-        (3, 2)
+        torch.Size([3, 2])
         """
         _check_trailing(type(self).__name__, input, self.normalized_shape)
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
@@ -226,7 +226,7 @@ class LocalResponseNorm(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.LocalResponseNorm(2)(fg.ones(1, 4, 3, 3)).shape
-    (1, 4, 3, 3)
+    torch.Size([1, 4, 3, 3])
     """
 
     __constants__ = ["size", "alpha", "beta", "k"]

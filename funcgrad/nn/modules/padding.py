@@ -92,7 +92,7 @@ class ConstantPad1d(_ConstantPadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ConstantPad1d(2, 3.5)(fg.ones(1, 2, 3)).shape
-    (1, 2, 7)
+    torch.Size([1, 2, 7])
     """
 
     _nd = 1
@@ -104,7 +104,7 @@ class ConstantPad2d(_ConstantPadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ConstantPad2d((1, 0, 2, 0), 1.0)(fg.zeros(1, 2, 2)).shape
-    (1, 4, 3)
+    torch.Size([1, 4, 3])
     """
 
     _nd = 2
@@ -116,7 +116,7 @@ class ConstantPad3d(_ConstantPadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ConstantPad3d(1, 0.0)(fg.zeros(1, 1, 1, 1)).shape
-    (1, 3, 3, 3)
+    torch.Size([1, 3, 3, 3])
     """
 
     _nd = 3
@@ -154,7 +154,7 @@ class ZeroPad2d(_ZeroPadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ZeroPad2d((1, 1, 2, 0))(fg.ones(1, 1, 2, 2)).shape
-    (1, 1, 4, 4)
+    torch.Size([1, 1, 4, 4])
     """
 
     _nd = 2
@@ -166,7 +166,7 @@ class ZeroPad3d(_ZeroPadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ZeroPad3d(1)(fg.ones(1, 1, 1, 1, 1)).shape
-    (1, 1, 3, 3, 3)
+    torch.Size([1, 1, 3, 3, 3])
     """
 
     _nd = 3
@@ -190,7 +190,7 @@ class ReflectionPad2d(_PadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ReflectionPad2d(1)(fg.ones(1, 3, 3)).shape
-    (1, 5, 5)
+    torch.Size([1, 5, 5])
     """
 
     _nd, _mode = 2, "reflect"
@@ -202,7 +202,7 @@ class ReflectionPad3d(_PadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ReflectionPad3d(1)(fg.ones(1, 2, 2, 2)).shape
-    (1, 4, 4, 4)
+    torch.Size([1, 4, 4, 4])
     """
 
     _nd, _mode = 3, "reflect"
@@ -226,7 +226,7 @@ class ReplicationPad2d(_PadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ReplicationPad2d((1, 0, 0, 1))(fg.ones(1, 2, 2)).shape
-    (1, 3, 3)
+    torch.Size([1, 3, 3])
     """
 
     _nd, _mode = 2, "replicate"
@@ -238,7 +238,7 @@ class ReplicationPad3d(_PadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.ReplicationPad3d(1)(fg.ones(1, 1, 1, 1)).shape
-    (1, 3, 3, 3)
+    torch.Size([1, 3, 3, 3])
     """
 
     _nd, _mode = 3, "replicate"
@@ -262,7 +262,7 @@ class CircularPad2d(_PadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.CircularPad2d(1)(fg.ones(1, 1, 2, 2)).shape
-    (1, 1, 4, 4)
+    torch.Size([1, 1, 4, 4])
     """
 
     _nd, _mode = 2, "circular"
@@ -274,7 +274,7 @@ class CircularPad3d(_PadNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.CircularPad3d(1)(fg.ones(1, 1, 2, 2, 2)).shape
-    (1, 1, 4, 4, 4)
+    torch.Size([1, 1, 4, 4, 4])
     """
 
     _nd, _mode = 3, "circular"

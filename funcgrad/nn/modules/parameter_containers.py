@@ -118,7 +118,7 @@ class ParameterList(Module):
         >>> nn.ParameterList([fg.ones(2)]).extra_repr()
         '  (0): Parameter containing: [funcgrad.float32 of size 2]'
         """
-        return "\n".join(_describe(k, p, f"funcgrad.{p.dtype}" if isinstance(p, Tensor) else "")
+        return "\n".join(_describe(k, p, f"funcgrad.{p.dtype.name}" if isinstance(p, Tensor) else "")
                          for k, p in enumerate(self))
 
 
@@ -205,7 +205,7 @@ class ParameterDict(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.ParameterDict().setdefault("a", fg.ones(1)).shape
-        (1,)
+        torch.Size([1])
         """
         if key not in self:
             self[key] = default
@@ -228,7 +228,7 @@ class ParameterDict(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.ParameterDict({"a": fg.ones(1)}).pop("a").shape
-        (1,)
+        torch.Size([1])
         """
         v = self[key]
         del self[key]
@@ -290,7 +290,7 @@ class ParameterDict(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> [v.shape for v in nn.ParameterDict({"a": fg.ones(1)}).values()]
-        [(1,)]
+        [torch.Size([1])]
         """
         return (self[k] for k in self._keys)
 

@@ -22,7 +22,7 @@ class PixelShuffle(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.PixelShuffle(3)(fg.ones(1, 9, 4, 4)).shape
-    (1, 1, 12, 12)
+    torch.Size([1, 1, 12, 12])
     """
 
     __constants__ = ["upscale_factor"]
@@ -51,7 +51,7 @@ class PixelUnshuffle(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.PixelUnshuffle(2)(fg.ones(1, 1, 4, 4)).shape
-    (1, 4, 2, 2)
+    torch.Size([1, 4, 2, 2])
     """
 
     __constants__ = ["downscale_factor"]

@@ -10,7 +10,7 @@
 >>> pool
 MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
 >>> [t.shape for t in pool(fg.ones(1, 1, 4, 4))]
-[(1, 1, 2, 2), (1, 1, 2, 2)]
+[torch.Size([1, 1, 2, 2]), torch.Size([1, 1, 2, 2])]
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class MaxPool1d(_MaxPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.MaxPool1d(3, stride=2, padding=1, ceil_mode=True)(fg.ones(2, 7)).shape
-    (2, 4)
+    torch.Size([2, 4])
     """
 
     _nd, _fn = 1, staticmethod(F.max_pool1d)
@@ -91,7 +91,7 @@ class MaxPool2d(_MaxPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.MaxPool2d((2, 3), dilation=(1, 2))(fg.ones(1, 2, 6, 9)).shape
-    (1, 2, 3, 2)
+    torch.Size([1, 2, 3, 2])
     """
 
     _nd, _fn = 2, staticmethod(F.max_pool2d)
@@ -103,7 +103,7 @@ class MaxPool3d(_MaxPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.MaxPool3d(2)(fg.ones(1, 1, 4, 4, 4)).shape
-    (1, 1, 2, 2, 2)
+    torch.Size([1, 1, 2, 2, 2])
     """
 
     _nd, _fn = 3, staticmethod(F.max_pool3d)
@@ -150,7 +150,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.MaxUnpool1d(2)(fg.ones(1, 1, 3), fg.tensor([[[0, 3, 5]]]), output_size=[7]).shape
-    (1, 1, 7)
+    torch.Size([1, 1, 7])
     """
 
     _nd, _fn, _tuple = 1, staticmethod(pooling_more.max_unpool1d), staticmethod(_single)
@@ -163,7 +163,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
     >>> from funcgrad import nn
     >>> v, i = nn.MaxPool2d(2, return_indices=True)(fg.randn(1, 2, 4, 4))
     >>> nn.MaxUnpool2d(2)(v, i).shape
-    (1, 2, 4, 4)
+    torch.Size([1, 2, 4, 4])
     """
 
     _nd, _fn, _tuple = 2, staticmethod(pooling_more.max_unpool2d), staticmethod(_pair)
@@ -176,7 +176,7 @@ class MaxUnpool3d(_MaxUnpoolNd):
     >>> from funcgrad import nn
     >>> v, i = nn.MaxPool3d(2, return_indices=True)(fg.randn(2, 4, 4, 4))
     >>> nn.MaxUnpool3d(2)(v, i).shape
-    (2, 4, 4, 4)
+    torch.Size([2, 4, 4, 4])
     """
 
     _nd, _fn, _tuple = 3, staticmethod(pooling_more.max_unpool3d), staticmethod(_triple)
@@ -263,7 +263,7 @@ class AvgPool3d(_AvgPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.AvgPool3d(2, stride=1)(fg.ones(1, 1, 3, 3, 3)).shape
-    (1, 1, 2, 2, 2)
+    torch.Size([1, 1, 2, 2, 2])
     """
 
     _nd, _fn = 3, staticmethod(F.avg_pool3d)
@@ -305,7 +305,7 @@ class LPPool1d(_LPPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.LPPool1d(2, 3, stride=1)(fg.ones(2, 5)).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
 
     _nd, _fn = 1, staticmethod(pooling_more.lp_pool1d)
@@ -317,7 +317,7 @@ class LPPool2d(_LPPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.LPPool2d(2, (2, 1))(fg.ones(1, 4, 3)).shape
-    (1, 2, 3)
+    torch.Size([1, 2, 3])
     """
 
     _nd, _fn = 2, staticmethod(pooling_more.lp_pool2d)
@@ -329,7 +329,7 @@ class LPPool3d(_LPPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.LPPool3d(2, 2)(fg.ones(1, 2, 2, 2)).shape
-    (1, 1, 1, 1)
+    torch.Size([1, 1, 1, 1])
     """
 
     _nd, _fn = 3, staticmethod(pooling_more.lp_pool3d)
@@ -349,7 +349,7 @@ class _AdaptivePoolNd(_PoolNd):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.AdaptiveAvgPool2d((None, 1))(fg.ones(1, 1, 3, 4)).shape
-        (1, 1, 3, 1)
+        torch.Size([1, 1, 3, 1])
         """
         self._check(input)
         return type(self)._fn(input, self.output_size)
@@ -382,7 +382,7 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.AdaptiveAvgPool2d(1)(fg.ones(2, 3, 5, 7)).shape
-    (2, 3, 1, 1)
+    torch.Size([2, 3, 1, 1])
     """
 
     _nd, _fn = 2, staticmethod(F.adaptive_avg_pool2d)
@@ -394,7 +394,7 @@ class AdaptiveAvgPool3d(_AdaptivePoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.AdaptiveAvgPool3d((1, 2, 3))(fg.ones(1, 1, 3, 4, 5)).shape
-    (1, 1, 1, 2, 3)
+    torch.Size([1, 1, 1, 2, 3])
     """
 
     _nd, _fn = 3, staticmethod(F.adaptive_avg_pool3d)
@@ -437,7 +437,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.AdaptiveMaxPool2d((2, None))(fg.ones(1, 5, 3)).shape
-    (1, 2, 3)
+    torch.Size([1, 2, 3])
     """
 
     _nd, _fn = 2, staticmethod(pooling_more.adaptive_max_pool2d)
@@ -449,7 +449,7 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.AdaptiveMaxPool3d(1)(fg.ones(2, 1, 2, 3, 4)).shape
-    (2, 1, 1, 1, 1)
+    torch.Size([2, 1, 1, 1, 1])
     """
 
     _nd, _fn = 3, staticmethod(pooling_more.adaptive_max_pool3d)

@@ -22,7 +22,7 @@ output packed again.
 >>> lstm = nn.LSTM(3, 5, num_layers=2, bidirectional=True)
 >>> out, (h, c) = lstm(fg.ones(7, 2, 3))
 >>> out.shape, h.shape, c.shape
-((7, 2, 10), (4, 2, 5), (4, 2, 5))
+(torch.Size([7, 2, 10]), torch.Size([4, 2, 5]), torch.Size([4, 2, 5]))
 """
 from __future__ import annotations
 
@@ -317,11 +317,11 @@ class RNNBase(Module):
         >>> from funcgrad import nn
         >>> out, h = nn.GRU(2, 3, batch_first=True)(fg.ones(4, 5, 2))
         >>> out.shape, h.shape
-        ((4, 5, 3), (1, 4, 3))
+        (torch.Size([4, 5, 3]), torch.Size([1, 4, 3]))
         >>> packed = nn.utils.rnn.pack_sequence([fg.ones(3, 2), fg.ones(1, 2)])
         >>> out, h = nn.GRU(2, 3)(packed)
         >>> out.data.shape, out.batch_sizes, h.shape
-        ((4, 3), tensor([2, 1, 1]), (1, 2, 3))
+        (torch.Size([4, 3]), tensor([2, 1, 1]), torch.Size([1, 2, 3]))
         """
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
@@ -363,7 +363,7 @@ class RNN(RNNBase):
     >>> rnn = nn.RNN(4, 8, 2, "relu")
     >>> out, h = rnn(fg.ones(5, 3, 4))
     >>> rnn, out.shape, h.shape
-    (RNN(4, 8, num_layers=2), (5, 3, 8), (2, 3, 8))
+    (RNN(4, 8, num_layers=2), torch.Size([5, 3, 8]), torch.Size([2, 3, 8]))
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -390,7 +390,7 @@ class LSTM(RNNBase):
     >>> lstm = nn.LSTM(3, 6, proj_size=2)
     >>> out, (h, c) = lstm(fg.ones(4, 3))
     >>> out.shape, h.shape, c.shape
-    ((4, 2), (1, 2), (1, 6))
+    (torch.Size([4, 2]), torch.Size([1, 2]), torch.Size([1, 6]))
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -405,7 +405,7 @@ class GRU(RNNBase):
     >>> from funcgrad import nn
     >>> out, h = nn.GRU(2, 3, bidirectional=True)(fg.ones(5, 4, 2))
     >>> out.shape, h.shape
-    ((5, 4, 6), (2, 4, 3))
+    (torch.Size([5, 4, 6]), torch.Size([2, 4, 3]))
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -519,7 +519,7 @@ class RNNCell(RNNCellBase):
     >>> from funcgrad import nn
     >>> cell = nn.RNNCell(3, 2)
     >>> cell(fg.ones(4, 3)).shape, cell(fg.ones(3)).shape
-    ((4, 2), (2,))
+    (torch.Size([4, 2]), torch.Size([2]))
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
@@ -533,7 +533,7 @@ class RNNCell(RNNCellBase):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.RNNCell(2, 3)(fg.zeros(1, 2), fg.zeros(1, 3)).shape
-        (1, 3)
+        torch.Size([1, 3])
         """
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
@@ -550,7 +550,7 @@ class LSTMCell(RNNCellBase):
     >>> from funcgrad import nn
     >>> h, c = nn.LSTMCell(3, 2)(fg.ones(4, 3))
     >>> h.shape, c.shape
-    ((4, 2), (4, 2))
+    (torch.Size([4, 2]), torch.Size([4, 2]))
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None,
@@ -564,7 +564,7 @@ class LSTMCell(RNNCellBase):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> [t.shape for t in nn.LSTMCell(2, 3)(fg.zeros(2), (fg.zeros(3), fg.zeros(3)))]
-        [(3,), (3,)]
+        [torch.Size([3]), torch.Size([3])]
         """
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise RuntimeError(f"LSTMCell: hx must be a pair (h, c), got {type(hx).__name__}")
@@ -579,7 +579,7 @@ class GRUCell(RNNCellBase):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.GRUCell(3, 2)(fg.ones(4, 3), fg.zeros(4, 2)).shape
-    (4, 2)
+    torch.Size([4, 2])
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None,
@@ -592,7 +592,7 @@ class GRUCell(RNNCellBase):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.GRUCell(2, 3)(fg.zeros(2)).shape
-        (3,)
+        torch.Size([3])
         """
         x, batched, (h,) = self._prepare(input, [hx])
         h, _ = self._cell("GRU", x, h, None)

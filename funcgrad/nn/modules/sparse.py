@@ -9,7 +9,7 @@ place (unrecorded). ``from_pretrained`` wraps an existing table (frozen by defau
 >>> from funcgrad import nn
 >>> emb = nn.Embedding(10, 3, padding_idx=0)
 >>> emb, emb.weight[0].tolist(), emb(fg.tensor([[1, 2], [0, 4]])).shape
-(Embedding(10, 3, padding_idx=0), [0.0, 0.0, 0.0], (2, 2, 3))
+(Embedding(10, 3, padding_idx=0), [0.0, 0.0, 0.0], torch.Size([2, 2, 3]))
 """
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class Embedding(_EmbeddingBase):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Embedding(5, 2, max_norm=1.0)(fg.tensor([0, 3])).shape
-    (2, 2)
+    torch.Size([2, 2])
     """
 
     __constants__ = ["num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
@@ -162,7 +162,7 @@ class EmbeddingBag(_EmbeddingBase):
     >>> from funcgrad import nn
     >>> bag = nn.EmbeddingBag(10, 3, mode="sum")
     >>> bag(fg.tensor([1, 2, 4, 5, 4]), fg.tensor([0, 2])).shape
-    (2, 3)
+    torch.Size([2, 3])
     """
 
     __constants__ = ["num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq", "mode",

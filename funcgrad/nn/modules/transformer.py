@@ -15,7 +15,7 @@ padded computation gives, and the other positions agree).
 ...                        batch_first=True)
 >>> mask = nn.Transformer.generate_square_subsequent_mask(5)
 >>> model(fg.ones(2, 7, 8), fg.ones(2, 5, 8), tgt_mask=mask).shape
-(2, 5, 8)
+torch.Size([2, 5, 8])
 """
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ class TransformerEncoderLayer(_Block):
     >>> from funcgrad import nn
     >>> layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, activation="gelu")
     >>> layer(fg.ones(5, 3, 8)).shape
-    (5, 3, 8)
+    torch.Size([5, 3, 8])
     """
 
     __constants__ = ["norm_first"]
@@ -141,7 +141,7 @@ class TransformerEncoderLayer(_Block):
         >>> from funcgrad import nn
         >>> layer = nn.TransformerEncoderLayer(4, 2, 8, batch_first=True, norm_first=True)
         >>> layer(fg.ones(2, 3, 4), src_key_padding_mask=fg.tensor([[False, False, True]] * 2)).shape
-        (2, 3, 4)
+        torch.Size([2, 3, 4])
         """
         name = type(self).__name__
         _check_input(name, src, "src", self.self_attn.embed_dim)
@@ -166,7 +166,7 @@ class TransformerDecoderLayer(_Block):
     >>> from funcgrad import nn
     >>> layer = nn.TransformerDecoderLayer(d_model=8, nhead=2, dim_feedforward=16)
     >>> layer(fg.ones(5, 3, 8), fg.ones(7, 3, 8)).shape
-    (5, 3, 8)
+    torch.Size([5, 3, 8])
     """
 
     __constants__ = ["norm_first"]
@@ -195,7 +195,7 @@ class TransformerDecoderLayer(_Block):
         >>> layer = nn.TransformerDecoderLayer(4, 2, 8)
         >>> mask = nn.Transformer.generate_square_subsequent_mask(3)
         >>> layer(fg.ones(3, 4), fg.ones(5, 4), tgt_mask=mask, tgt_is_causal=True).shape
-        (3, 4)
+        torch.Size([3, 4])
         """
         name = type(self).__name__
         _check_input(name, tgt, "tgt", self.self_attn.embed_dim)
@@ -221,7 +221,7 @@ class TransformerEncoder(Module):
     >>> from funcgrad import nn
     >>> enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), num_layers=3)
     >>> len(enc.layers), enc(fg.ones(5, 2, 4)).shape
-    (3, (5, 2, 4))
+    (3, torch.Size([5, 2, 4]))
     """
 
     __constants__ = ["norm"]
@@ -244,7 +244,7 @@ class TransformerEncoder(Module):
         >>> from funcgrad import nn
         >>> enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 2, norm=nn.LayerNorm(4))
         >>> enc(fg.ones(3, 4), mask=nn.Transformer.generate_square_subsequent_mask(3)).shape
-        (3, 4)
+        torch.Size([3, 4])
         """
         if not isinstance(src, Tensor):
             raise TypeError(f"TransformerEncoder: src must be a Tensor, got {type(src).__name__}")
@@ -268,7 +268,7 @@ class TransformerDecoder(Module):
     >>> from funcgrad import nn
     >>> dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8, batch_first=True), num_layers=2)
     >>> dec(fg.ones(2, 3, 4), fg.ones(2, 6, 4)).shape
-    (2, 3, 4)
+    torch.Size([2, 3, 4])
     """
 
     __constants__ = ["norm"]
@@ -290,7 +290,7 @@ class TransformerDecoder(Module):
         >>> from funcgrad import nn
         >>> dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8), 1)
         >>> dec(fg.ones(3, 1, 4), fg.ones(2, 1, 4), tgt_mask=nn.Transformer.generate_square_subsequent_mask(3)).shape
-        (3, 1, 4)
+        torch.Size([3, 1, 4])
         """
         if not isinstance(tgt, Tensor):
             raise TypeError(f"TransformerDecoder: tgt must be a Tensor, got {type(tgt).__name__}")
@@ -315,7 +315,7 @@ class Transformer(Module):
     >>> from funcgrad import nn
     >>> model = nn.Transformer(d_model=4, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=8)
     >>> sorted({k.split(".")[0] for k in model.state_dict()}), model(fg.ones(6, 2, 4), fg.ones(3, 2, 4)).shape
-    (['decoder', 'encoder'], (3, 2, 4))
+    (['decoder', 'encoder'], torch.Size([3, 2, 4]))
     """
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6,
@@ -350,7 +350,7 @@ class Transformer(Module):
         >>> import funcgrad as fg
         >>> from funcgrad import nn
         >>> nn.Transformer(4, 2, 1, 1, 8)(fg.ones(5, 4), fg.ones(2, 4)).shape
-        (2, 4)
+        torch.Size([2, 4])
         """
         for name, x in (("src", src), ("tgt", tgt)):
             if not isinstance(x, Tensor):

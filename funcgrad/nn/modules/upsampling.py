@@ -6,7 +6,7 @@
 >>> from funcgrad import nn
 >>> up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
 >>> up, up(fg.ones(1, 1, 2, 2)).shape
-(Upsample(scale_factor=2.0, mode='bilinear'), (1, 1, 4, 4))
+(Upsample(scale_factor=2.0, mode='bilinear'), torch.Size([1, 1, 4, 4]))
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Upsample(Module):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.Upsample(size=5)(fg.ones(1, 2, 3)).shape
-    (1, 2, 5)
+    torch.Size([1, 2, 5])
     """
 
     __constants__ = ["size", "scale_factor", "mode", "align_corners", "name", "recompute_scale_factor"]
@@ -71,7 +71,7 @@ class UpsamplingNearest2d(Upsample):
     >>> import funcgrad as fg
     >>> from funcgrad import nn
     >>> nn.UpsamplingNearest2d(scale_factor=2)(fg.ones(1, 1, 2, 3)).shape
-    (1, 1, 4, 6)
+    torch.Size([1, 1, 4, 6])
     """
 
     def __init__(self, size: Any = None, scale_factor: Any = None) -> None:

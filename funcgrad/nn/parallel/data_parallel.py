@@ -11,7 +11,7 @@ a later piece.
 >>> from funcgrad import nn
 >>> model = nn.DataParallel(nn.Linear(2, 1))
 >>> list(model.state_dict()), model(fg.ones(4, 2)).shape
-(['module.weight', 'module.bias'], (4, 1))
+(['module.weight', 'module.bias'], torch.Size([4, 1]))
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ class DataParallel(Module):
     >>> from funcgrad import nn
     >>> net = nn.DataParallel(nn.Sequential(nn.Linear(3, 2), nn.ReLU()))
     >>> type(net.module).__name__, net(fg.ones(5, 3)).shape
-    ('Sequential', (5, 2))
+    ('Sequential', torch.Size([5, 2]))
     """
 
     def __init__(self, module: Module, device_ids: Sequence[Any] | None = None, output_device: Any = None,
@@ -118,7 +118,7 @@ def data_parallel(module: Module, inputs: Any, device_ids: Sequence[Any] | None 
     >>> from funcgrad import nn
     >>> from funcgrad.nn.parallel import data_parallel
     >>> data_parallel(nn.Linear(2, 3), fg.ones(4, 2)).shape
-    (4, 3)
+    torch.Size([4, 3])
     """
     if not isinstance(inputs, tuple):
         inputs = (inputs,) if inputs is not None else ()

@@ -5,7 +5,7 @@
 >>> m = nn.Linear(2, 1)
 >>> v = nn.utils.parameters_to_vector(m.parameters())
 >>> v.shape
-(3,)
+torch.Size([3])
 >>> nn.utils.vector_to_parameters(fg.zeros(3), m.parameters()); m.bias
 Parameter containing:
 tensor([0.], requires_grad=True)

@@ -39,7 +39,7 @@ def pad_sequence(sequences: Tensor | Iterable[Tensor], batch_first: bool = False
     >>> import funcgrad as fg
     >>> from funcgrad.nn.utils.rnn import pad_sequence
     >>> pad_sequence([fg.ones(1, 2), fg.ones(3, 2)], padding_side="left").shape
-    (3, 2, 2)
+    torch.Size([3, 2, 2])
     """
     if padding_side not in ("right", "left"):
         raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")
@@ -154,7 +154,7 @@ class PackedSequence(_PackedFields):
         >>> import numpy as np, funcgrad as fg
         >>> from funcgrad.nn.utils.rnn import pack_sequence
         >>> pack_sequence([fg.ones(2), fg.ones(1)]).to(np.float64).data.dtype
-        dtype('float64')
+        torch.float64
         """
         data = self.data.to(*args, **kwargs)
         if data is self.data:

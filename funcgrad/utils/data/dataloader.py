@@ -103,7 +103,7 @@ class DataLoader(Generic[T_co]):
     >>> ds = TensorDataset(fg.arange(8.0).reshape(4, 2), fg.tensor([0, 1, 0, 1]))
     >>> loader = DataLoader(ds, batch_size=3, shuffle=True, generator=fg.Generator().manual_seed(0))
     >>> len(loader), [y.shape for x, y in loader]
-    (2, [(3,), (1,)])
+    (2, [torch.Size([3]), torch.Size([1])])
     """
 
     def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None, sampler: Any = None,
