@@ -23,7 +23,21 @@ __all__ = ["Normal", "Uniform", "MultivariateNormal"]
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class _Located(Distribution):
+    """A distribution symmetric and unimodal about ``loc``: its mean and its mode are ``loc``."""
+
+    loc: Tensor
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+
+class Normal(_Located):
     """The normal distribution with mean ``loc`` and standard deviation ``scale`` (``torch.distributions.Normal``).
 
     >>> import funcgrad as fg
@@ -53,14 +67,6 @@ class Normal(Distribution):
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_SQRT_2PI + self.scale.log()
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:
@@ -116,7 +122,7 @@ class Uniform(Distribution):
         return (self.high - self.low) / math.sqrt(12)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(_Located):
     """The multivariate normal with mean ``loc`` and one of ``covariance_matrix``, ``precision_matrix`` or
     ``scale_tril`` (``torch.distributions.MultivariateNormal``), batched over leading dimensions.
 
@@ -186,14 +192,6 @@ class MultivariateNormal(Distribution):
     def entropy(self) -> Tensor:
         k = self._event_shape[0]
         return 0.5 * k * (1.0 + math.log(2 * math.pi)) + self._half_log_det()
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
