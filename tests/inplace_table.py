@@ -179,7 +179,9 @@ INT_ONLY = {"bitwise_and_": lambda t: t.bitwise_and_(6), "bitwise_or_": lambda t
             "bitwise_xor_": lambda t: t.bitwise_xor_(6), "bitwise_not_": lambda t: t.bitwise_not_(),
             "bitwise_left_shift_": lambda t: t.bitwise_left_shift_(1).bitwise_right_shift_(1),
             "bitwise_right_shift_": lambda t: t.bitwise_right_shift_(1), "gcd_": lambda t: t.gcd_(6),
-            "lcm_": lambda t: t.lcm_(1)}
+            "lcm_": lambda t: t.lcm_(1), "__iand__": lambda t: t.__iand__(6), "__ior__": lambda t: t.__ior__(6),
+            "__ixor__": lambda t: t.__ixor__(6), "__ilshift__": lambda t: t.__ilshift__(1).__irshift__(1),
+            "__irshift__": lambda t: t.__irshift__(1)}
 # Methods ending in "_" that change the autograd state, not the values: tested on their own.
 NOT_UPDATES = {"requires_grad_", "detach_", "share_memory_"}  # share_memory_ moves the values, changes none
 # Methods complex tensors do not have (ordering, rounding, real-only maps), as in PyTorch.

@@ -46,7 +46,7 @@ from ..core import getval
 from .tensor import GRAPH, Tensor, _as_value, _mode, _set_leaf_value, _shared_buffer, _strip_graph, _write_shared
 from .aliases import GROUPS, leave, others
 from .creation import _normal, _rng, _uniform
-from .operators import _check_inplace, _index, torch_set_value
+from .operators import _check_inplace, _index, _torch_set_value
 from .promotion import can_cast, cast_error, promote, tensor_value
 
 __all__: list = []
@@ -152,7 +152,7 @@ def _setitem(self: Tensor, idx: Any, value: Any) -> None:
             v = to_device(v, where)
     idx = _index(idx)
     if type(idx) is tuple:  # PyTorch's layout of the indexed dimensions, as the update's (NumPy's) rule wants it
-        v = torch_set_value(len(self.shape), idx, v)
+        v = _torch_set_value(len(self.shape), idx, v)
     _rebind(self, fnp.at(_raw(self))[idx].set(v), "__setitem__")
 
 

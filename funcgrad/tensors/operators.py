@@ -102,8 +102,8 @@ def bitwise(op: str, fn: Any, input: Any, other: Any) -> Tensor:
     kind = (a if hasattr(a, "dtype") else b).dtype.kind
     if kind not in ("iu" if "shift" in op else "biu"):
         name = {"b": "Bool", "f": "Float", "c": "Complex"}.get(kind, kind)
-        raise NotImplementedError(f"\"{op}_cpu\" not implemented for '{name}': {op} takes integer"
-                                  f"{'' if 'shift' in op else ' or bool'} tensors; convert with .long() first")
+        raise NotImplementedError(f"\"{op}_cpu\" not implemented for '{name}': {op} is only for integer"
+                                  f"{'' if 'shift' in op else ' and boolean'} tensors; convert with .long() first")
     return _make(fn(a, b))
 
 
@@ -206,7 +206,7 @@ def _getitem(self: Tensor, idx: Any) -> Tensor:
     return out
 
 
-def torch_set_value(ndim: int, idx: Any, value: Any) -> Any:
+def _torch_set_value(ndim: int, idx: Any, value: Any) -> Any:
     """``value`` of ``t[idx] = value`` (PyTorch's layout of the indexed result, see :func:`_torch_layout`) laid
     out for NumPy's rule, which the functional update follows: padded to the result's rank, the advanced
     dimensions moved first (differentiably, so gradients reach ``value``)."""
