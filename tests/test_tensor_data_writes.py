@@ -269,3 +269,68 @@ def test_kept_detached_tensors_do_not_keep_their_graph():
     kept.clear()
     gc.collect()
     assert len(aliases.GROUPS) == groups
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: fg.optim.SGD(ps, lr=0.1),
+    lambda ps: fg.optim.SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: fg.optim.Adam(ps, lr=0.1),
+    lambda ps: fg.optim.AdamW(ps, lr=0.1, foreach=False),
+    lambda ps: fg.optim.RMSprop(ps, lr=0.1),
+], ids=["sgd", "momentum", "adam", "adamw", "rmsprop"])
+def test_values_taken_before_a_step_see_the_step_as_in_pytorch(make):
+    # torch's state_dict() values, .data and detach() share the parameters' storage, and the optimizers write into
+    # it: `best = model.state_dict()` without a deepcopy follows training there, and so it does here
+    m = nn.Linear(3, 2)
+    m.weight.data = fg.tensor(W)
+    sd, d, before = m.state_dict(), m.weight.detach(), m.weight.detach().clone()
+    opt = make(m.parameters())
+    for _ in range(3):
+        opt.zero_grad()
+        (m(fg.ones(4, 3)) ** 2).sum().backward()
+        opt.step()
+    assert not np.allclose(m.weight.detach().numpy(), before.numpy())
+    _same(sd["weight"], m.weight)
+    _same(d, m.weight)
+    _same(sd["bias"], m.bias)
+    assert m.weight.is_leaf and m.weight.requires_grad and before.tolist() == W.tolist()
+
+
+def test_a_step_after_an_alias_matches_pytorch():
+    torch, m, t = _both()
+    sd_f, sd_t = m.state_dict(), t.state_dict()
+    of, ot = fg.optim.Adam(m.parameters(), lr=0.05), torch.optim.Adam(t.parameters(), lr=0.05)
+    x = np.linspace(0.1, 1, 12, dtype=np.float32).reshape(4, 3)  # no gradient near 0: Adam would amplify rounding
+    for _ in range(4):
+        for lib, mod, opt in ((fg, m, of), (torch, t, ot)):
+            opt.zero_grad()
+            (mod(lib.tensor(x)) ** 2).sum().backward()
+            opt.step()
+    _same(sd_f["weight"], sd_t["weight"])
+    _same(sd_f["bias"], sd_t["bias"])
+
+
+def test_load_state_dict_writes_into_earlier_state_dict_values_as_in_pytorch():
+    m = nn.Linear(3, 2)
+    sd = m.state_dict()
+    m.load_state_dict({"weight": fg.tensor(W), "bias": fg.tensor([1.0, 2.0])})
+    np.testing.assert_array_equal(sd["weight"].numpy(), W)
+    assert sd["bias"].tolist() == [1.0, 2.0]
+    new = {"weight": fg.zeros(2, 3), "bias": fg.zeros(2)}
+    m.load_state_dict(new, assign=True)  # assign: the module takes the given tensors, earlier values stay
+    np.testing.assert_array_equal(sd["weight"].numpy(), W)
+
+
+def test_an_alias_kept_through_training_keeps_memory_flat():
+    m = nn.Linear(8, 4)
+    x = fg.tensor(np.linspace(-1, 1, 32, dtype=np.float32).reshape(4, 8))
+    sd = m.state_dict()
+    opt = fg.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9)
+
+    def step():
+        opt.zero_grad()
+        (m(x) ** 2).sum().backward()
+        opt.step()
+
+    assert growth(step, 2000) < 100_000
+    _same(sd["weight"], m.weight)

@@ -403,6 +403,7 @@ def test_methods_are_attached():
     (lambda: fg.trapezoid(fg.tensor(1.0)), "at least one dimension"),
     (lambda: fg.trapezoid(fg.zeros(3), fg.zeros(2)), "does not match"),
     (lambda: fg.trapezoid(fg.zeros(3), fg.zeros(3), dx=1.0), "either x or dx"),
+    (lambda: fg.tensor([1, 2]).frac(), "frac: not defined for int64"),
 ])
 def test_bad_input_raises_a_clear_error(call, match):
     with pytest.raises((RuntimeError, IndexError, TypeError, ValueError), match=match):

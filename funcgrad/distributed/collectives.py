@@ -21,6 +21,7 @@ import numpy as np
 from ..backend import namespace
 from ..core import Box
 from ..primitives import collectives as _prims
+from ..tensors.inplace import write_through
 from ..tensors.tensor import GRAPH, Tensor
 from ._state import ProcessGroup, ReduceOp, Work, _group, _mpi, _op, _wait
 
@@ -77,7 +78,7 @@ class _Buf:
             new = self.arr
             if self.device:
                 new = namespace(_raw(obj)).asarray(new)
-            obj.data = Tensor._from_value(new)
+            write_through(obj, new, "funcgrad.distributed")
         elif self.device:
             obj.set(self.arr)
         else:

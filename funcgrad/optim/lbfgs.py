@@ -13,7 +13,7 @@ from ..tensors.creation import zeros
 from ..tensors.extras import view_as_complex, view_as_real
 from ..tensors.shape import cat
 from ..tensors.tensor import Tensor, enable_grad, no_grad
-from .optimizer import Optimizer, _assign
+from .optimizer import Optimizer, _assign, _value
 
 __all__ = ["LBFGS"]
 
@@ -268,7 +268,8 @@ class LBFGS(Optimizer):
 
             ls_evals = 0
             if line_search is not None:
-                x_init = [p.data for p in self._params]
+                # snapshots of the values: p.data would follow the line search's trial steps (shared storage)
+                x_init = [Tensor._from_value(_value(p)) for p in self._params]
 
                 def obj(x: list, step: float, direction: Tensor) -> tuple:
                     return self._directional(closure, x, step, direction)

@@ -2,8 +2,9 @@
 ``state_dict`` / ``load_state_dict``, and the update plumbing the optimizers share.
 
 An optimizer updates its parameters in place under ``no_grad``: each new value is rebound on the parameter's own
-graph node (``p.data = new``), so a parameter keeps its identity, stays a requires-grad leaf, and nothing outlives
-the step (memory stays flat over any number of steps). State buffers are Tensors updated the same way. The maths
+graph node, so a parameter keeps its identity, stays a requires-grad leaf, and nothing outlives the step (memory
+stays flat over any number of steps); its ``detach()``, ``.data`` and ``state_dict()`` values take the new value
+too, as they share storage in PyTorch. State buffers are Tensors updated the same way. The maths
 runs on the parameters' own arrays, with array operators and ``funcgrad.numpy`` functions, so parameters on a GPU
 are updated there without a round trip to the host.
 
@@ -27,6 +28,7 @@ import numpy as np
 from .. import numpy as fnp
 from ._fused import exclusive
 from ..tensors.extras import view_as_complex, view_as_real
+from ..tensors.inplace import write_through
 from ..tensors.tensor import Tensor, _strip_graph, enable_grad, get_default_dtype, no_grad
 
 __all__ = ["Optimizer", "required"]
@@ -73,10 +75,11 @@ def _value(t: Tensor) -> Any:
 
 def _assign(t: Tensor, new: Any) -> None:
     """Rebind ``t``'s value to ``new`` (an array or a Tensor) without recording, keeping ``t``'s identity, dtype
-    and graph node (``t.data = new``)."""
+    and graph node; ``t.detach()``, ``t.data`` and ``state_dict()`` values taken earlier see the step, as they
+    share storage in PyTorch."""
     if isinstance(new, Tensor) and new.dtype != t.dtype:
         new = new.to(t.dtype)
-    t.data = new
+    write_through(t, new, "Optimizer.step")
 
 
 def _real(x: Any) -> Any:

@@ -139,6 +139,42 @@ def _update_sharers(t: Tensor, new: Any, what: str) -> None:
             m._v = v
 
 
+def write_through(t: Tensor, new: Any, what: str = "in-place update") -> None:
+    """Give ``t`` the values ``new`` (an array or a Tensor of ``t``'s shape) as an unrecorded in-place write does:
+    ``t`` keeps its identity, its graph node (a requires-grad leaf stays one, ``.grad`` and hooks stay) and its
+    sharers (``t.data``, ``t.detach()``, ``state_dict()`` values) take the values too, as PyTorch's shared storage
+    would. The optimizers' steps, ``load_state_dict`` and the collectives write parameters this way; assigning
+    ``t.data = new`` instead gives ``t`` values of its own (PyTorch's new storage).
+
+    >>> import funcgrad as fg
+    >>> w = fg.zeros(2, requires_grad=True); saved = w.detach()
+    >>> write_through(w, fg.ones(2)); saved
+    tensor([1., 1.])
+    """
+    v = _strip_graph(new._v) if isinstance(new, Tensor) else new
+    if not GROUPS or next(others(t), None) is None:  # nobody shares t's values: a plain rebinding
+        t.data = v
+        return
+    if tuple(shape_of(v)) != t.shape:
+        raise RuntimeError(f"{what}: the new value has shape {tuple(shape_of(v))}, this tensor {t.shape}; an "
+                           f"in-place write keeps the shape (assign .data for new values of another shape)")
+    if v.dtype != t.dtype:
+        v = fnp.astype(v, t.dtype)
+    _update_sharers(t, v, what)
+    buf = _shared_buffer(t)
+    if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
+        _write_shared(buf, v, what)
+        return
+    old = t._v
+    if type(old) is Box and old._trace is GRAPH:
+        if old.node.prim is None:
+            _set_leaf_value(t, v)
+        else:
+            t._v = Box(v, old.node, GRAPH)
+    else:
+        t._v = v
+
+
 def _setitem(self: Tensor, idx: Any, value: Any) -> None:
     # Functional underneath: the Tensor is rebound to an updated copy and the tape records the update, so the
     # values saved for earlier operations stay intact (no "modified by an inplace operation" errors).

@@ -88,7 +88,13 @@ reciprocal = _unary(fnp.reciprocal, "reciprocal", "Elementwise 1/x (``torch.reci
 floor = _unary(fnp.floor, "floor", "Elementwise floor; no gradient flows through it (``torch.floor``).")
 ceil = _unary(fnp.ceil, "ceil", "Elementwise ceiling; no gradient flows through it (``torch.ceil``).")
 trunc = fix = _unary(fnp.trunc, "trunc", "Elementwise truncation toward 0; no gradient (``torch.trunc``).")
-frac = _unary(lambda x: x - fnp.trunc(x), "frac", "Elementwise fractional part x - trunc(x) (``torch.frac``).")
+def _frac(x: Any) -> Any:
+    if x.dtype.kind in "biu":  # PyTorch raises too: an integer has no fractional part worth a result of zeros
+        raise TypeError(f"frac: not defined for {x.dtype} tensors; convert with .float() first")
+    return x - fnp.trunc(x)
+
+
+frac = _unary(_frac, "frac", "Elementwise fractional part x - trunc(x) (``torch.frac``); floating tensors only.")
 isnan = _unary(fnp.isnan, "isnan", "Elementwise NaN test (``torch.isnan``).")
 isinf = _unary(fnp.isinf, "isinf", "Elementwise infinity test (``torch.isinf``).")
 isfinite = _unary(fnp.isfinite, "isfinite", "Elementwise finiteness test (``torch.isfinite``).")

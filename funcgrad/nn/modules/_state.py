@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping, NamedTuple, TypeVar
 import numpy as np
 
 from ...core import getval
+from ...tensors.inplace import write_through
 from ...tensors.tensor import Tensor, no_grad, tensor as _tensor
 from ..parameter import Parameter
 
@@ -264,7 +265,7 @@ class _StateMixin:
                         new = given if isinstance(given, Parameter) else Parameter(new, param.requires_grad)
                     setattr(self, name, new)
                 else:  # a copy, cast to the parameter's dtype, into the same object
-                    param.data = _tensor(value, dtype=param.dtype, device=where)
+                    write_through(param, _tensor(value, dtype=param.dtype, device=where), "load_state_dict")
             except Exception as ex:  # noqa: BLE001 - reported the way PyTorch reports it
                 error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
                                   f'{param.shape} and whose dimensions in the checkpoint are '

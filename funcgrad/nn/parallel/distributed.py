@@ -34,6 +34,7 @@ from ...core import Box, toposort
 from ...core.trace import getval
 from ...distributed._state import _default
 from ...tensors.backward import queue_callback
+from ...tensors.inplace import write_through
 from ...tensors.tensor import GRAPH, Tensor, is_grad_enabled
 from ..modules.module import Module
 
@@ -128,7 +129,7 @@ class DistributedDataParallel(Module):
             for t in ts:
                 v = _value(t)
                 n = int(np.prod(v.shape, dtype=np.int64))
-                t.data = Tensor._from_value(flat[start:start + n].reshape(v.shape).copy())
+                write_through(t, flat[start:start + n].reshape(v.shape).copy(), "DistributedDataParallel")
                 start += n
 
     def _make_buckets(self) -> tuple:
