@@ -6,6 +6,7 @@ True
 """
 from ..primitives.elementwise import *  # noqa: F401,F403
 from ..primitives.reductions import *  # noqa: F401,F403
+from ..primitives.moments import *  # noqa: F401,F403
 from ..primitives.cumulative import *  # noqa: F401,F403
 from ..primitives.shape import *  # noqa: F401,F403
 from ..primitives.joining import *  # noqa: F401,F403

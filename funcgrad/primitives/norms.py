@@ -15,7 +15,8 @@ from ..backend import dtype_of, namespace, shape_of
 from ..core import getval
 from .decompositions import svdvals
 from .elementwise import absolute, not_equal, power, sqrt
-from .reductions import _abs2, _axis, _max, _min, _seq, _sum
+from .moments import _abs2
+from .reductions import _axis, _max, _min, _seq, _sum
 from .shape import _reshape, _transpose
 
 __all__: list = []

@@ -26,7 +26,8 @@ from .elementwise import where as _where
 from .indexing import sort, take, take_along_axis
 from .linalg import matmul
 from .nanreductions import _array, _axis, _float_dtype, _no_out
-from .reductions import _checked, _seq, any as _any, average
+from .moments import average
+from .reductions import _checked, _seq, any as _any
 from .reductions import max as _max, min as _min, sum as _sum
 from .joining import atleast_2d
 from .shape import concatenate, moveaxis, reshape, squeeze, transpose
