@@ -18,6 +18,8 @@ import os
 import threading
 from typing import Any, Callable
 
+import numpy as np
+
 from .grad_mode import _mode
 
 __all__ = ["inference_mode", "is_inference_mode_enabled", "set_num_threads", "get_num_threads",
@@ -203,3 +205,44 @@ def are_deterministic_algorithms_enabled() -> bool:
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     """The ``warn_only`` flag ``use_deterministic_algorithms`` last set."""
     return _deterministic["warn_only"]
+
+
+def _torch_formatter(a: np.ndarray) -> dict | None:
+    """PyTorch's number format: ``1.`` for whole floats, four decimals otherwise, scientific for wide ranges;
+    booleans padded only as wide as the widest one present (``[True, True]``, ``[ True, False]``)."""
+    if a.dtype.kind == "b" and a.size:
+        width = 5 if not a.all() else 4
+        return {"bool": lambda x: str(bool(x)).rjust(width)}
+    if a.dtype.kind != "f" or a.size == 0:
+        return None
+    finite = np.abs(a[np.isfinite(a)])
+    if finite.size == 0:
+        return None
+    prec, sci = PRINT_OPTIONS["precision"], PRINT_OPTIONS["sci_mode"]  # torch.set_printoptions (settings.py)
+    whole = sci is not True and bool(np.all(finite == np.round(finite)) and finite.max() < 1e8)
+    if sci is None:
+        sci = bool(finite.max() >= 1e8 or (finite[finite > 0].size and finite[finite > 0].min() < 1e-4))
+    if whole:
+        def fmt(x):
+            return f"{x:.0f}." if np.isfinite(x) else str(x)
+    elif sci:
+        def fmt(x):
+            return f"{x:.{prec}e}"
+    else:
+        def fmt(x):
+            return f"{x:.{prec}f}" if np.isfinite(x) else str(x)
+    width = max(len(fmt(x)) for x in a.ravel())
+    return {"float_kind": lambda x: fmt(x).rjust(width)}
+
+
+def format_values(host: np.ndarray, prefix: str = "") -> str:
+    """A host array's values as PyTorch prints them, under the current print options (the body of a Tensor's
+    repr; ``prefix`` is the text before it on the first line, for the indentation of the following ones).
+
+    >>> import numpy as np
+    >>> format_values(np.array([1.0, 2.5]))
+    '[1.0000, 2.5000]'
+    """
+    opts = PRINT_OPTIONS
+    return np.array2string(host, separator=", ", prefix=prefix, formatter=_torch_formatter(host),
+                           threshold=opts["threshold"], edgeitems=opts["edgeitems"], max_line_width=opts["linewidth"])

@@ -30,7 +30,7 @@ from .aliases import leave as _leave_group, share as _share
 from .device import _to_device, device
 from .dtypes import _WRAPPED, as_dtype, dtype as _TorchDtype
 from .size import Size
-from .settings import PRINT_OPTIONS
+from .settings import format_values
 from .grad_mode import (_default_dtype, _mode, enable_grad, get_default_dtype, is_grad_enabled,  # noqa: F401
                         no_grad, set_default_dtype, set_grad_enabled)
 
@@ -406,11 +406,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         v = getval(self._v)
-        host = to_host(v)
-        opts = PRINT_OPTIONS  # torch.set_printoptions (settings.py)
-        body = np.array2string(host, separator=", ", prefix="tensor(", formatter=_torch_formatter(host),
-                               threshold=opts["threshold"], edgeitems=opts["edgeitems"],
-                               max_line_width=opts["linewidth"])
+        body = format_values(to_host(v), prefix="tensor(")
         extras = []
         if self.dtype not in (_default_dtype[0], np.dtype(np.int64), np.dtype(bool)):
             extras.append(f"dtype={self.dtype}")
@@ -429,34 +425,6 @@ _REFLECTED = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul_
               np.bitwise_and: "__rand__", np.bitwise_or: "__ror__", np.bitwise_xor: "__rxor__",
               np.left_shift: "__rlshift__", np.right_shift: "__rrshift__", np.less: "__gt__", np.less_equal: "__ge__",
               np.greater: "__lt__", np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__"}
-
-
-def _torch_formatter(a: np.ndarray) -> dict | None:
-    """PyTorch's number format: ``1.`` for whole floats, four decimals otherwise, scientific for wide ranges;
-    booleans padded only as wide as the widest one present (``[True, True]``, ``[ True, False]``)."""
-    if a.dtype.kind == "b" and a.size:
-        width = 5 if not a.all() else 4
-        return {"bool": lambda x: str(bool(x)).rjust(width)}
-    if a.dtype.kind != "f" or a.size == 0:
-        return None
-    finite = np.abs(a[np.isfinite(a)])
-    if finite.size == 0:
-        return None
-    prec, sci = PRINT_OPTIONS["precision"], PRINT_OPTIONS["sci_mode"]  # torch.set_printoptions (settings.py)
-    whole = sci is not True and bool(np.all(finite == np.round(finite)) and finite.max() < 1e8)
-    if sci is None:
-        sci = bool(finite.max() >= 1e8 or (finite[finite > 0].size and finite[finite > 0].min() < 1e-4))
-    if whole:
-        def fmt(x):
-            return f"{x:.0f}." if np.isfinite(x) else str(x)
-    elif sci:
-        def fmt(x):
-            return f"{x:.{prec}e}"
-    else:
-        def fmt(x):
-            return f"{x:.{prec}f}" if np.isfinite(x) else str(x)
-    width = max(len(fmt(x)) for x in a.ravel())
-    return {"float_kind": lambda x: fmt(x).rjust(width)}
 
 
 class _Handle:
