@@ -6,8 +6,8 @@ stacks of matrices (leading batch axes), as ``numpy.linalg`` does.
 
 Where a derivative does not exist the rules say so in their docstrings: ``eigh`` and ``svd`` need distinct
 eigen/singular values (pairs of equal values contribute nothing, which is only right for functions that do not
-depend on the choice of basis inside a degenerate eigenspace); ``det``/``slogdet``/``inv``/``solve`` need an
-invertible matrix; ``pinv`` assumes the rank does not change under the perturbation; ``qr`` needs ``m >= n`` and
+depend on the choice of basis inside a degenerate eigenspace); ``slogdet``/``inv``/``solve`` need an
+invertible matrix (``det``'s first derivative does not: it is the cofactor matrix, from the SVD); ``pinv`` assumes the rank does not change under the perturbation; ``qr`` needs ``m >= n`` and
 an invertible ``R``.
 """
 from __future__ import annotations
@@ -471,9 +471,9 @@ def _det_impl(a):
 
 
 det = Primitive("det", _det_impl, doc=(
-    "Determinant of each matrix in a stack, as ``numpy.linalg.det``. Its gradient needs an invertible matrix.\n\n"
+    "Determinant of each matrix in a stack, as ``numpy.linalg.det``. Its gradient is the cofactor matrix, also at "
+    "singular matrices; second and higher derivatives need an invertible matrix.\n\n"
     ">>> import numpy as np, funcgrad.numpy as fnp\n>>> float(fnp.linalg.det(2.0 * np.eye(2)))\n4.0\n"))
-det.def_vjp(lambda g, ans, a: multiply(_scalar_to_matrix(multiply(g, ans)), _mT(inv(a))))
 
 
 def _trace_inv_times(a, t):
@@ -481,7 +481,47 @@ def _trace_inv_times(a, t):
     return einsum("...ij,...ji->...", inv(a), t)
 
 
-det.def_jvp(lambda t, ans, a: multiply(ans, _trace_inv_times(a, t)))
+def _cofactor_impl(a):
+    # From the SVD a = U S Vh: C = det(U) det(Vh) conj(U diag(c) Vh), c_i the product of the singular values but
+    # the i-th (left and right running products: no division). Continuous through singular matrices, where
+    # det(a) inv(a)^T is undefined.
+    a = _square_check("det", a)
+    xp = namespace(a)
+    u, s, vh = xp.linalg.svd(a)
+    ones = xp.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s[..., 1:], axis=-1)], axis=-1), axis=-1), axis=-1)
+    m = xp.matmul(u * (left * right)[..., None, :], vh)
+    if m.dtype.kind == "c":
+        m = xp.conj(m)
+    return (xp.linalg.det(u) * xp.linalg.det(vh))[..., None, None] * m
+
+
+_cofactor = Primitive("cofactor", _cofactor_impl, doc=(
+    "The matrix of cofactors of each square matrix in a stack, ``det(a) * inv(a).T`` where ``a`` is invertible: "
+    "the gradient of :func:`det`, defined at singular matrices too. Its own derivative needs an invertible "
+    "matrix."))
+
+
+def _cofactor_vjp(g, ans, a):
+    # C = det(A) A^-T: dC = det(A) (tr(A^-1 dA) A^-T - A^-T dA^T A^-T), transposed against g
+    it = _mT(inv(a))
+    inner = einsum("...ij,...ij->...", g, it)
+    return multiply(_scalar_to_matrix(det(a)), subtract(multiply(_scalar_to_matrix(inner), it),
+                                                        matmul(it, matmul(_mT(g), it))))
+
+
+def _cofactor_jvp(t, ans, a):
+    it = _mT(inv(a))
+    return subtract(multiply(_scalar_to_matrix(_trace_inv_times(a, t)), ans), matmul(ans, matmul(_mT(t), it)))
+
+
+_cofactor.def_vjp(_cofactor_vjp)
+_cofactor.def_jvp(_cofactor_jvp)
+_batch_matrix_unary(_cofactor)
+# the cofactors, not det(a) inv(a)^T: the gradient exists at singular matrices too (JAX gives it there as well)
+det.def_vjp(lambda g, ans, a: multiply(_scalar_to_matrix(g), _cofactor(a)))
+det.def_jvp(lambda t, ans, a: einsum("...ij,...ij->...", _cofactor(a), t))
 _batch_matrix_unary(det)
 
 

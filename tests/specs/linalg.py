@@ -112,6 +112,13 @@ def _det_case(draw):
 
 
 @st.composite
+def _cofactor_case(draw):
+    # det's gradient; its own derivatives need an invertible matrix (tests/test_linalg_singular.py: det at
+    # singular matrices)
+    return (lambda x: L._cofactor(_dominant(x))), (_square(draw),)
+
+
+@st.composite
 def _slogdet_case(draw):
     x = _square(draw, min_n=1)
     n = x.shape[-1]
@@ -211,6 +218,7 @@ SPECS = [
     custom("inv", _inv_case()),
     custom("solve", _solve_case()),
     custom("det", _det_case()),
+    custom("cofactor", _cofactor_case()),
     custom("slogdet", _slogdet_case()),
     custom("solve_triangular", _solve_triangular_case()),
     custom("cholesky", _cholesky_case()),
