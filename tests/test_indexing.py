@@ -530,20 +530,21 @@ def test_indices_computed_from_batched_values_are_gathered_per_example_or_refuse
     # An integer index computed from batched values differs per example: it reaches gather as an operand, which
     # indexes each example with its own index (see test_vmap_gather). Unwrapping it instead would index every
     # example with the whole batch's indices (a silently wrong result). What cannot be gathered per example (a
-    # mask, whose selection's length varies; .at[i].set, whose last write depends on the values) is refused.
+    # mask, whose selection's length varies; .at[i].multiply, whose rounds depend on the values) is refused.
     xb = rng.standard_normal((3, 4))
     table = rng.standard_normal((5, 2))
     ib = np.array([0, 4, 4])
     works = [(lambda x: x[fnp.argmax(x)], xb, lambda x: x[np.argmax(x)]), (lambda x: fnp.sort(x), xb, np.sort),
              (lambda i: fnp.take(table, i, axis=0), ib, lambda i: np.take(table, i, axis=0)),
              (lambda x: fnp.take_along_axis(x, fnp.argsort(x), -1), xb,
-              lambda x: np.take_along_axis(x, np.argsort(x), -1))]
+              lambda x: np.take_along_axis(x, np.argsort(x), -1)),
+             (lambda x: fnp.at(x)[fnp.argmin(x)].set(0.0), xb, lambda x: np.where(np.arange(4) == np.argmin(x), 0, x))]
     for f, arg, ref in works:
         np.testing.assert_allclose(fg.vmap(f)(arg), np.stack([ref(a) for a in arg]))
     batched = "the index is computed from values batched by vmap"
     refused = [(lambda x: x[x > 0], rf"funcgrad\.getitem: {batched}"),
                (lambda x: fnp.compress(x > 0, x), rf"funcgrad\.compress: {batched}"),
-               (lambda x: fnp.at(x)[fnp.argmin(x)].set(0.0), r"funcgrad \.at\[\.\.\.\]\.set: .*batched by vmap")]
+               (lambda x: fnp.at(x)[fnp.argmin(x)].multiply(0.0), r"funcgrad \.at\[\.\.\.\]\.multiply: .*batched by vmap")]
     for f, msg in refused:
         with pytest.raises(NotImplementedError, match=msg + r".*fnp\.where"):
             fg.vmap(f)(xb)

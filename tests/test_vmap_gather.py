@@ -239,6 +239,35 @@ def test_what_still_refuses_says_why():
     with pytest.raises(NotImplementedError, match=msg):  # its selection's length varies per example
         fg.vmap(lambda r, m: r[m])(x, masks)
     i = B.asarray(np.array([0, 1, 1, 4]))
-    with pytest.raises(NotImplementedError, match=r"\.at\[\.\.\.\]\.set: .*batched by vmap.*fnp\.where"):
-        fg.vmap(lambda r, k: fnp.at(r)[k].set(0.0))(x, i)
+    with pytest.raises(NotImplementedError, match=r"\.at\[\.\.\.\]\.multiply: .*batched by vmap.*fnp\.where"):
+        fg.vmap(lambda r, k: fnp.at(r)[k].multiply(0.0))(x, i)
     B.assert_allclose(fg.vmap(lambda r, k: fnp.at(r)[k].add(1.0))(x, i), B.to_numpy(x) + np.eye(5)[B.to_numpy(i)])
+
+
+def test_set_at_a_traced_scalar_index_under_jit_and_vmap():
+    # JAX's x.at[i].set(v) with a traced i: one position per scalar index, so the write is well defined
+    x = np.arange(12.0).reshape(3, 4)
+
+    def f(x, i, v):
+        return x.at[i, :].set(v)
+
+    for i in (0, 2, -1):
+        want = x.copy()
+        want[i, :] = [1.0, 2.0, 3.0, 4.0]
+        np.testing.assert_array_equal(fg.jit(f)(x, np.array(i), np.arange(1.0, 5.0)), want)
+    y = fg.jit(lambda x: x.at[fnp.argmax(x)].set(0.0))(np.array([1.0, 5.0, 2.0], dtype=np.float32))
+    assert y.dtype == np.float32 and y.tolist() == [1.0, 0.0, 2.0]
+    # gradients: none to the overwritten entries of x, the cotangent there to v (checked by finite differences)
+    check_grads(lambda x, v: fg.jit(f)(x, np.array(1), v) ** 2, (x, np.ones(4)), order=2, modes=("rev", "fwd"))
+    # per-example indices under vmap, and under jit of vmap
+    idx = np.array([0, 3, 1])
+    want = np.zeros((3, 4))
+    want[np.arange(3), idx] = -1.0
+    g = fg.vmap(lambda r, i: r.at[i].set(-1.0))
+    np.testing.assert_array_equal(g(np.zeros((3, 4)), idx), want)
+    np.testing.assert_array_equal(fg.jit(g)(np.zeros((3, 4)), idx), want)
+
+
+def test_set_with_a_traced_index_array_is_still_refused():
+    with pytest.raises(NotImplementedError, match="repeated positions"):
+        fg.jit(lambda x, i: x.at[i].set(0.0))(np.zeros(4), np.array([1, 1]))

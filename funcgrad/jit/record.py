@@ -103,7 +103,7 @@ class Recorder(Trace):
 
     def _note_buffer(self, i: int, value: Any) -> None:
         b = value
-        while getattr(b, "base", None) is not None:
+        while getattr(b, "base", None) is not None and b.base is not b:  # a NumPy dtype is its own base
             b = b.base
         self._hold.append(value)
         self.graph.alias[i] = self._roots.setdefault(id(b), i)

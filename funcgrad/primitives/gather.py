@@ -467,6 +467,8 @@ def unique_positions(idx: tuple, slots: tuple, arrays) -> bool:
     True
     >>> unique_positions((0,), (0,), [np.array([1, 1, 0])])
     False
+    >>> unique_positions((0, slice(None)), (0,), [np.array(2)])
+    True
     """
     static = [i for k, i in enumerate(idx) if k not in slots]
     if any(getattr(getattr(i, "dtype", None), "kind", "") == "b" or type(i) is bool for i in static):
@@ -476,6 +478,8 @@ def unique_positions(idx: tuple, slots: tuple, arrays) -> bool:
         full = _onp.broadcast_shapes(*advanced)
     except ValueError:
         return False  # the gather itself reports it
+    if full == () and arrays:  # scalar indices: one position along their axes, slices elsewhere reach each once
+        return True
     for i in static:
         if not _is_int_array(i) or (1,) * (len(full) - i.ndim) + tuple(i.shape) != full or i.size == 0:
             continue
@@ -505,6 +509,21 @@ class Dynamic:
             v = broadcast_to(v, shape=sel)
         return add(x, gather_add(v, *self.arrays, idx=self.idx, slots=self.slots, shape=shape_of(x),
                                  unique=unique_positions(self.idx, self.slots, self.arrays)))
+
+    def set_into(self, x: Any, v: Any, where, broadcast_to, cast) -> Any:
+        """``x`` with ``v`` written at the index, or None where the index may reach a position twice (the last
+        write would then depend on the traced values): ``where(reached, gather_add(v), x)``."""
+        if not unique_positions(self.idx, self.slots, self.arrays):
+            return None
+        shape = shape_of(x)
+        sel = self.selection_shape(shape)
+        if shape_of(v) != sel:
+            v = broadcast_to(v, shape=sel)
+        if dtype_of(v) != dtype_of(x):
+            v = cast(v, dtype=dtype_of(x))
+        kw = {"idx": self.idx, "slots": self.slots, "shape": shape, "unique": True}
+        reached = gather_add(namespace(getval(x)).ones(sel, dtype=bool), *self.arrays, **kw)  # on x's device
+        return where(reached, gather_add(v, *self.arrays, **kw), x)
 
     def selection_shape(self, shape: tuple) -> tuple:
         stand_in = [_onp.zeros(shape_of(a), dtype=_onp.intp) for a in self.arrays]

@@ -3,8 +3,9 @@ JAX's ``.at``; the primitives ``index_set``, ``index_add`` and ``index_mul`` ben
 
 They never write into their inputs: each copies ``x`` first. The index is a static parameter, as for ``getitem``
 (see :mod:`funcgrad.primitives.indexing`, whose index helpers these share); an integer index array traced by jit or
-batched by vmap is a ``gather`` operand instead, which ``get`` and ``add`` (a ``gather_add``) accept and the others
-refuse (their result with repeated positions depends on the index values). ``set`` with repeated positions follows
+batched by vmap is a ``gather`` operand instead, which ``get`` and ``add`` (a ``gather_add``) accept, ``set`` too
+where the traced indices are scalars (one position each: a ``where`` over two ``gather_add``), and the others refuse
+(their result with repeated positions depends on the index values). ``set`` with repeated positions follows
 NumPy's assignment: the last write wins, and only the winning elements of ``v`` get gradient. ``add`` with repeated
 positions accumulates, like ``numpy.add.at``; ``multiply`` (and ``divide``, ``min``, ``max``) with repeated
 positions apply every occurrence, split into rounds that each touch a position once. In forward mode ``set`` and
@@ -25,8 +26,8 @@ from ..backend import device_of, namespace, shape_of, to_device
 from ..core import Box, Primitive, getval
 from ..core.backward import zeros_for
 from ..core.batching import loop_rule
-from ..core.primitive import broadcast_to
-from .elementwise import add, divide, maximum, minimum, multiply
+from ..core.primitive import broadcast_to, cast
+from .elementwise import add, divide, maximum, minimum, multiply, where
 from .gather import (Dynamic, _batched_layout, _batched_value, _describe_index, _has_int_array, _index_error,
                      _ufunc_at)
 from .indexing import _getitem_p, _index_namespace, _last_write_mask, _repeats, _rounds, _static_index
@@ -201,6 +202,10 @@ class _AtIndex:
 
     def set(self, v: ArrayLike) -> Any:
         """A copy of ``x`` with ``x[idx] = v``; with repeated positions the last write wins (NumPy's rule)."""
+        if type(self._idx) is Dynamic:  # traced scalar indices (x.at[i].set(v) under jit or vmap) reach one position
+            out = self._idx.set_into(self._x, v, where, broadcast_to, cast)
+            if out is not None:
+                return out
         return index_set(self._x, v, idx=self._static("set"))
 
     def add(self, v: ArrayLike) -> Any:
