@@ -5,8 +5,8 @@ The dataset returns NumPy arrays: ``__getitem__`` augments a 64x64 RGB image (on
 work: a random crop of the image padded by 4 pixels (reflected), a horizontal flip, a rotation by up to 15 degrees
 (bilinear), a per-channel brightness and contrast jitter and a normalization; about 0.4 ms a sample. Its random
 draws come from a generator seeded by the index, so every loader yields the same batches, whoever computes them.
-The one dataset object goes to funcgrad's ``DataLoader`` and to PyTorch's (whose ``default_collate`` turns the
-arrays into Tensors), both with ``batch_size=64``, ``num_workers=2`` and ``persistent_workers=True`` (worker
+The one dataset object goes to funcgrad's ``DataLoader`` and to PyTorch's (each library's ``default_collate`` turns
+the arrays into Tensors), both with ``batch_size=64``, ``num_workers=2`` and ``persistent_workers=True`` (worker
 start-up is timed apart, as information); ``num_workers=0`` rows give the cost in the main process alone. Before
 any timing, an epoch of each loader must equal the batches collated in the main process.
 

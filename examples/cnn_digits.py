@@ -117,8 +117,7 @@ def train(train_set, X_test, y_test, epochs: int = 20, batch_size: int = 64, lr:
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
     for _ in bar:
         for xb, yb in loader:
-            # torch collates NumPy samples into Tensors, funcgrad keeps them NumPy: as_tensor serves both
-            loss = torch.nn.functional.cross_entropy(model(torch.as_tensor(xb)), torch.as_tensor(yb))
+            loss = torch.nn.functional.cross_entropy(model(xb), yb)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -1,10 +1,13 @@
 """funcgrad.utils.data in the main process: datasets, samplers, collation and the DataLoader agree with
 torch.utils.data (lengths, items, index multisets, split sizes, batches; exact random orders differ between the two
-libraries' generators, but a seed fixes funcgrad's), serve both faces (NumPy batches and Tensor batches), refuse
-bad arguments as PyTorch does, and keep memory flat over many epochs. Worker processes: test_data_workers.py."""
+libraries' generators, but a seed fixes funcgrad's), collate as PyTorch does (NumPy samples give Tensor batches,
+compared leaf by leaf with torch's: types, dtypes, containers, errors), give NumPy batches for the functional face
+with ``collate_fn=numpy_collate``, refuse bad arguments as PyTorch does, and keep memory flat over many epochs.
+Worker processes: test_data_workers.py."""
 from __future__ import annotations
 
 import collections
+import copy
 import warnings
 from typing import NamedTuple
 
@@ -51,6 +54,45 @@ def _assert_same(a, b):
         np.testing.assert_array_equal(a, b)
     else:
         assert a == b
+
+
+def _assert_like_torch(ours, theirs):
+    """``ours`` (funcgrad's) has torch's structure leaf by leaf: a funcgrad Tensor where torch gives a tensor (same
+    dtype, shape and values), the same container types, equal other leaves of the same type."""
+    torch = _torch()
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, fg.Tensor), (type(ours), theirs)
+        want = theirs.detach().numpy()
+        got = ours.detach().numpy()
+        assert got.dtype == want.dtype and got.shape == want.shape, (got, want)
+        np.testing.assert_array_equal(got, want)
+        return
+    assert type(ours).__name__ == type(theirs).__name__, (ours, theirs)
+    if isinstance(theirs, dict):
+        assert list(ours) == list(theirs)
+        for k in theirs:
+            _assert_like_torch(ours[k], theirs[k])
+    elif isinstance(theirs, (list, tuple)):
+        assert len(ours) == len(theirs), (ours, theirs)
+        for x, y in zip(ours, theirs):
+            _assert_like_torch(x, y)
+    elif isinstance(theirs, np.ndarray):
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        np.testing.assert_array_equal(ours, theirs)
+    else:
+        assert ours == theirs
+
+
+def _assert_numpy_batch(batch):
+    """Every array leaf of ``batch`` is a NumPy array (no Tensor anywhere)."""
+    if isinstance(batch, dict):
+        for v in batch.values():
+            _assert_numpy_batch(v)
+    elif isinstance(batch, (list, tuple)):
+        for v in batch:
+            _assert_numpy_batch(v)
+    else:
+        assert not isinstance(batch, fg.Tensor), batch
 
 
 class Point(NamedTuple):
@@ -256,44 +298,160 @@ def test_default_collate_of_nested_tensor_samples_matches_torch():
     theirs = torch.utils.data.default_collate([_nested(torch, i) for i in range(3)])
     assert isinstance(ours["pt"], Point) and isinstance(ours["img"], fg.Tensor)
     assert isinstance(ours["meta"], list) and isinstance(ours["meta"][0], fg.Tensor)  # torch: tuples give lists
-    _assert_same(ours, theirs)
+    _assert_like_torch(ours, theirs)
     assert ours["meta"][1].dtype == np.float64 and ours["meta"][0].dtype == np.int64  # PyTorch's number dtypes
 
 
-def test_default_collate_keeps_numpy_for_the_functional_face():
+class _Tagged(dict):
+    """A dict subclass with an attribute of its own (torch collates a copy of the sample's mapping)."""
+
+
+class _Items(list):
+    pass
+
+
+def _numpy_samples():
+    """Batches of NumPy samples (and Python values) of every kind default_collate handles."""
+    tagged = [_Tagged(a=np.full(2, i, np.float32), s=f"s{i}") for i in range(3)]
+    for t in tagged:
+        t.tag = "kept"
+    return {
+        "mixed tuples": [(np.full(3, i, dtype=np.float32), i, np.int32(i), {"w": float(i)}) for i in range(4)],
+        "floats": [1.5, 2.5], "ints": [1, 2], "bools": [True, False], "int then float": [1, 2.5],
+        "float then int": [1.5, 2], "bool then int": [True, 2],
+        "numpy scalars": [np.float32(1), np.float32(2)], "int32 scalars": [np.int32(1), np.int32(2)],
+        "float16 scalars": [np.float16(1), np.float16(2)], "numpy bools": [np.bool_(True), np.bool_(False)],
+        "float32 and float64 scalars": [np.float32(1), np.float64(2)], "int64 scalar and float": [np.int64(1), 2.5],
+        "uint8 scalars": [np.uint8(3), np.uint8(4)], "complex64 scalars": [np.complex64(1j), np.complex64(2)],
+        "0-d arrays": [np.array(1.0), np.array(2.0)], "uint16 arrays": [np.zeros(2, np.uint16), np.ones(2, np.uint16)],
+        "bool arrays": [np.zeros(3, bool), np.ones(3, bool)], "strided": [np.arange(6.0).reshape(2, 3).T] * 2,
+        "strings": ["a", "b"], "bytes": [b"a", b"b"], "numpy strings": [np.str_("a"), np.str_("b")],
+        "nested": [{"a": {"b": (np.ones(1) * i, f"s{i}", Point(np.int64(i), [i, 2.0]))}} for i in range(3)],
+        "ordered dicts": [collections.OrderedDict(b=np.ones(2), a=1), collections.OrderedDict(b=np.zeros(2), a=2)],
+        "dict subclass": tagged, "list subclass": [_Items([1, np.ones(1)]), _Items([3, np.zeros(1)])],
+        "lists": [[1, 2.0], [3, 4.0]], "ranges": [range(2), range(2)],
+    }
+
+
+@pytest.mark.parametrize("name", list(_numpy_samples()))
+def test_default_collate_of_numpy_samples_gives_tensors_as_torch_does(name):
     torch = _torch()
-    samples = [(np.full(3, i, dtype=np.float32), i, np.int32(i), {"w": float(i)}) for i in range(4)]
-    ours = D.default_collate(samples)
-    theirs = torch.utils.data.default_collate(samples)  # torch turns every array into a tensor
-    assert all(isinstance(v, np.ndarray) for v in (ours[0], ours[1], ours[2], ours[3]["w"]))
-    _assert_same(ours, theirs)
-    only_numbers = D.default_collate([1.5, 2.5])
-    assert isinstance(only_numbers, fg.Tensor) and only_numbers.dtype == np.float64  # as PyTorch
-    assert D.default_collate(["a", "b"]) == ["a", "b"]
-    assert isinstance(D.default_collate([(fg.tensor([1.0]), 3)] * 2)[1], fg.Tensor)  # numbers beside a Tensor
-    assert D.default_collate([np.bool_(True), np.bool_(False)]).dtype == bool
+    samples = _numpy_samples()[name]
+    ours, theirs = D.default_collate(samples), torch.utils.data.default_collate(samples)
+    _assert_like_torch(ours, theirs)
+    if name == "dict subclass":
+        assert type(ours) is _Tagged and ours.tag == "kept"  # a copy of the first sample, as torch makes
+
+
+def test_default_collate_batches_feed_a_torch_training_step():
+    x = np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32)
+    for xb, yb in D.DataLoader(D.TensorDataset(x, np.arange(8) % 2), batch_size=4):
+        xb, yb = xb.to("cpu"), yb.to("cpu")  # what broke on NumPy batches
+        assert isinstance(xb, fg.Tensor) and xb.dtype == fg.float32 and yb.dtype == fg.int64
     stacked = D.default_collate([fg.tensor([1.0, 2.0], requires_grad=True)] * 2)
     stacked.sum().backward()  # collating records the graph, as torch.stack does
+    a = np.ones(2)
+    batch = D.default_collate([a, a])
+    a[0] = 5.0
+    assert batch.tolist() == [[1.0, 1.0]] * 2  # a batch is a new array, as torch.stack makes
 
 
-@pytest.mark.parametrize("batch, error, match", [
-    ([np.zeros(2), np.zeros(3)], RuntimeError, r"\(2,\) at entry 0 and \(3,\) at entry 1"),
-    ([fg.zeros(2), fg.zeros(1, 2)], RuntimeError, "different shapes"),
-    ([[1, 2], [1]], RuntimeError, "equal size"),
-    ([object(), object()], TypeError, "found object"),
-    ([np.array(["a"]), np.array(["b"])], TypeError, "dtype <U1"),
-    ([], TypeError, "non-empty list"),
+@pytest.mark.parametrize("make, error, match", [
+    (lambda lib: [np.zeros(2), np.zeros(3)], RuntimeError,
+     r"stack expects each tensor to be equal size, but got \[2\] at entry 0 and \[3\] at entry 1"),
+    (lambda lib: [lib.zeros(2), lib.zeros(1, 2)], RuntimeError, r"but got \[2\] at entry 0 and \[1, 2\] at entry 1"),
+    (lambda lib: [[1, 2], [1]], RuntimeError, "each element in list of batch should be of equal size"),
+    (lambda lib: [object(), object()], TypeError, "numbers, dicts or lists; found <class 'object'>"),
+    (lambda lib: [None, None], TypeError, "found <class 'NoneType'>"),
+    (lambda lib: [1j, 2j], TypeError, "found <class 'complex'>"),
+    (lambda lib: [np.array(["a"]), np.array(["b"])], TypeError, "found <U1"),
+    (lambda lib: [np.array([None]), np.array([None])], TypeError, "found object"),
+    (lambda lib: [{"a": 1}, {"b": 2}], KeyError, "a"),
+    (lambda lib: [], IndexError, "non-empty list"),
 ])
-def test_default_collate_errors_name_the_problem(batch, error, match):
+def test_default_collate_errors_are_torchs(make, error, match):
+    torch = _torch()
+    with pytest.raises(error):
+        torch.utils.data.default_collate(make(torch))
     with pytest.raises(error, match=match):
-        D.default_collate(batch)
+        D.default_collate(make(fg))
+    with pytest.raises(error, match=match):
+        D.numpy_collate(make(fg))
 
 
-def test_default_convert_rebuilds_containers_and_keeps_arrays():
+def test_default_convert_matches_torch():
+    torch = _torch()
     x = np.ones(2)
-    out = D.default_convert({"a": (x, 1), "p": Point(x, "s"), "l": [fg.tensor(1.0)]})
-    assert out["a"][0] is x and out["a"][1] == 1 and isinstance(out["a"], tuple)
-    assert isinstance(out["p"], Point) and out["p"].x is x and isinstance(out["l"][0], fg.Tensor)
+    cases = [0, 1.5, "s", None, x, np.float32(2), np.str_("a"), np.array(["a"]), np.array([None]), (x, 1),
+             Point(x, "s"), [x, (1, 2)], {"x": x, "y": (1, 2)}, range(3), _Items([x]),
+             {"a": (x, 1), "p": Point(x, "s"), "l": [np.int64(3)]}]
+    for data in cases:
+        _assert_like_torch(D.default_convert(data), torch.utils.data.default_convert(data))
+    t = fg.tensor([1.0])
+    assert D.default_convert(t) is t and D.default_convert([t])[0] is t
+    converted = D.default_convert(x)
+    x[0] = 7.0
+    assert converted.tolist() == [7.0, 1.0]  # as torch.as_tensor: the Tensor shares the array's memory
+    strings = np.array(["a"])
+    assert D.default_convert({"s": strings})["s"] is strings  # arrays of strings and objects are left as they are
+
+
+@pytest.mark.parametrize("name", list(_numpy_samples()))
+def test_numpy_collate_gives_numpy_arrays_with_default_collates_dtypes(name):
+    samples = _numpy_samples()[name]
+    ours, tensors = D.numpy_collate(samples), D.default_collate(samples)
+    _assert_numpy_batch(ours)
+
+    def as_torch_would(t):  # default_collate's batch with each Tensor as NumPy: what numpy_collate should give
+        if isinstance(t, fg.Tensor):
+            return t.numpy()
+        if isinstance(t, dict):
+            out = copy.copy(t)
+            out.update({k: as_torch_would(v) for k, v in t.items()})
+            return out
+        if isinstance(t, Point):
+            return Point(*map(as_torch_would, t))
+        if isinstance(t, (list, tuple)):
+            return type(t)(map(as_torch_would, t))
+        return t
+
+    _assert_like_torch(ours, as_torch_would(tensors))
+
+
+def test_numpy_collate_takes_tensors_off_their_graph_and_loads_for_grad():
+    leaf = fg.tensor([1.0, 2.0], requires_grad=True)
+    batch = D.numpy_collate([(leaf, 1), (leaf * 2, 2)])
+    assert type(batch[0]) is np.ndarray and batch[0].tolist() == [[1.0, 2.0], [2.0, 4.0]]
+    assert type(batch[1]) is np.ndarray and batch[1].dtype == np.int64
+    x = np.random.default_rng(0).standard_normal((12, 3))
+    loader = D.DataLoader(D.TensorDataset(x, x @ np.array([1.0, -2.0, 0.5])), batch_size=4, collate_fn=D.numpy_collate)
+    for xb, yb in loader:
+        assert type(xb) is np.ndarray and type(yb) is np.ndarray and xb.shape == (4, 3)
+        g = fg.grad(lambda w: fg.numpy.mean((xb @ w - yb) ** 2))(np.zeros(3))
+        assert type(g) is np.ndarray
+
+
+def test_device_arrays_are_collated_on_their_device():
+    from funcgrad.backend import device_of
+    from funcgrad.testing import standin
+
+    backend = standin.install()
+    try:
+        with backend.use_device(1):
+            rows = [standin.xp.asarray(np.full(3, float(i))) for i in range(2)]
+        on_device = D.default_collate([(r, i) for i, r in enumerate(rows)])
+        assert isinstance(on_device[0], fg.Tensor) and on_device[0].device == "cuda:1"
+        assert on_device[0].shape == (2, 3) and on_device[1].device == "cpu"  # numbers are host data
+        tensors = D.default_collate([fg.Tensor._from_value(r) for r in rows])
+        assert tensors.device == "cuda:1"
+        arrays = D.numpy_collate([(r, i) for i, r in enumerate(rows)])
+        assert type(arrays[0]) is standin.StandinArray and device_of(arrays[0]) == "cuda:1"
+        assert device_of(D.numpy_collate([fg.Tensor._from_value(r) for r in rows])) == "cuda:1"
+        converted = D.default_convert({"x": rows[0]})["x"]
+        assert isinstance(converted, fg.Tensor) and converted.device == "cuda:1"
+        assert standin.xp.asnumpy(arrays[0]).tolist() == [[0.0] * 3, [1.0] * 3]
+    finally:
+        standin.uninstall()
 
 
 # --- the DataLoader in the main process ---------------------------------------------------------------------------
@@ -338,7 +496,7 @@ def test_loader_lengths_and_sequential_batches_match_torch(kw):
     ours, theirs = D.DataLoader(Squares(10), **kw), torch.utils.data.DataLoader(Squares(10), **kw)
     assert len(ours) == len(theirs)
     if not kw.get("shuffle"):
-        _assert_same(list(ours), list(theirs))
+        _assert_like_torch(list(ours), list(theirs))
     else:  # the same batch sizes, every index once
         got = [b[1] for b in ours]
         assert [len(b) for b in got] == [len(b[1]) for b in theirs]
@@ -352,7 +510,7 @@ def test_loader_over_an_iterable_dataset_matches_torch(n, kw):
     theirs_stream = _stream_like(torch.utils.data.IterableDataset)
     ours, theirs = D.DataLoader(Stream(n), **kw), torch.utils.data.DataLoader(theirs_stream(n), **kw)
     assert len(ours) == len(theirs)
-    _assert_same(list(ours), list(theirs))
+    _assert_like_torch(list(ours), list(theirs))
     with pytest.raises(TypeError):
         len(D.DataLoader(Stream(3, with_len=False)))
 
@@ -360,11 +518,11 @@ def test_loader_over_an_iterable_dataset_matches_torch(n, kw):
 def test_loader_with_sampler_batch_sampler_and_collate_fn():
     torch = _torch()
     sampler = [3, 1, 2]
-    _assert_same(list(D.DataLoader(Squares(5), sampler=sampler, batch_size=2)),
-                 list(torch.utils.data.DataLoader(Squares(5), sampler=sampler, batch_size=2)))
+    _assert_like_torch(list(D.DataLoader(Squares(5), sampler=sampler, batch_size=2)),
+                       list(torch.utils.data.DataLoader(Squares(5), sampler=sampler, batch_size=2)))
     batches = [[4, 0], [2]]
-    _assert_same(list(D.DataLoader(Squares(5), batch_sampler=batches)),
-                 list(torch.utils.data.DataLoader(Squares(5), batch_sampler=batches)))
+    _assert_like_torch(list(D.DataLoader(Squares(5), batch_sampler=batches)),
+                       list(torch.utils.data.DataLoader(Squares(5), batch_sampler=batches)))
     assert list(D.DataLoader(Squares(3), batch_size=2, collate_fn=len)) == [2, 1]
     calls = []
 
@@ -428,10 +586,10 @@ def test_loader_feeds_both_faces_of_a_training_step():
             loss.backward()
             opt.step()
     assert loss.item() < 1e-3
-    # the functional face: NumPy batches into grad
+    # the functional face: NumPy batches (collate_fn=numpy_collate) into grad
     w = np.zeros(3)
     for _ in range(30):
-        for xb, yb in D.DataLoader(D.TensorDataset(x, y), batch_size=8):
+        for xb, yb in D.DataLoader(D.TensorDataset(x, y), batch_size=8, collate_fn=D.numpy_collate):
             assert type(xb) is np.ndarray
             w = w - 0.1 * fg.grad(lambda w: fg.numpy.mean((xb @ w - yb) ** 2))(w)
     np.testing.assert_allclose(w, [1.0, -2.0, 0.5], atol=1e-3)
@@ -458,10 +616,14 @@ def test_pin_memory_is_a_no_op_on_the_cpu_and_copies_to_page_locked_memory_with_
     monkeypatch.setattr(dl, "gpu_backend", lambda: FakeBackend())
     pinned = list(D.DataLoader(ds, batch_size=2, pin_memory=True))
     _assert_same(pinned, plain)
-    assert len(allocated) == 4  # two batches of (array, Tensor)
+    assert len(allocated) == 4  # two batches of (Tensor, Tensor)
     x, t = pinned[0]
-    assert np.shares_memory(x, np.frombuffer(allocated[0], x.dtype))
+    assert isinstance(x, fg.Tensor) and np.shares_memory(x.numpy(), np.frombuffer(allocated[0], x.dtype))
     assert np.shares_memory(t.numpy(), np.frombuffer(allocated[1], t.dtype))
+    arrays = list(D.DataLoader(ds, batch_size=2, pin_memory=True, collate_fn=D.numpy_collate))
+    _assert_same(arrays, plain)
+    assert len(allocated) == 8 and type(arrays[0][0]) is np.ndarray  # NumPy batches are pinned too
+    assert np.shares_memory(arrays[0][0], np.frombuffer(allocated[4], arrays[0][0].dtype))
 
 
 def test_get_worker_info_is_none_in_the_main_process_and_worker_info_is_read_only():

@@ -176,39 +176,46 @@ def test_a_seed_gives_the_same_batches_for_0_1_and_2_workers_and_for_persistent_
     assert _leftovers() == []
 
 
-def test_tensor_batches_and_numpy_batches_come_back_as_they_went():
+@pytest.mark.parametrize("collate_fn, kind", [(None, fg.Tensor), (D.numpy_collate, np.ndarray)])
+def test_tensor_batches_and_numpy_batches_come_back_as_they_went(collate_fn, kind):
     x = np.random.default_rng(0).standard_normal((9, ROW // 2))
     for ds in (D.TensorDataset(fg.tensor(x), fg.arange(9)), D.TensorDataset(x, np.arange(9))):
-        ref = list(D.DataLoader(ds, batch_size=4))
-        got = list(D.DataLoader(ds, batch_size=4, num_workers=2))
-        assert [type(a) for b in got for a in b] == [type(a) for b in ref for a in b]
+        ref = list(D.DataLoader(ds, batch_size=4, collate_fn=collate_fn))
+        got = list(D.DataLoader(ds, batch_size=4, num_workers=2, collate_fn=collate_fn))
+        assert [type(a) for b in got for a in b] == [type(a) for b in ref for a in b] == [kind] * 6
         for (a, la), (b, lb) in zip(got, ref):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
             assert np.asarray(a).dtype == np.asarray(b).dtype and np.asarray(la).dtype == np.asarray(lb).dtype
     assert _leftovers() == []
 
 
+@pytest.mark.parametrize("collate_fn", [None, D.numpy_collate])
 @pytest.mark.parametrize("context", ["fork", "spawn"])
-def test_fork_and_spawn_contexts_give_the_main_process_batches(context):
-    ref = list(D.DataLoader(Rows(6), batch_size=2))
-    got = list(D.DataLoader(Rows(6), batch_size=2, num_workers=2, multiprocessing_context=context))
+def test_fork_and_spawn_contexts_give_the_main_process_batches(context, collate_fn):
+    ref = list(D.DataLoader(Rows(6), batch_size=2, collate_fn=collate_fn))
+    got = list(D.DataLoader(Rows(6), batch_size=2, num_workers=2, multiprocessing_context=context,
+                            collate_fn=collate_fn))
     _assert_batches_equal(got, ref)
+    assert [type(a) for b in got for a in b] == [type(a) for b in ref for a in b]
     pids = [int(p) for _, _, pid in got for p in np.asarray(pid)]
     assert os.getpid() not in pids and len(set(pids)) == 2
     assert _wait_gone(pids) and _leftovers() == []
 
 
-def test_batches_go_round_robin_and_are_views_of_shared_memory_until_dropped():
-    loader = D.DataLoader(Rows(8), batch_size=2, num_workers=2)
+@pytest.mark.parametrize("collate_fn, kind", [(None, fg.Tensor), (D.numpy_collate, np.ndarray)])
+def test_batches_go_round_robin_and_are_views_of_shared_memory_until_dropped(collate_fn, kind):
+    loader = D.DataLoader(Rows(8), batch_size=2, num_workers=2, collate_fn=collate_fn)
     batches = list(loader)
     pids = [int(np.asarray(pid)[0]) for _, _, pid in batches]
     assert pids[0] != pids[1] and pids[::2] == [pids[0]] * 2 and pids[1::2] == [pids[1]] * 2
     x = batches[0][0]
-    assert type(_owner(x)).__name__ == "_Lease" and x.flags.writeable  # no copy on the main side
-    x[0, 0] = -1.0  # a private mapping: writable, and nobody else sees it
+    assert type(x) is kind
+    a = x.numpy() if kind is fg.Tensor else x  # a Tensor batch holds a view of the segment too
+    assert type(_owner(a)).__name__ == "_Lease" and a.flags.writeable  # no copy on the main side
+    a[0, 0] = -1.0  # a private mapping: writable, and nobody else sees it
     assert _leftovers() == []  # the names went as soon as the batches arrived
     assert len(_mapped()) == 4  # the memory lives as long as the arrays
-    del x, batches
+    del x, a, batches
     gc.collect()
     assert _mapped() == []
 
@@ -415,8 +422,8 @@ def test_each_worker_seeds_its_generators_from_the_base_seed_and_its_id():
         assert first[0] == legacy.random_sample()
         assert first[1] == fg.rand(1, dtype=fg.float64, generator=fg.Generator().manual_seed(base + w)).item()
         assert first[2] == random.Random(base + w).random()
-    w0 = np.stack([d for d, w, _, _ in a if w == 0])
-    w1 = np.stack([d for d, w, _, _ in a if w == 1])
+    w0 = np.stack([np.asarray(d) for d, w, _, _ in a if w == 0])
+    w1 = np.stack([np.asarray(d) for d, w, _, _ in a if w == 1])
     assert not np.intersect1d(w0, w1).size  # the workers' augmentations differ
 
 

@@ -5,7 +5,7 @@ processes that hand their batches over through shared memory (see ``_shm.py`` an
 >>> from funcgrad.utils.data import DataLoader, TensorDataset
 >>> ds = TensorDataset(np.arange(10.0).reshape(5, 2), np.arange(5))
 >>> [(x.shape, y.tolist()) for x, y in DataLoader(ds, batch_size=2)]
-[((2, 2), [0, 1]), ((2, 2), [2, 3]), ((1, 2), [4])]
+[(torch.Size([2, 2]), [0, 1]), (torch.Size([2, 2]), [2, 3]), (torch.Size([1, 2]), [4])]
 """
 from __future__ import annotations
 
