@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad.jit import api as japi
+from funcgrad.jit import fuse as jfuse
 from funcgrad.jit import passes as P
 from specs import all_specs
 
 CONFIGS = {"none": (), "all": P.DEFAULT_PASSES, "simplify": ("simplify",), "fold": ("fold",), "cse": ("cse",),
-           "dce": ("dce",), "inplace": ("inplace",)}
+           "dce": ("dce",), "inplace": ("inplace",), "cse+fuse": ("cse", "fuse"), "fuse": ("fuse",)}
 
 
 def _close(a, b, rtol=1e-10, atol=1e-12):
@@ -69,7 +70,7 @@ def test_every_primitive_under_jit_matches_eager(spec, data):
 
 # --- random compositions ------------------------------------------------------------------------------------------
 UNARY = ["tanh", "sin", "cos", "exp_small", "negative", "square", "transpose2", "mT2", "times_one", "plus_zero",
-         "sum_keep", "mean_keep", "abs_smooth"]
+         "sum_keep", "mean_keep", "abs_smooth", "view_T", "view_flip", "view_reversed"]
 BINARY = ["add", "subtract", "multiply", "maximum", "where", "matmul_sq", "sum_of_matmul"]
 SHAPE = (3, 3)
 
@@ -91,6 +92,12 @@ def _apply(op, a, b, consts):
         return fnp.transpose(fnp.transpose(a))
     if op == "mT2":
         return fnp.matrix_transpose(fnp.matrix_transpose(a))
+    if op == "view_T":  # views: a fused or in-place kernel must not overwrite a buffer a view still reads
+        return a.T + fnp.tanh(a)
+    if op == "view_flip":
+        return fnp.flip(a, 0) - a
+    if op == "view_reversed":
+        return a[:, ::-1] * 0.5 + a
     if op == "times_one":
         return a * consts["ones"]
     if op == "plus_zero":
@@ -142,7 +149,7 @@ def make(program):
             a = vals[i % len(vals)]
             b = vals[j % len(vals)] if j is not None else None
             vals.append(_apply(op, a, b, consts))
-            if op in ("tanh", "sin"):  # a repeated subexpression for CSE, and a dead one for DCE
+            if op in ("tanh", "sin", "view_T"):  # a repeated subexpression for CSE, and a dead one for DCE
                 vals.append(_apply(op, a, b, consts))
                 _ = fnp.exp(a)
         return [vals[k % len(vals)] for k in outs]
@@ -164,11 +171,13 @@ def test_random_programs_give_eager_results_with_any_passes(program, seed):
     g_want = fg.grad(_scalar(f), argnums=(0, 1))(x, y)
     xs, ys = rng.uniform(-1, 1, (4,) + SHAPE), rng.uniform(-1, 1, (4,) + SHAPE)
     v_want = fg.vmap(f)(xs, ys)
-    min_bytes, japi.INPLACE_MIN_BYTES = japi.INPLACE_MIN_BYTES, 0  # small arrays run in place too, here
+    # small arrays run in place and fuse too, here
+    min_bytes, japi.INPLACE_MIN_BYTES = japi.INPLACE_MIN_BYTES, 0
+    fuse_bytes, jfuse.FUSE_MIN_BYTES = jfuse.FUSE_MIN_BYTES, 0
     try:
         _check_configs(f, x, y, xs, ys, want, g_want, v_want)
     finally:
-        japi.INPLACE_MIN_BYTES = min_bytes
+        japi.INPLACE_MIN_BYTES, jfuse.FUSE_MIN_BYTES = min_bytes, fuse_bytes
     # the inputs were never written into, whatever ran in place
     assert np.array_equal(x, np.random.default_rng(seed).uniform(-1, 1, SHAPE))
 
@@ -187,6 +196,23 @@ def _check_configs(f, x, y, xs, ys, want, g_want, v_want):
         _close(jd(x.copy(), y.copy()), want)
         _close(fg.jit(fg.grad(_scalar(f), argnums=(0, 1)), passes=passes, donate_argnums=(0, 1))(x.copy(), y.copy()),
                g_want)
+
+
+def test_a_merged_value_read_through_a_view_is_not_overwritten_by_a_fused_kernel():
+    # cse merges exp(x) and the exp(x) under .T; fusion must then see that the transpose reads the merged buffer
+    x = np.random.default_rng(0).normal(size=(128, 128))  # above the fusion threshold
+    for f in (lambda x: fnp.exp(x) * 2 + fnp.exp(x).T,
+              lambda x: (fnp.tanh(x) + 1) * 2 + (fnp.tanh(x) + 1).T,
+              lambda x: (x[:, ::-1] - (x + x)) - fnp.flip(x + x, 0)):
+        _close(fg.jit(f)(x), f(x))
+        s = lambda x: fnp.sum(f(x) ** 2)  # noqa: E731
+        _close(fg.jit(fg.grad(s))(x), fg.grad(s)(x))
+
+
+def test_outputs_merged_by_cse_are_separate_arrays():
+    p, q = fg.jit(lambda x: (x * 2, x * 2))(np.ones(3))
+    p[0] = -5.0
+    assert q.tolist() == [2.0, 2.0, 2.0]
 
 
 # --- each pass does what it says --------------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ def _rename(g: Graph, sub: dict) -> None:
         e.inputs = [r(i) for i in e.inputs]
     g.outputs = [r(o) if type(o) is int else o for o in g.outputs]
     g.copy_outputs = {r(o) for o in g.copy_outputs}
+    # the values that shared a replaced value's buffer while tracing (its views) now share its substitute's: the
+    # in-place plan and fusion must see them, or a fused kernel could overwrite the buffer a view still reads
+    roots = {i: g.alias.get(r(i), r(i)) for i in sub}
+    g.alias = {i: roots.get(root, root) for i, root in g.alias.items() if i not in sub}
 
 
 def dce(g: Graph) -> tuple[Graph, str]:

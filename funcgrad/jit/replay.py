@@ -118,16 +118,21 @@ def compile_plain(g: Graph, inplace: dict | None = None, name: str = "replay",
         if k in dies:
             lines.append(f"    del {', '.join(ref[i] for i in sorted(dies[k]))}")
     outs = []
+    returned: set = set()
     for j, o in enumerate(g.outputs):
         if type(o) is not int:
             env[f"lit{j}"] = o.value
             outs.append(f"lit{j}")
-        elif o in g.consts:
+        elif o in g.consts or o in returned:  # a second output of one value (merged by cse): its own buffer
+            outs.append(f"_copy({ref[o]})")
+        elif o in g.copy_outputs:
             outs.append(f"_copy({ref[o]})")
         elif o in g.copy_outputs:
             outs.append(f"_materialize({ref[o]})")
         else:
             outs.append(ref[o])
+        if type(o) is int:
+            returned.add(o)
     env["_copy"] = _copy_const
     if out_tree is None:
         lines.append(f"    return [{', '.join(outs)}]")
