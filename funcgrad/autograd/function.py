@@ -17,7 +17,8 @@ import numpy as np
 
 from ..backend import dtype_of, shape_of
 from ..core import Box, Primitive, getval
-from ..tensors.tensor import GRAPH, Tensor, _strip_graph, _unwrap, no_grad, set_grad_enabled
+from ..tensors.inplace import _rebind
+from ..tensors.tensor import GRAPH, Tensor, _strip_graph, _unwrap, is_grad_enabled, no_grad, set_grad_enabled
 from .graph import _conj
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
@@ -32,6 +33,7 @@ class FunctionCtx:
         self.to_save: tuple = ()
         self.materialize_grads = True
         self._non_diff: set = set()
+        self._dirty: set = set()
         self._spec: list | None = None  # where each saved tensor comes from: ("in", k), ("out", j) or ("const", t)
         self._level: tuple | None = None  # (args, ans) of the trace level whose backward is running
 
@@ -62,10 +64,13 @@ class FunctionCtx:
         self._non_diff.update(id(o) for o in outputs)
 
     def mark_dirty(self, *tensors: Any) -> None:
-        """Accepted for PyTorch compatibility: funcgrad's in-place updates are functional, so nothing is dirty."""
+        """Inputs that ``forward`` modified in place and returns: the caller's tensors take the new values and
+        become the outputs (``out is x``, as in PyTorch), recorded as made by this Function."""
+        self._dirty.update(id(t) for t in tensors)
 
     def set_materialize_grads(self, value: bool) -> None:
-        """Accepted for PyTorch compatibility: gradients of unused outputs always arrive as zeros here."""
+        """With False, ``backward`` receives None (not zeros) for the non-differentiable outputs, as in PyTorch;
+        gradients of differentiable but unused outputs still arrive as zeros here."""
         self.materialize_grads = bool(value)
 
 
@@ -181,7 +186,10 @@ class Function:
             else:
                 spec.append(("const", t))
         ctx._spec = spec
-        non_diff = {k for k, j in enumerate(opos) if id(outs[j]) in ctx._non_diff}
+        # marked outputs, and integer and bool outputs (indices, masks), get no gradient, as in PyTorch
+        non_diff = {k for k, j in enumerate(opos)
+                    if id(outs[j]) in ctx._non_diff or dtype_of(vals[k]).kind not in "fc"}
+        dirty = _dirty_inputs(name, ctx, args, fargs, pos, outs, opos)
         many = len(vals) > 1
         result = vals if many else vals[0]
 
@@ -190,7 +198,7 @@ class Function:
         else:
             prim = Primitive(name, lambda *_: result, multiple_results=many, register=False,
                              doc=cls.__doc__ or f"The custom autograd.Function {name}.")
-            prim.def_vjp_joint(_rule(cls, ctx, pos, opos, len(args), len(outs), many))
+            prim.def_vjp_joint(_rule(cls, ctx, pos, opos, len(args), len(outs), many, non_diff))
             rec = prim(*[args[i] for i in pos])
             recorded = list(rec) if many else [rec]
         # Tensors in, Tensors out; plain (or traced) arrays in, the same kind out, so that a function written with
@@ -199,11 +207,40 @@ class Function:
         final = list(outs)
         for k, j in enumerate(opos):
             v = vals[k] if k in non_diff else recorded[k]
+            if k in dirty:  # the caller's own tensor takes the new value and is the output
+                v = v._v if isinstance(v, Tensor) else v
+                final[j] = _rebind(args[dirty[k]], v, f"{name}.apply (mark_dirty)")
+                continue
             final[j] = Tensor._from_value(v) if as_tensors and not isinstance(v, Tensor) else v
         return tuple(final) if multi else final[0]
 
 
-def _rule(cls: type, ctx: FunctionCtx, pos: list, opos: list, nargs: int, nouts: int, many: bool) -> Callable:
+def _dirty_inputs(name: str, ctx: FunctionCtx, args: tuple, fargs: list, pos: list, outs: tuple,
+                  opos: list) -> dict:
+    """``{output index among the arrays: argument index}`` for the inputs ``ctx.mark_dirty`` named (Tensor
+    arguments only), checked as PyTorch checks them."""
+    if not ctx._dirty:
+        return {}
+    by_id = {id(fargs[i]): i for i in pos if isinstance(args[i], Tensor)}
+    returned = {id(outs[j]): k for k, j in enumerate(opos)}
+    dirty = {}
+    for d in ctx._dirty:
+        i = by_id.get(d)
+        if i is None:
+            continue
+        if d not in returned:
+            raise RuntimeError(f"{name}: some elements marked as dirty during the forward method were not "
+                               f"returned as output. The inputs that are modified inplace must all be outputs of "
+                               f"the Function.")
+        a = args[i]
+        if is_grad_enabled() and a.requires_grad and a.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+        dirty[returned[d]] = i
+    return dirty
+
+
+def _rule(cls: type, ctx: FunctionCtx, pos: list, opos: list, nargs: int, nouts: int, many: bool,
+          non_diff: set) -> Callable:
     """The joint VJP of one ``apply``: the user's ``backward`` on Tensors, in PyTorch's complex convention."""
     name = cls.__name__
 
@@ -211,6 +248,8 @@ def _rule(cls: type, ctx: FunctionCtx, pos: list, opos: list, nargs: int, nouts:
         gs = g if many else (g,)
         grads: list = [None] * nouts
         for k, j in enumerate(opos):
+            if k in non_diff and not ctx.materialize_grads:
+                continue  # None, as PyTorch gives for an undefined gradient
             grads[j] = Tensor._from_value(_conj(gs[k]))
         record = any(_graph_traced(v) for v in gs) or any(_graph_traced(v) for v in level_args)
         ctx._level = (level_args, ans)

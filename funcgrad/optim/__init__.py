@@ -16,12 +16,14 @@ their real view, as PyTorch does. Not provided: step and state-dict hooks, ``dif
 >>> w
 tensor([0.5000], requires_grad=True)
 """
-from . import functional, lr_scheduler  # noqa: F401
+from . import functional, lr_scheduler, swa_utils  # noqa: F401
 from .adam import Adam, AdamW, Adamax, NAdam, RAdam
 from .lbfgs import LBFGS
 from .optimizer import Optimizer, required
 from .rmsprop import Adadelta, Adagrad, RMSprop
+from .rprop import ASGD, Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad",
-           "Adadelta", "LBFGS", "lr_scheduler", "functional"]
+           "Adadelta", "Rprop", "ASGD", "LBFGS", "lr_scheduler", "functional",
+           "swa_utils"]
