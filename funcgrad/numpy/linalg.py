@@ -144,8 +144,8 @@ def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Any:
 def vector_norm(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
                 ord: float = 2) -> Any:
     """Vector norm over ``axis`` (None: all the entries; a tuple: the entries of those axes together), as
-    ``numpy.linalg.vector_norm``: ``ord`` is any p (``inf``, ``-inf`` and 0 too). Like the square root, the 2-norm's
-    gradient is nan at the zero vector.
+    ``numpy.linalg.vector_norm``: ``ord`` is any p (``inf``, ``-inf`` and 0 too). At the zero vector the gradient of
+    a p-norm with p > 0 is 0 (PyTorch's choice; the norm has no derivative there).
 
     >>> import funcgrad.numpy as fnp
     >>> float(fnp.linalg.vector_norm(fnp.array([[3.0, 0.0], [0.0, 4.0]])))

@@ -285,12 +285,16 @@ _rules(logaddexp, lambda g, ans, x, y: multiply(g, exp(subtract(x, ans))),
                   lambda g, ans, x, y: multiply(g, exp(subtract(y, ans))))
 
 
-def _atan2_den(y, x):
-    return add(square(x), square(y))
+def _atan2_rule(g, y, x, num):
+    """``g * num / (x^2 + y^2)``, 0 at the origin (PyTorch's convention there), with the "double where": the
+    denominator is 1 where it is 0, so neither branch leaks a NaN at any order."""
+    den = add(square(x), square(y))
+    zero = equal(den, 0.0)
+    return where(zero, 0.0, divide(multiply(g, num), where(zero, 1.0, den)))
 
 
-_rules(arctan2, lambda g, ans, y, x: divide(multiply(g, x), _atan2_den(y, x)),
-                lambda g, ans, y, x: negative(divide(multiply(g, y), _atan2_den(y, x))))
+_rules(arctan2, lambda g, ans, y, x: _atan2_rule(g, y, x, x),
+                lambda g, ans, y, x: _atan2_rule(g, y, x, negative(y)))
 _rules(hypot, lambda g, ans, x, y: multiply(g, divide(x, ans)), lambda g, ans, x, y: multiply(g, divide(y, ans)))
 _rules(mod, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(multiply(g, floor_divide(x, y))))
 

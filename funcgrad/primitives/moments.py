@@ -12,10 +12,10 @@ import builtins
 import numpy as _onp
 
 from ..backend import dtype_of, namespace, shape_of
-from ..core import getval
+from ..core import getval, is_traced
 from ..core.primitive import broadcast_to
 from .shape import _reshape
-from .elementwise import absolute, divide, maximum, multiply, sqrt, square, subtract
+from .elementwise import absolute, divide, equal, maximum, multiply, sqrt, square, subtract, where
 from .reductions import (_AxisLike, _arr, _axis, _checked, _count, _mask, _mean, _mean_where, _no_out, _real_dtype,
                          _select, _seq, _sum)
 
@@ -25,6 +25,15 @@ __all__ = ["var", "std", "average"]
 def _abs2(x):
     # |x|^2 without abs for real x: square has the right second derivative at 0, abs does not.
     return square(absolute(x)) if dtype_of(x).kind == "c" else square(x)
+
+
+def _safe_sqrt(v):
+    """``sqrt(v)`` whose derivatives are 0 where ``v`` is 0 (the "double where": neither branch leaks a NaN, at any
+    order), PyTorch's convention for a standard deviation or a 2-norm of 0; a NaN stays NaN."""
+    if not is_traced(v):
+        return sqrt(v)
+    zero = equal(v, 0.0)
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 def var(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False, *,
@@ -55,7 +64,7 @@ def var(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdi
 def std(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False, *,
         where=True):  # noqa: A002
     """Standard deviation over ``axis`` (square root of :func:`var`, ``where`` mask included), as ``numpy.std``.
-    Its gradient is infinite where the deviation is 0, as the square root's is.
+    Its gradient is 0 where the deviation is 0 (a constant slice), as PyTorch's is, at every order.
 
     >>> import funcgrad.numpy as fnp
     >>> float(fnp.std(fnp.array([1.0, 3.0])))
@@ -63,7 +72,7 @@ def std(a, axis: _AxisLike = None, dtype=None, out=None, ddof: float = 0, keepdi
     """
     if out is not None:
         _no_out("std", out)
-    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where))
+    return _safe_sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where))
 
 
 def average(a, axis: _AxisLike = None, weights=None, returned: bool = False, *, keepdims: bool = False):

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as _onp
 
 from ..backend import dtype_of, namespace, shape_of
-from ..core import getval
+from ..core import getval, is_traced
 from .decompositions import svdvals
-from .elementwise import absolute, not_equal, power, sqrt
-from .moments import _abs2
+from .elementwise import absolute, equal, not_equal, power, where
+from .moments import _abs2, _safe_sqrt
 from .reductions import _axis, _max, _min, _seq, _sum
 from .shape import _reshape, _transpose
 
@@ -25,9 +25,32 @@ LINALG = ["norm"]
 _AxisLike = Any  # None, an int, or a tuple/list of ints
 
 
+def _safe_power(a, p):
+    """``a ** p`` for ``a >= 0`` and a constant ``p > 0``, whose derivatives are 0 where ``a`` is 0 (the "double
+    where", so no ``0 * inf`` at any order; PyTorch's subgradient of a p-norm there); a NaN stays NaN."""
+    if not is_traced(a):
+        return power(a, p)
+    zero = equal(a, 0.0)
+    return where(zero, 0.0, power(where(zero, 1.0, a), p))
+
+
+def _p_norm(x, ord, axis=None, keepdims: bool = False):
+    """The vector ``ord``-norm ``(sum |x|^ord)^(1/ord)`` over ``axis`` (None: all, an int or a tuple), for a number
+    ``ord`` other than 0, 1, 2 and +-inf. For ``ord > 0`` its gradient is 0 at the zero vector and, for entries
+    that are 0, 0 too (PyTorch's subgradients, finite at higher orders); a negative ``ord`` is the plain formula.
+
+    >>> import funcgrad.numpy as fnp
+    >>> float(_p_norm(fnp.array([3.0, 4.0]), 3, axis=0))
+    4.497941445275415
+    """
+    if ord > 0:
+        return _safe_power(_sum(_safe_power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
+    return power(_sum(power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
+
+
 def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
-        return sqrt(_sum(_abs2(x), axis=axis, keepdims=keepdims))
+        return _safe_sqrt(_sum(_abs2(x), axis=axis, keepdims=keepdims))
     if isinstance(ord, str):
         raise ValueError(f"funcgrad.numpy.linalg.norm: invalid norm order {ord!r} for vectors")
     if ord == _onp.inf:
@@ -38,7 +61,7 @@ def _vector_norm(x, ord, axis, keepdims):
         return _sum(not_equal(getval(x), 0.0), axis=axis, keepdims=keepdims).astype(_onp.float64)
     if ord == 1:
         return _sum(absolute(x), axis=axis, keepdims=keepdims)
-    return power(_sum(power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
+    return _p_norm(x, ord, axis, keepdims)
 
 
 def _kept(out, shape, row, col, keepdims):
@@ -72,7 +95,7 @@ def _matrix_norm(x, ord, axis, keepdims):
     if row == col:
         raise ValueError(f"funcgrad.numpy.linalg.norm: duplicate axes given: {axis!r}")
     if ord is None or ord in ("fro", "f"):
-        return sqrt(_sum(_abs2(x), axis=(row, col), keepdims=keepdims))
+        return _safe_sqrt(_sum(_abs2(x), axis=(row, col), keepdims=keepdims))
     if ord in (1, -1, _onp.inf, -_onp.inf):
         inner, outer = (row, col) if ord in (1, -1) else (col, row)
         pick = _max if ord > 0 else _min
@@ -88,9 +111,9 @@ def _matrix_norm(x, ord, axis, keepdims):
 
 def norm(x, ord=None, axis: _AxisLike = None, keepdims: bool = False):
     """Vector or matrix norm, as ``numpy.linalg.norm``: vector orders None/2, 1, inf, -inf, 0 and any p; matrix
-    orders None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf (over ``axis=(i, j)``, any stack). Like the square root, the
-    2-norm's gradient is nan at the zero vector; the spectral orders' gradients need the singular values they use
-    to be distinct.
+    orders None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf (over ``axis=(i, j)``, any stack). As in PyTorch, the
+    gradient of the 2-norm, the Frobenius norm and the p-norms (p > 0) is 0 at the zero vector (or matrix); the
+    spectral orders' gradients need the singular values they use to be distinct.
 
     >>> import funcgrad.numpy as fnp
     >>> float(fnp.linalg.norm(fnp.array([3.0, 4.0])))
@@ -105,7 +128,7 @@ def norm(x, ord=None, axis: _AxisLike = None, keepdims: bool = False):
     axis = _axis(axis)
     if axis is None:
         if ord is None:
-            return sqrt(_sum(_abs2(x), axis=None, keepdims=keepdims))
+            return _safe_sqrt(_sum(_abs2(x), axis=None, keepdims=keepdims))
         if nd not in (1, 2):
             raise ValueError(f"funcgrad.numpy.linalg.norm: improper number of dimensions to norm: ord={ord!r} with "
                              f"axis=None needs a 1-D or 2-D array, got shape {shape_of(x)}; pass axis=")

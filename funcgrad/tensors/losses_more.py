@@ -330,6 +330,32 @@ def _clamped_log(z: Tensor) -> Tensor:
     return fnp.where(small, -100.0, fnp.log(fnp.where(small, 1.0, z)))
 
 
+def _clamped_log1m(z: Tensor) -> Tensor:
+    """``max(log1p(-z), -100)``, PyTorch's clamped ``log(1 - z)`` (log1p: exact for tiny ``z``), as
+    :func:`_clamped_log`."""
+    small = 1 - z <= math.exp(-100)
+    return fnp.where(small, -100.0, fnp.log1p(-fnp.where(small, 0.0, z)))
+
+
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's floor on x (1 - x) in the gradient (a float 1e-12, all dtypes)
+
+
+def _bce(x: Tensor, t: Tensor) -> Tensor:
+    """The elementwise loss with PyTorch's values and gradients. The value is the clamped logs', but its input
+    gradient is PyTorch's ``(x - t) / max(x (1 - x), 1e-12)``, not the clamp's 0: a confidently wrong prediction
+    (x = 0 for t = 1) still pulls. That gradient is the one of ``s``, the unclamped loss where ``x (1 - x) >= 1e-12``
+    and ``(x - t)^2 / 2e-12`` elsewhere, added as ``-(stop_gradient(s) - s)`` (exactly 0 in value) to the loss taken at
+    ``stop_gradient(x)``; ``s`` is built from funcgrad ops, so higher orders follow (and stay finite). The target
+    gradient is the clamped logs' (``-logit(x)`` but for the clamp)."""
+    xc = stop_gradient(x)
+    loss = (t - 1) * _clamped_log1m(xc) - t * _clamped_log(xc)  # PyTorch's form: its signed zeros too
+    tc = stop_gradient(t)
+    flat = x * (1 - x) < _BCE_EPS  # the floored region (no log is taken there: the double where)
+    xs = fnp.where(flat, 0.5, x)
+    s = fnp.where(flat, fnp.square(x - tc) * (0.5 / _BCE_EPS), -(tc * fnp.log(xs) + (1 - tc) * fnp.log1p(-xs)))
+    return loss - (stop_gradient(s) - s)  # x - 0.0 keeps x's signed zeros, PyTorch's
+
+
 @_nnf("binary_cross_entropy")
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None, reduce: Any = None,
                          reduction: str = "mean") -> Tensor:
@@ -348,7 +374,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
                          f"is deprecated. Please ensure they have the same size.")
     if x.numel() and bool(_host(fnp.any((x < 0) | (x > 1)))):
         raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 (input shape {x.shape})")
-    loss = (t - 1) * _clamped_log(1 - x) - t * _clamped_log(x)  # PyTorch's form: its signed zeros too
+    loss = _bce(x, t)
     if weight is not None:
         w = _t(weight)
         try:
