@@ -173,6 +173,12 @@ TABLE.update({
     "mvlgamma_": (lambda t, s: _pos(t).add_(1.0).mvlgamma_(2), None),
     "renorm_": (lambda t, s: t.renorm_(2, 0, s), None),
     "bernoulli_": (lambda t, s: t.bernoulli_(s), None),
+    "transpose_": (lambda t, s: t.transpose_(0, 1), None),
+    "swapaxes_": (lambda t, s: t.swapaxes_(0, 1), None),
+    "swapdims_": (lambda t, s: t.swapdims_(1, 0), None),
+    "unsqueeze_": (lambda t, s: t.unsqueeze_(0).squeeze_(0), None),  # back to N x N: every step the same shape
+    "squeeze_": (lambda t, s: t.unsqueeze_(-1).squeeze_(), None),
+    "fill_diagonal_": (lambda t, s: t.fill_diagonal_(s), lambda a, s: (np.fill_diagonal(a, s), a)[1]),
 })
 # integer-only operations: memory checked on integer tensors (nothing to record), not on float weights
 INT_ONLY = {"bitwise_and_": lambda t: t.bitwise_and_(6), "bitwise_or_": lambda t: t.bitwise_or_(6),
@@ -183,7 +189,8 @@ INT_ONLY = {"bitwise_and_": lambda t: t.bitwise_and_(6), "bitwise_or_": lambda t
             "__ixor__": lambda t: t.__ixor__(6), "__ilshift__": lambda t: t.__ilshift__(1).__irshift__(1),
             "__irshift__": lambda t: t.__irshift__(1)}
 # Methods ending in "_" that change the autograd state, not the values: tested on their own.
-NOT_UPDATES = {"requires_grad_", "detach_", "share_memory_"}  # share_memory_ moves the values, changes none
+NOT_UPDATES = {"requires_grad_", "detach_", "share_memory_",  # share_memory_ moves the values, changes none
+               "resize_"}  # refused on a tensor that requires grad, as in PyTorch (test_tensor_parity_fixes.py)
 # Methods complex tensors do not have (ordering, rounding, real-only maps), as in PyTorch.
 REAL_ONLY = {"ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "floor_", "index_reduce_", "relu_", "round_",
              "sign_", "trunc_", "sigmoid_", "normal_", "uniform_", "scatter_reduce_", "atan2_", "arctan2_",

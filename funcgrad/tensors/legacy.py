@@ -25,7 +25,7 @@ from .size import Size
 from .tensor import Tensor, get_default_dtype, tensor
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
-           "ByteTensor", "BoolTensor", "logspace"]
+           "ByteTensor", "BoolTensor", "logspace", "layout", "strided"]
 
 _NAMES = {"FloatTensor": np.float32, "DoubleTensor": np.float64, "HalfTensor": np.float16,
           "LongTensor": np.int64, "IntTensor": np.int32, "ShortTensor": np.int16, "CharTensor": np.int8,
@@ -144,3 +144,74 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Any =
     work = np.complex128 if dt.kind == "c" else np.float64  # exact exponents first, then one rounding to dt
     vals = np.power(np.asarray(base, work), np.linspace(start, end, steps, dtype=work))
     return _finish(vals.astype(dt), device, requires_grad)
+
+
+# --- layout and legacy Tensor attributes ------------------------------------------------------------------------
+class layout:  # noqa: N801  (torch.layout)
+    """A memory layout (``torch.layout``); funcgrad tensors are dense, so :data:`strided` is the only one."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+    def __reduce__(self) -> tuple:
+        return self._name  # pickled by reference: the module's global of that name
+
+
+#: The dense layout, every Tensor's (``torch.strided``).
+strided = layout("strided")
+
+
+def _new(self: Tensor, *args: Any, device: Any = None) -> Tensor:
+    """The legacy constructor with this tensor's dtype (and device): ``t.new(2, 3)`` or ``t.new(Size)`` a new tensor
+    of that shape (zeros, where PyTorch leaves it uninitialized), ``t.new(data)`` the data, ``t.new()`` an empty
+    one (``torch.Tensor.new``).
+
+    >>> import funcgrad as fg
+    >>> fg.zeros(2, dtype=fg.float64).new([1, 2])
+    tensor([1., 2.], dtype=torch.float64)
+    """
+    dev = self.device if device is None else device
+    if not args:
+        return self.new_zeros((0,), device=dev)
+    if _is_sizes(args):
+        return self.new_zeros(tuple(args[0]) if isinstance(args[0], Size) else tuple(int(a) for a in args),
+                              device=dev)
+    if len(args) != 1:
+        raise TypeError("new(): expected sizes (ints) or one data argument")
+    return self.new_tensor(args[0], device=dev)
+
+
+def _sum_to_size(self: Tensor, *size: Any) -> Tensor:
+    """Sum this tensor down to ``size``, to which it must be broadcastable (``torch.Tensor.sum_to_size``).
+
+    >>> import funcgrad as fg
+    >>> fg.ones(2, 3).sum_to_size(1, 3)
+    tensor([[2., 2., 2.]])
+    """
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    have = tuple(self.shape)
+    lead = len(have) - len(shape)
+    if lead < 0 or any(s != 1 and s != h for s, h in zip(shape, have[lead:])):
+        raise RuntimeError(f"size {list(shape)} is not expandable to size {list(have)}")
+    out = self.sum(dim=tuple(range(lead))) if lead else self
+    dims = tuple(i for i, (s, h) in enumerate(zip(shape, have[lead:])) if s == 1 and h != 1)
+    return out.sum(dim=dims, keepdim=True) if dims else out
+
+
+Tensor.new = _new
+Tensor.sum_to_size = _sum_to_size
+Tensor.nelement = lambda self: self.numel()
+Tensor.nelement.__doc__ = "The number of elements (``torch.Tensor.nelement``, an alias of ``numel``)."
+Tensor.ndimension = lambda self: self.dim()
+Tensor.ndimension.__doc__ = "The number of dimensions (``torch.Tensor.ndimension``, an alias of ``dim``)."
+Tensor.is_sparse = property(lambda self: False, doc="False: funcgrad tensors are dense (``Tensor.is_sparse``).")
+Tensor.layout = property(lambda self: strided, doc="``torch.strided``, every funcgrad tensor's layout.")
+Tensor.pin_memory = lambda self, device=None: self.clone()
+Tensor.pin_memory.__doc__ = ("A copy of this tensor (``torch.Tensor.pin_memory``): host memory needs no pinning "
+                             "here, and the copy keeps the graph as PyTorch's does.")
+Tensor.is_pinned = lambda self, device=None: False

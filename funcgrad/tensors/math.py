@@ -36,7 +36,6 @@ def _unary(np_fn, name: str, doc: str, floats: bool = False):
         if _mode.enabled:
             t = _new(Tensor)  # _make, inlined
             t._v = bind((v,), _NO_PARAMS) if type(v) is Box and bind is not None else np_fn(v)
-            t.grad = None
             return t
         return _make(np_fn(_strip_graph(v)))
     fn.__name__ = fn.__qualname__ = name
@@ -81,13 +80,40 @@ relu = _unary(_relu, "relu", "Elementwise max(x, 0) with gradient 0 at 0 "
               "(``torch.relu``).\n\n>>> import funcgrad as fg\n>>> fg.relu(fg.tensor([-1.0, 2.0]))\ntensor([0., 2.])")
 abs = absolute = _unary(fnp.abs, "abs", "Elementwise absolute value, gradient 0 at 0 (``torch.abs``).")  # noqa: A001
 neg = negative = _unary(fnp.negative, "neg", "Elementwise negation (``torch.neg``).")
-sign = _unary(fnp.sign, "sign", "Elementwise sign; no gradient flows through it (``torch.sign``).")
+def _zero_grad_link(x: Any, out: Any) -> Any:
+    """``out`` (a Tensor computed from ``x`` by a step function) recorded as depending on ``x`` with a zero
+    gradient, as PyTorch records round, floor, sign, ``x ** 0`` ...: the result requires grad, and ``backward``
+    gives ``x`` zeros (not None). Only where ``x`` requires grad (is traced) and grad mode is on; the value is
+    ``out``'s exactly (a where with a false condition, whose gradient to ``x`` is zero)."""
+    if _mode.enabled and isinstance(x, Tensor) and type(x._v) is Box:
+        return fnp.where(False, x, out)
+    return out
+
+
+def _stepwise(fn):
+    # a step function's Tensor function: its output stays on the graph with a zero gradient (see _zero_grad_link)
+    def step(input: Any, *, out: Any = None) -> Tensor:
+        return _zero_grad_link(input, fn(input, out=out))
+    step.__name__ = step.__qualname__ = fn.__name__
+    step.__doc__ = fn.__doc__
+    return step
+
+
+def _sign(x: Any) -> Any:
+    return x if x.dtype.kind == "b" else fnp.sign(x)  # PyTorch's sign of a bool tensor is itself
+
+
+def _square(x: Any) -> Any:
+    return fnp.square(fnp.astype(x, np.int64) if x.dtype.kind == "b" else x)  # bool squares are int64 in PyTorch
+
+
+sign = _stepwise(_unary(_sign, "sign", "Elementwise sign; its gradient is zero (``torch.sign``)."))
 sgn = sign
-square = _unary(fnp.square, "square", "Elementwise x**2 (``torch.square``).")
+square = _unary(_square, "square", "Elementwise x**2 (``torch.square``).")
 reciprocal = _unary(fnp.reciprocal, "reciprocal", "Elementwise 1/x (``torch.reciprocal``).", floats=True)
-floor = _unary(fnp.floor, "floor", "Elementwise floor; no gradient flows through it (``torch.floor``).")
-ceil = _unary(fnp.ceil, "ceil", "Elementwise ceiling; no gradient flows through it (``torch.ceil``).")
-trunc = fix = _unary(fnp.trunc, "trunc", "Elementwise truncation toward 0; no gradient (``torch.trunc``).")
+floor = _stepwise(_unary(fnp.floor, "floor", "Elementwise floor; its gradient is zero (``torch.floor``)."))
+ceil = _stepwise(_unary(fnp.ceil, "ceil", "Elementwise ceiling; its gradient is zero (``torch.ceil``)."))
+trunc = fix = _stepwise(_unary(fnp.trunc, "trunc", "Elementwise truncation toward 0; zero gradient (``torch.trunc``)."))
 def _frac(x: Any) -> Any:
     if x.dtype.kind in "biu":  # PyTorch raises too: an integer has no fractional part worth a result of zeros
         raise TypeError(f"frac: not defined for {x.dtype} tensors; convert with .float() first")
@@ -102,14 +128,14 @@ logical_not = _unary(fnp.logical_not, "logical_not", "Elementwise logical not (`
 
 
 def round(input: Any, *, decimals: int = 0, out: Any = None) -> Tensor:  # noqa: A001
-    """Round half to even, to ``decimals`` places; no gradient flows through it (``torch.round``).
+    """Round half to even, to ``decimals`` places; its gradient is zero (``torch.round``).
 
     >>> import funcgrad as fg
     >>> fg.round(fg.tensor([0.5, 1.5, 2.25]), decimals=1)
     tensor([0.5000, 1.5000, 2.2000])
     """
     _no_out("round", out)
-    return fnp.round(_t(input), decimals=decimals)
+    return _zero_grad_link(input, fnp.round(_t(input), decimals=decimals))
 
 
 _PY_NUMBERS = (int, float, complex, bool)
@@ -133,24 +159,57 @@ def _binary(np_fn, name: str, doc: str, promotes: bool = True, int_to_float: boo
 mul = multiply = _binary(fnp.multiply, "mul", "Elementwise product (``torch.mul``).")
 true_divide = _binary(fnp.divide, "true_divide", "Elementwise true division (``torch.true_divide``).",
                       int_to_float=True)
-pow = _binary(fnp.power, "pow", "Elementwise input ** exponent (``torch.pow``).\n\n>>> import funcgrad as fg\n"  # noqa: A001
-              ">>> fg.pow(fg.tensor([2.0]), 3)\ntensor([8.])")
+_pow = _binary(fnp.power, "pow", "")
+
+
+def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001
+    """Elementwise input ** exponent (``torch.pow``); ``x ** 0`` has gradient zero, as in PyTorch.
+
+    >>> import funcgrad as fg
+    >>> fg.pow(fg.tensor([2.0]), 3)
+    tensor([8.])
+    """
+    result = _pow(input, exponent, out=out)
+    if type(exponent) in _PY_NUMBERS and exponent == 0:
+        return _zero_grad_link(input, result)
+    return result
 float_power = _binary(lambda x, y: fnp.power(fnp.astype(x, np.float64), y), "float_power",
                       "Elementwise power in float64 (``torch.float_power``).", promotes=False)
 atan2 = arctan2 = _binary(fnp.arctan2, "atan2", "Elementwise arctangent of input/other (``torch.atan2``).",
                           int_to_float=True)
 hypot = _binary(fnp.hypot, "hypot", "Elementwise sqrt(x**2 + y**2) (``torch.hypot``).", int_to_float=True)
 remainder = _binary(fnp.mod, "remainder", "Elementwise remainder with the divisor's sign (``torch.remainder``).")
-fmod = _binary(lambda x, y: x - fnp.trunc(x / y) * y, "fmod",
-               "Elementwise remainder with the dividend's sign (``torch.fmod``).")
+def _fmod(x: Any, y: Any) -> Any:
+    if x.dtype.kind in "biu":  # integers stay integers (NumPy's fmod truncates as C does); no gradient there
+        return fnp.fmod(x, y)
+    return x - fnp.trunc(x / y) * y
+
+
+fmod = _binary(_fmod, "fmod", "Elementwise remainder with the dividend's sign (``torch.fmod``).")
 floor_divide = _binary(fnp.floor_divide, "floor_divide", "Elementwise floor division (``torch.floor_divide``).")
 maximum = _binary(fnp.maximum, "maximum", "Elementwise maximum; ties split the gradient (``torch.maximum``).\n\n"
                   ">>> import funcgrad as fg\n>>> fg.maximum(fg.tensor([1.0, 4.0]), fg.tensor([3.0, 2.0]))\n"
                   "tensor([3., 4.])", ordered=True)
 minimum = _binary(fnp.minimum, "minimum", "Elementwise minimum; ties split the gradient (``torch.minimum``).",
                   ordered=True)
-fmax = maximum
-fmin = minimum
+def fmax(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    """Elementwise maximum ignoring NaN: NaN only where both are NaN (``torch.fmax``). The gradient goes to
+    ``input`` where ``input >= other`` or ``other`` is NaN, else to ``other``, as in PyTorch (ties to ``input``).
+
+    >>> import funcgrad as fg
+    >>> fg.fmax(fg.tensor([1.0, float("nan")]), fg.tensor([float("nan"), 2.0]))
+    tensor([1., 2.])
+    """
+    _no_out("fmax", out)
+    x, y = promote("fmax", _t(input), other, False, True)
+    return fnp.where(fnp.logical_or(fnp.greater_equal(x, y), fnp.isnan(y)), x, y)
+
+
+def fmin(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    """Elementwise minimum ignoring NaN (``torch.fmin``); the gradient as :func:`fmax`'s, ties to ``input``."""
+    _no_out("fmin", out)
+    x, y = promote("fmin", _t(input), other, False, True)
+    return fnp.where(fnp.logical_or(fnp.less_equal(x, y), fnp.isnan(y)), x, y)
 eq = _binary(fnp.equal, "eq", "Elementwise ==, a bool tensor (``torch.eq``).")
 ne = not_equal = _binary(fnp.not_equal, "ne", "Elementwise !=, a bool tensor (``torch.ne``).")
 lt = less = _binary(fnp.less, "lt", "Elementwise <, a bool tensor (``torch.lt``).", ordered=True)
@@ -307,6 +366,11 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
             [2]])
     """
     x = _t(input)
+    if x.ndim == 0:  # PyTorch treats a 0-d tensor as one element with no dimensions: (1, 0) or (0, 0) indices
+        n = 1 if builtins.bool(_strip_graph(x._v)) else 0
+        if as_tuple:
+            return (_t(np.zeros(n, np.int64)),)
+        return _t(np.zeros((n, 0), np.int64))
     idx = fnp.nonzero(x)
     idx = tuple(_t(i) for i in idx) if isinstance(idx, (tuple, list)) else (_t(idx),)
     if as_tuple:

@@ -49,7 +49,6 @@ def _binop(fn, name: str, kinds: str = "biufc", int_to_float: bool = False, orde
         if enabled:
             t = new(Tensor)  # _make, inlined
             t._v = bind((a, other), empty) if type(a) is Box else call(a, other)
-            t.grad = None
             return t
         return _make(fn(a, other))
 
@@ -73,6 +72,20 @@ for _name, _fn, _kinds in [("add", fnp.add, "biufc"), ("sub", fnp.subtract, "biu
     _op, _rop = _binop(_fn, _name, _kinds, int_to_float=_name == "truediv")
     setattr(Tensor, f"__{_name}__", _op)
     setattr(Tensor, f"__r{_name}__", _rop)
+
+_POW = Tensor.__pow__
+
+
+def _pow(self: Tensor, other: Any) -> Tensor:
+    # x ** 0 stays on the graph with a zero gradient, as in PyTorch (the engine's rule for it is a symbolic zero,
+    # which would leave x.grad None): a where with a false condition links it to x
+    out = _POW(self, other)
+    if (type(other) is int or type(other) is float) and other == 0 and type(self._v) is Box and _mode.enabled:
+        return _make(fnp.where(False, self._v, out._v))
+    return out
+
+
+Tensor.__pow__ = _pow
 
 # matmul keeps NumPy's promotion (PyTorch refuses mixed dtypes there instead of promoting)
 Tensor.__matmul__, Tensor.__rmatmul__ = _binop(fnp.matmul, "matmul", promotes=False)

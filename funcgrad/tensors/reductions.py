@@ -11,6 +11,7 @@ from ..scipy import special as _special
 from .tensor import Tensor, _make, _mode, _strip_graph, _unwrap
 from .ops import (_dims, _norm_dim, _t)
 from .shape import (narrow)
+from . import math as _math  # maximum/minimum with PyTorch's promotion, for max(a, b) and min(a, b)
 
 __all__ = ['sum', 'mean', 'prod', 'std', 'var', 'amax', 'amin', 'aminmax', 'max', 'min', 'argmax', 'argmin', 'all', 'any', 'count_nonzero', 'logsumexp', 'softmax', 'log_softmax', 'cumsum', 'cumprod', 'norm', 'dist', 'sort', 'argsort', 'topk', 'var_mean', 'std_mean', 'return_types']
 
@@ -185,7 +186,7 @@ def max(input: Any, dim: Any = None, keepdim: bool = False, *, other: Any = None
     >>> indices
     tensor([1, 0])
     """
-    return _extremum("max", fnp.max, fnp.argmax, fnp.maximum, input, dim, keepdim, other)
+    return _extremum("max", fnp.max, fnp.argmax, _math.maximum, input, dim, keepdim, other)
 
 
 def min(input: Any, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
@@ -196,7 +197,7 @@ def min(input: Any, dim: Any = None, keepdim: bool = False, *, other: Any = None
     >>> fg.min(fg.tensor([[1.0, 5.0], [3.0, 2.0]]), dim=1).values
     tensor([1., 2.])
     """
-    return _extremum("min", fnp.min, fnp.argmin, fnp.minimum, input, dim, keepdim, other)
+    return _extremum("min", fnp.min, fnp.argmin, _math.minimum, input, dim, keepdim, other)
 
 
 def argmax(input: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -220,14 +221,21 @@ def argmin(input: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return fnp.astype(fnp.argmin(x, axis=dim, keepdims=keepdim), np.int64)
 
 
+def _truth(fn, input: Any, dim: Any, keepdim: bool) -> Tensor:
+    x = _t(input)
+    out = fn(x, axis=_dims(dim), keepdims=keepdim)
+    # PyTorch keeps uint8 for uint8 input (its legacy bool type); every other dtype gives bool
+    return fnp.astype(out, np.uint8) if x.dtype == np.uint8 else out
+
+
 def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    """Whether all elements (over ``dim``) are true (``torch.all``)."""
-    return fnp.all(_t(input), axis=_dims(dim), keepdims=keepdim)
+    """Whether all elements (over ``dim``) are true (``torch.all``); uint8 for uint8 input, as in PyTorch."""
+    return _truth(fnp.all, input, dim, keepdim)
 
 
 def any(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    """Whether any element (over ``dim``) is true (``torch.any``)."""
-    return fnp.any(_t(input), axis=_dims(dim), keepdims=keepdim)
+    """Whether any element (over ``dim``) is true (``torch.any``); uint8 for uint8 input, as in PyTorch."""
+    return _truth(fnp.any, input, dim, keepdim)
 
 
 def count_nonzero(input: Any, dim: Any = None) -> Tensor:
@@ -309,7 +317,7 @@ def _vector_norm(x: Tensor, ord: Any, dim: Any, keepdim: bool) -> Tensor:
         return fnp.sum(fnp.astype(fnp.not_equal(x, 0), a.dtype), axis=axis, keepdims=keepdim)
     if ord == 1:
         return fnp.sum(a, axis=axis, keepdims=keepdim)
-    return fnp.power(fnp.sum(fnp.power(a, ord), axis=axis, keepdims=keepdim), 1.0 / ord)
+    return fnp.linalg.vector_norm(x, axis=axis, keepdims=keepdim, ord=ord)  # gradient 0 at 0 for ord > 0
 
 
 def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
@@ -346,10 +354,16 @@ def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = Fal
     tensor([1, 2, 0])
     """
     x = _t(input)
+    if x.ndim == 0:  # one element: itself, at index 0
+        _norm_dim(dim, 1, "sort")
+        return return_types.sort(x, _t(np.zeros((), np.int64)))
     raw = _strip_graph(x._v)
     if descending:
-        idx = fnp.argsort(fnp.negative(raw) if x.dtype.kind in "fic" else fnp.logical_not(raw), axis=dim,
-                          stable=True)
+        # the stable ascending order of the reversed values, reversed: equal values keep their order and NaN,
+        # last in the ascending order, comes first (PyTorch's NaN is the largest value)
+        d = _norm_dim(dim, x.ndim, "sort")
+        n = x.shape[d]
+        idx = fnp.flip((n - 1) - fnp.argsort(fnp.flip(raw, axis=d), axis=d, stable=True), axis=d)
     else:
         idx = fnp.argsort(raw, axis=dim, stable=True)
     idx = fnp.astype(idx, np.int64)

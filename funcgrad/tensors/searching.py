@@ -52,7 +52,12 @@ def unique(input: Any, sorted: bool = True, return_inverse: bool = False, return
         if x.ndim == 0:
             raise IndexError("unique: a 0-d tensor has no dimension to take unique slices along")
         dim = _norm_dim(dim, x.ndim, "unique")
-    res = xp.unique(v, return_inverse=True, return_counts=True, axis=dim)
+    # NaNs stay distinct, each its own value sorted last, as in PyTorch (NumPy 2 merges them by default)
+    kw = {"equal_nan": False} if dim is None and v.dtype.kind in "fc" else {}
+    try:
+        res = xp.unique(v, return_inverse=True, return_counts=True, axis=dim, **kw)
+    except TypeError:  # an array library without equal_nan
+        res = xp.unique(v, return_inverse=True, return_counts=True, axis=dim)
     vals, inv, counts = res[0], res[1], res[2]
     inv = inv.reshape(x.shape if dim is None else (x.shape[dim],)).astype(np.int64)
     out = [_plain(vals)]

@@ -409,4 +409,8 @@ def trace(input: Any) -> Tensor:
     x = _t(input)
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype.kind in "iu":  # PyTorch sums integers in int64 (NumPy keeps unsigned ones unsigned)
+        return fnp.trace(x, dtype=np.int64)
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'; convert with .long() first")
     return fnp.trace(x)

@@ -28,6 +28,7 @@ from ..primitives import bessel as _bessel, pointwise as _pointwise, special_fun
 from ..scipy import special as _scipy_special
 from .tensor import Tensor, get_default_dtype
 from .ops import _no_out, _t, _t_as
+from .promotion import _result
 from .math import clamp, exp2, expm1, log1p, round, sigmoid  # noqa: F401  (sigmoid: a public name here)
 from .reductions import log_softmax, logsumexp, softmax
 
@@ -287,6 +288,12 @@ def entr(input: Any) -> Tensor:
 def _float_dtype(*args: Any) -> np.dtype:
     """The floating dtype PyTorch gives a float op on ``args``: the floating (or complex) tensors' dtypes promote
     among themselves, integer tensors and numbers do not lift them; with none, the default float dtype."""
+    try:  # PyTorch's promotion: a 0-d tensor does not widen a tensor of its category (float32 with a 0-d float64)
+        dt = _result(*args)
+        if dt.kind in "fc":
+            return np.dtype(dt)
+    except TypeError:
+        pass
     dts = [np.dtype(a.dtype) for a in args if isinstance(a, Tensor) or hasattr(a, "dtype")]
     floats = [d for d in dts if d.kind in "fc"]
     return np.dtype(np.result_type(*floats)) if floats else np.dtype(get_default_dtype())

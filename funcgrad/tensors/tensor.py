@@ -122,7 +122,6 @@ def _make(value: Any) -> "Tensor":
     """A Tensor over ``value``: ``Tensor._from_value`` without the class-method call, for the operators."""
     t = _new(Tensor)
     t._v = value
-    t.grad = None
     return t
 
 
@@ -166,7 +165,6 @@ class Tensor:
     def _from_value(cls, value: Any) -> "Tensor":
         t = _new(cls)
         t._v = value
-        t.grad = None
         return t
 
     # --- autograd state -----------------------------------------------------------------------------------------
@@ -327,6 +325,10 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {'no values' if n == 0 else 'more than one value'} "
+                               f"is ambiguous")
         return bool(self.item())
 
     def __len__(self) -> int:
@@ -584,3 +586,35 @@ def _run_backward(outputs: list, grads: list, retain_graph: bool | None, create_
 
 
 register_array_wrapper(Tensor, _unwrap, _wrap)
+
+# ``grad`` is a slot read and written through a property that checks assignments as PyTorch does. Construction
+# leaves the slot unset (one store less per operation) and reading an unset slot gives None.
+_GRAD_SLOT = Tensor.__dict__["grad"]
+_get_grad_slot = _GRAD_SLOT.__get__
+_set_grad_slot = _GRAD_SLOT.__set__
+
+
+def _get_grad(t: Tensor) -> Any:
+    try:
+        return _get_grad_slot(t)
+    except AttributeError:
+        return None
+
+
+def _set_grad(t: Tensor, value: Any) -> None:
+    if value is not None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                            f"{type(value).__name__}")
+        if value.shape != t.shape:
+            raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                               f"'{list(t.shape)}'. Please ensure that the gradient and the tensor are the same size")
+        if value.dtype != t.dtype:
+            raise RuntimeError(f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor with dtype "
+                               f"'{t.dtype}'. The gradient must match the tensor's dtype; convert it with "
+                               f".to({t.dtype}) first")
+    _set_grad_slot(t, value)
+
+
+Tensor.grad = property(_get_grad, _set_grad, None, "The gradient ``backward`` accumulated into this tensor (None "
+                       "until then); an assigned gradient must have the tensor's shape and dtype, as in PyTorch.")
