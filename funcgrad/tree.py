@@ -1,4 +1,5 @@
-"""Pytrees: nested tuples, lists, dicts, namedtuples, None and registered node types, with arrays at the leaves.
+"""Pytrees: nested tuples, lists, dicts (OrderedDict and defaultdict too), namedtuples, None and registered node
+types, with arrays at the leaves.
 
 Transforms accept and return pytrees; this module flattens them to a list of leaves and rebuilds them.
 
@@ -11,6 +12,7 @@ Transforms accept and return pytrees; this module flattens them to a list of lea
 """
 from __future__ import annotations
 
+import collections
 from typing import Any, Callable, Iterable
 
 __all__ = ["flatten", "unflatten", "map", "leaves", "structure", "register_pytree_node", "PyTreeDef"]
@@ -198,3 +200,12 @@ def map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable[[Any], bool] | Non
             raise ValueError(f"tree.map: structures differ: {td!r} and {rtd!r}")
         others.append(rl)
     return _build(td, iter([f(*xs) for xs in zip(leaves_, *others)]))
+
+
+# The standard library's dict kinds, as JAX has them: an OrderedDict keeps its insertion order (a module's
+# state_dict() is one), a defaultdict sorts its keys like a dict and keeps its default factory.
+register_pytree_node(collections.OrderedDict, lambda d: (tuple(d.values()), tuple(d)),
+                     lambda keys, ch: collections.OrderedDict(zip(keys, ch)))
+register_pytree_node(collections.defaultdict,
+                     lambda d: (tuple(d[k] for k in sorted(d)), (d.default_factory, tuple(sorted(d)))),
+                     lambda aux, ch: collections.defaultdict(aux[0], zip(aux[1], ch)))

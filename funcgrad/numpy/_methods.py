@@ -47,7 +47,9 @@ def _install() -> None:
         setattr(Box, f"__r{name}__", rop)
 
     for name, fn_name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
-                          ("pow", "power"), ("matmul", "matmul"), ("mod", "mod"), ("floordiv", "floor_divide")]:
+                          ("pow", "power"), ("matmul", "matmul"), ("mod", "mod"), ("floordiv", "floor_divide"),
+                          ("and", "bitwise_and"), ("or", "bitwise_or"), ("xor", "bitwise_xor"),
+                          ("lshift", "left_shift"), ("rshift", "right_shift")]:
         binop(name, fn_name)
     for name, fn_name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
                           ("eq", "equal"), ("ne", "not_equal")]:
@@ -55,6 +57,7 @@ def _install() -> None:
     Box.__neg__ = lambda self: fnp.negative(self)
     Box.__pos__ = lambda self: self
     Box.__abs__ = lambda self: fnp.absolute(self)
+    Box.__invert__ = lambda self: fnp.invert(self)
     Box.__getitem__ = lambda self, idx: fnp.getitem(self, idx)
 
     Box._numpy_dispatch = (numpy_equivalent, ufunc_call)
@@ -73,7 +76,7 @@ def _install() -> None:
 
     for name in ["sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "cumprod", "ravel", "squeeze",
                  "swapaxes", "dot", "clip", "round", "argmax", "argmin", "diagonal", "trace", "repeat", "take",
-                 "all", "any", "nonzero", "argsort"]:
+                 "all", "any", "nonzero", "argsort", "sort"]:
         if hasattr(fnp, name):
             method(name)
 
