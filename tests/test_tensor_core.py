@@ -29,7 +29,7 @@ def test_funcgrad_numpy_functions_take_and_return_tensors():
 
 
 def test_create_graph_gives_differentiable_gradients():
-    from funcgrad.tensors.tensor import _run_backward
+    from funcgrad.tensors.backward import _run_backward
 
     x = fg.tensor(3.0, requires_grad=True)
     y = x ** 3

@@ -1,7 +1,7 @@
 """``Tensor.backward``, ``torch.autograd.grad`` and ``torch.autograd.backward`` over the Tensor graph, in PyTorch's
 conventions (served to users as ``funcgrad.autograd``).
 
-All are thin layers over :func:`funcgrad.tensors.tensor._run_backward` (itself the core's backward): they check the
+All are thin layers over :func:`_run_backward` (itself the core's backward): they check the
 arguments as PyTorch does, and they translate complex gradients. funcgrad's engine follows JAX's convention for a
 real function of complex inputs (``grad(abs(z) ** 2) == 2 * conj(z)``); PyTorch's ``.grad`` is the conjugate of that
 (``2 * z``), and every complex gradient a PyTorch user sees or supplies (``.grad``, hooks, ``gradient=``,
@@ -16,14 +16,69 @@ import weakref
 from typing import Any, Callable, Sequence
 
 from ..backend import dtype_of, namespace, shape_of
-from ..core import Box, backward as _core_backward, toposort
-from .tensor import _HOOKS, _LEAVES, _RETAINED, GRAPH, Tensor, _as_value, _run_backward, _strip_graph
+from ..core import Box, backward as _core_backward, getval, toposort
+from .tensor import _HOOKS, _LEAVES, _RETAINED, GRAPH, Tensor, _as_value, _strip_graph
 from .. import numpy as fnp
 
 __all__ = ["grad", "backward", "queue_callback"]
 
 # one list of end-of-backward callbacks per backward call in progress, innermost last (a hook may run a backward)
 _QUEUES: list = []
+
+
+def _tensor_hook(hook: Callable) -> Callable:
+    """A user's hook sees and returns Tensors; the engine passes raw cotangents."""
+    def run(g):
+        out = hook(Tensor._from_value(g))
+        return None if out is None else (out._v if isinstance(out, Tensor) else _as_value(out))
+    return run
+
+
+def _run_backward(outputs: list, grads: list, retain_graph: bool | None, create_graph: bool, inputs: Any,
+                  collect: bool = False, ready: dict | None = None) -> Any:
+    """The core's backward over the Tensor graph, for ``autograd.backward`` and ``autograd.grad``: the gradients
+    of ``inputs`` (Tensors), or with ``inputs=None`` and ``collect``, ``(tensors, gradients)`` for every leaf
+    tensor the walk reaches and every retained non-leaf. ``ready`` goes to the core's backward with ``collect``
+    (leaves handed to a callback as soon as their gradient is final, and then left out of the result)."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, cts = [], []
+    for out, g in zip(outputs, grads):
+        if not out.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs (this output has "
+                                   f"shape {out.shape}); pass gradient= with the output's shape")
+            raw = getval(out._v)
+            g = namespace(raw).ones(shape_of(out._v), dtype=dtype_of(out._v))
+        else:
+            g = g._v if isinstance(g, Tensor) else _as_value(g, out.dtype)
+            if shape_of(g) != out.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output has a shape of {shape_of(g)} and output "
+                                   f"has a shape of {out.shape}")
+            if not create_graph:
+                g = _strip_graph(g)
+        roots.append(out._v.node)
+        cts.append(g)
+    hooks = {n: [_tensor_hook(h) for h in hs] for n, hs in _HOOKS.items()} if _HOOKS else None
+    if inputs is not None:
+        wanted = [t for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
+        res = _core_backward(roots, cts, [t._v.node for t in wanted], prune=True, retain_graph=retain_graph,
+                             hooks=hooks, create_graph=GRAPH if create_graph else None)
+    else:  # every leaf the walk reaches that belongs to a tensor, and the retained non-leaves
+        reached: dict = {}
+        retained = list(_RETAINED.keys()) if _RETAINED else []
+        res = _core_backward(roots, cts, retained, retain_graph=retain_graph, hooks=hooks,
+                             create_graph=GRAPH if create_graph else None, leaves=reached, ready=ready)
+        wanted = [_RETAINED.get(n) for n in retained]
+        for n, g in reached.items():
+            t = _LEAVES.get(n)
+            if t is not None:
+                wanted.append(t)
+                res.append(g)
+    grads = [None if g is None else Tensor._from_value(g if create_graph else _strip_graph(g)) for g in res]
+    return (wanted, grads) if collect else grads
 
 
 def queue_callback(callback: Callable[[], None]) -> None:
