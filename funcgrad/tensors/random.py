@@ -1,5 +1,7 @@
 """PyTorch's random sampling from tensors of parameters: ``funcgrad.bernoulli``, ``multinomial``, ``poisson``,
-``binomial``, and ``Tensor.bernoulli_``.
+``binomial``, ``normal``, and ``Tensor.bernoulli_``; the default generator's state as a uint8 tensor
+(``get_rng_state``, ``set_rng_state``, ``Generator.get_state`` / ``set_state``), and the rest of ``torch.random``'s
+names (``manual_seed``, ``seed``, ``initial_seed``, ``fork_rng``), so this module can serve ``torch.random``.
 
 Draws come from funcgrad's generators (:func:`funcgrad.manual_seed`, ``generator=`` a :class:`funcgrad.Generator`)
 where the parameters live, so a seed repeats the draws (they are not PyTorch's draws). As in PyTorch, the samples
@@ -16,6 +18,10 @@ tensor([2, 2])
 from __future__ import annotations
 
 import builtins
+import contextlib
+import numbers
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -26,10 +32,11 @@ from .special import _raw
 from .tensor import Tensor, get_default_dtype
 from .inplace import _rebind
 from .operators import _check_inplace
-from .creation import _rng as rng, _uniform as uniform
+from .creation import _rng as rng, _uniform as uniform, _normal, _float_dtype, _finish, _size, _target
+from .creation import Generator, default_generator, initial_seed, manual_seed, seed  # noqa: F401 (torch.random's)
 from .ops import _no_out, _t
 
-__all__ = ["bernoulli", "multinomial", "poisson", "binomial"]
+__all__ = ["bernoulli", "multinomial", "poisson", "binomial", "normal", "get_rng_state", "set_rng_state"]
 
 
 def _rng(generator: Any, x: Tensor) -> Any:
@@ -49,8 +56,8 @@ def _draw(generator: Any, x: Tensor, kind: str, *params: Any) -> Any:
     shape = tuple(np.broadcast_shapes(*[tuple(getattr(p, "shape", ())) for p in params]))
     if hasattr(rng, kind):
         return getattr(rng, kind)(*params, size=shape)
-    seed = int(to_host(_uniform(generator, x, ())) * 2 ** 62)
-    host = getattr(np.random.default_rng(seed), kind)(*[to_host(p) for p in params], size=shape)
+    start = int(to_host(_uniform(generator, x, ())) * 2 ** 62)
+    host = getattr(np.random.default_rng(start), kind)(*[to_host(p) for p in params], size=shape)
     return namespace(_raw(x)).asarray(host)
 
 
@@ -207,12 +214,196 @@ def _multinomial_method(self: Tensor, num_samples: int, replacement: bool = Fals
     """``t.multinomial(num_samples, replacement=False)``: :func:`multinomial`."""
     return multinomial(self, num_samples, replacement, generator=generator)
 
+# --- normal ---------------------------------------------------------------------------------------------------
+_NORMAL_SIGNATURES = ("normal(Tensor mean, Tensor std, *, generator=None), normal(Tensor mean, float std=1, *, "
+                      "generator=None), normal(float mean, Tensor std, *, generator=None) or normal(float mean, "
+                      "float std, size, *, generator=None, dtype=None, device=None, requires_grad=False)")
+
+
+def _normal_params(x: Tensor) -> Any:
+    r = _raw(x)
+    if r.dtype.kind != "f":
+        raise NotImplementedError(f"normal: not implemented for dtype {x.dtype}; mean and std must be floating "
+                                  f"point tensors (convert with .float() or .double())")
+    return r
+
+
+def _check_std(std: Any) -> None:
+    if isinstance(std, Tensor):
+        r = _raw(std)
+        if r.size and not bool(namespace(r).all(r >= 0)):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, out: Any = None,
+           dtype: Any = None, layout: Any = None, device: Any = None, pin_memory: bool = False,
+           requires_grad: bool = False) -> Tensor:
+    """Normal draws of ``mean`` and ``std`` (``torch.normal``), in its four forms: tensors ``mean`` and ``std``
+    broadcast together (the result in ``mean``'s dtype); a tensor and a number (the tensor's shape and dtype);
+    two numbers and a ``size`` (``dtype`` and ``device`` as for ``randn``). As in PyTorch, the samples are in the
+    graph of the parameter tensors with a zero gradient (this is not ``rsample``).
+
+    >>> import funcgrad as fg
+    >>> g = fg.Generator().manual_seed(0)
+    >>> fg.normal(fg.zeros(2, 1), fg.ones(3), generator=g).shape
+    torch.Size([2, 3])
+    >>> fg.normal(2.0, 0.0, (2,))
+    tensor([2., 2.])
+    >>> fg.normal(fg.tensor([1.0, -1.0]), 0.0)
+    tensor([ 1., -1.])
+    """
+    _no_out("normal", out)
+    tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    for name, v, is_t in (("mean", mean, tm), ("std", std, ts)):
+        if not is_t and (isinstance(v, (bool, complex)) or not isinstance(v, numbers.Real)):
+            raise TypeError(f"normal: {name} must be a Tensor or a float, got {type(v).__name__}; the forms are "
+                            f"{_NORMAL_SIGNATURES}")
+    if not (tm or ts):
+        if size is None:
+            raise TypeError(f"normal: two numbers need a size; the forms are {_NORMAL_SIGNATURES}")
+        _check_std(std)
+        dt = _float_dtype(dtype, "normal")
+        where = _target(device)
+        shape = _size((size,), "normal")
+        z = _normal(rng(generator, where), shape, dt)
+        return _finish((builtins.float(mean) + builtins.float(std) * z).astype(dt, copy=False), where, requires_grad)
+    if size is not None or dtype is not None or device is not None or requires_grad:
+        raise TypeError(f"normal: size, dtype, device and requires_grad are for two number parameters only; the "
+                        f"forms are {_NORMAL_SIGNATURES}")
+    _check_std(std)
+    x = mean if tm else std
+    m = _normal_params(mean) if tm else builtins.float(mean)
+    s = _normal_params(std) if ts else builtins.float(std)
+    dt = (m if tm else s).dtype
+    if tm and ts:
+        try:
+            shape = tuple(np.broadcast_shapes(tuple(m.shape), tuple(s.shape)))
+        except ValueError:
+            raise RuntimeError(f"normal: the shapes of mean {tuple(m.shape)} and std {tuple(s.shape)} do not "
+                               f"broadcast together") from None
+    else:
+        shape = tuple(x.shape)
+    z = _normal(_rng(generator, x), shape, dt)
+    if ts:
+        s = s.astype(dt, copy=False)
+    sample = (m + s * z).astype(dt, copy=False)
+    return _zero_grad_sample(sample, *[p for p in (mean, std) if isinstance(p, Tensor)])
+
+
+# --- the generator's state as a uint8 tensor --------------------------------------------------------------------
+# the layout: a tag, PCG64's 128-bit state and increment, its buffered 32-bit half (flag, value), and the seed the
+# stream started from (so initial_seed() comes back too), little-endian; 61 bytes.
+_TAG = b"fgPCG64\x01"
+_STATE_BYTES = len(_TAG) + 16 + 16 + 1 + 4 + 16
+
+
+def _state_tensor(g: Generator) -> Tensor:
+    if g.device != "cpu":
+        raise NotImplementedError(f"get_state: only CPU generators can save their state (this one is on "
+                                  f"{g.device}); reseed a GPU generator with manual_seed instead")
+    st = g._rng.bit_generator.state
+    if st.get("bit_generator") != "PCG64":
+        raise RuntimeError(f"get_state: cannot save a {st.get('bit_generator')} state, only PCG64's")
+    s = st["state"]
+    seed_ = g.initial_seed()
+    if not -2 ** 127 <= seed_ < 2 ** 127:
+        seed_ %= 2 ** 127
+    data = (_TAG + int(s["state"]).to_bytes(16, "little") + int(s["inc"]).to_bytes(16, "little")
+            + bytes([int(st["has_uint32"])]) + int(st["uinteger"]).to_bytes(4, "little")
+            + seed_.to_bytes(16, "little", signed=True))
+    return Tensor._from_value(np.frombuffer(data, dtype=np.uint8).copy())
+
+
+def _restore(g: Generator, new_state: Any, op: str) -> Generator:
+    if g.device != "cpu":
+        raise NotImplementedError(f"{op}: only CPU generators can restore a state (this one is on {g.device})")
+    if isinstance(new_state, dict):  # NumPy's bit-generator dict, which Generator.get_state returned before
+        g._rng.bit_generator.state = new_state
+        return g
+    if not isinstance(new_state, Tensor):
+        raise TypeError(f"{op}: expected a torch.ByteTensor (a uint8 Tensor from get_rng_state / "
+                        f"Generator.get_state), got {type(new_state).__name__}")
+    if new_state.dtype != np.uint8:
+        raise RuntimeError(f"{op}: expected a torch.ByteTensor (dtype uint8), got dtype {new_state.dtype}")
+    data = to_host(_raw(new_state)).reshape(-1).tobytes()
+    if len(data) != _STATE_BYTES or not data.startswith(_TAG):
+        raise RuntimeError(f"{op}: Invalid RNG state: expected the {_STATE_BYTES} bytes funcgrad's get_rng_state "
+                           f"returns, got {len(data)} bytes" + ("" if len(data) != _STATE_BYTES else
+                                                                " with another layout"))
+    b = data[len(_TAG):]
+    state = {"bit_generator": "PCG64", "state": {"state": int.from_bytes(b[:16], "little"),
+                                                  "inc": int.from_bytes(b[16:32], "little")},
+             "has_uint32": b[32], "uinteger": int.from_bytes(b[33:37], "little")}
+    g._rng.bit_generator.state = state  # the same NumPy Generator object, so whoever holds it follows
+    g._seed = int.from_bytes(b[37:53], "little", signed=True)
+    return g
+
+
+def _generator_get_state(self: Generator) -> Tensor:
+    """The generator's state as a uint8 tensor (``torch.Generator.get_state``); :meth:`set_state` with it
+    repeats the draws that followed (CPU generators only)."""
+    return _state_tensor(self)
+
+
+def _generator_set_state(self: Generator, new_state: Any) -> Generator:
+    """Restore a state from :meth:`get_state` (``torch.Generator.set_state``); returns the generator."""
+    return _restore(self, new_state, "Generator.set_state")
+
+
+def get_rng_state() -> Tensor:
+    """The default (CPU) generator's state as a uint8 tensor (``torch.get_rng_state``). Its bytes are funcgrad's
+    own (PCG64's state, not PyTorch's Mersenne Twister), so only funcgrad's ``set_rng_state`` reads them.
+
+    >>> import funcgrad as fg
+    >>> state = fg.get_rng_state(); a = fg.rand(3)
+    >>> fg.set_rng_state(state); bool(fg.numpy.all(a == fg.rand(3)))
+    True
+    >>> state.dtype
+    torch.uint8
+    """
+    return _state_tensor(default_generator)
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the default (CPU) generator to a state from :func:`get_rng_state` (``torch.set_rng_state``): the
+    draws that followed it come again."""
+    _restore(default_generator, new_state, "set_rng_state")
+
+
+@contextlib.contextmanager
+def fork_rng(devices: Any = None, enabled: bool = True, _caller: str = "fork_rng",
+             _devices_kw: str = "devices", device_type: str = "cuda") -> Iterator[None]:
+    """Restore the default CPU generator's state on leaving the block (``torch.random.fork_rng``). GPU generators
+    cannot save their state in funcgrad; with ``devices`` named, a warning says they are left as they are.
+
+    >>> import funcgrad as fg
+    >>> from funcgrad.tensors import random
+    >>> with random.fork_rng():
+    ...     a = fg.rand(2)
+    >>> bool(fg.numpy.all(a == fg.rand(2)))
+    True
+    """
+    if not enabled:
+        yield
+        return
+    if devices:
+        warnings.warn(f"{_caller}: funcgrad cannot save GPU generators' states; only the CPU generator is "
+                      f"restored", stacklevel=3)
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
+
 
 def _install() -> None:
     for name, fn in [("bernoulli", _bernoulli_method), ("bernoulli_", bernoulli_),
                      ("multinomial", _multinomial_method)]:
         if not hasattr(Tensor, name):
             setattr(Tensor, name, fn)
+    Generator.get_state, Generator.set_state = _generator_get_state, _generator_set_state
 
 
 _install()

@@ -24,9 +24,10 @@ from .transformer import *  # noqa: F401,F403,E402
 __all__ += rnn.__all__ + attention.__all__ + transformer.__all__
 
 # layers (conv, pooling, norms, activations, losses ...)
-from . import (activation, batchnorm, channelshuffle, conv, distance, dropout, fold, instancenorm,  # noqa: E402
-               loss, normalization, padding, pixelshuffle, pooling, sparse, upsampling)
+from . import (activation, batchnorm, bilinear, channelshuffle, conv, distance, dropout, fold,  # noqa: E402
+               instancenorm, loss, normalization, padding, pixelshuffle, pooling, sparse, upsampling)
 from .activation import *  # noqa: F401,F403,E402
+from .bilinear import *  # noqa: F401,F403,E402
 from .batchnorm import *  # noqa: F401,F403,E402
 from .channelshuffle import *  # noqa: F401,F403,E402
 from .conv import *  # noqa: F401,F403,E402
@@ -42,13 +43,15 @@ from .pooling import *  # noqa: F401,F403,E402
 from .sparse import *  # noqa: F401,F403,E402
 from .upsampling import *  # noqa: F401,F403,E402
 
-__all__ += [name for mod in (activation, batchnorm, channelshuffle, conv, distance, dropout, fold, instancenorm,
-                             loss, normalization, padding, pixelshuffle, pooling, sparse, upsampling)
+__all__ += [name for mod in (activation, batchnorm, bilinear, channelshuffle, conv, distance, dropout, fold,
+                             instancenorm, loss, normalization, padding, pixelshuffle, pooling, sparse, upsampling)
             for name in mod.__all__]
 
 # PyTorch's module paths for the classes funcgrad keeps in other files: torch.nn.modules.activation holds
 # MultiheadAttention and torch.nn.modules.container the Parameter containers (funcgrad: attention.py,
-# parameter_containers.py). The same classes, bound where torch's scripts import them from.
-from . import container  # noqa: E402
+# parameter_containers.py), torch.nn.modules.linear Bilinear (funcgrad: bilinear.py). The same classes, bound where
+# torch's scripts import them from.
+from . import container, linear  # noqa: E402
 activation.MultiheadAttention = attention.MultiheadAttention
+linear.Bilinear = bilinear.Bilinear
 container.ParameterList, container.ParameterDict = ParameterList, ParameterDict
