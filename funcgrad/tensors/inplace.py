@@ -130,18 +130,24 @@ def _update_sharers(t: Tensor, new: Any, what: str) -> None:
         return
     v = _strip_graph(new)
     for m in others(t):
-        buf = _shared_buffer(m)
-        if buf is not None:
-            _write_shared(buf, v, what)
-            continue
-        old = m._v
-        if type(old) is Box and old._trace is GRAPH:
-            if old.node.prim is None:
-                _set_leaf_value(m, v)
-            else:
-                m._v = Box(v, old.node, GRAPH)
+        _set_unrecorded(m, v, what)
+
+
+def _set_unrecorded(m: Tensor, v: Any, what: str) -> None:
+    """Give ``m`` the plain value ``v`` on its own graph node (a leaf stays a leaf; backward through a non-leaf
+    flows as through the identity), or into its shared memory."""
+    buf = _shared_buffer(m)
+    if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
+        _write_shared(buf, v, what)
+        return
+    old = m._v
+    if type(old) is Box and old._trace is GRAPH:
+        if old.node.prim is None:
+            _set_leaf_value(m, v)
         else:
-            m._v = v
+            m._v = Box(v, old.node, GRAPH)
+    else:
+        m._v = v
 
 
 def write_through(t: Tensor, new: Any, what: str = "in-place update") -> None:
@@ -166,18 +172,7 @@ def write_through(t: Tensor, new: Any, what: str = "in-place update") -> None:
     if v.dtype != t.dtype:
         v = fnp.astype(v, t.dtype)
     _update_sharers(t, v, what)
-    buf = _shared_buffer(t)
-    if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
-        _write_shared(buf, v, what)
-        return
-    old = t._v
-    if type(old) is Box and old._trace is GRAPH:
-        if old.node.prim is None:
-            _set_leaf_value(t, v)
-        else:
-            t._v = Box(v, old.node, GRAPH)
-    else:
-        t._v = v
+    _set_unrecorded(t, v, what)
 
 
 def _setitem(self: Tensor, idx: Any, value: Any) -> None:
