@@ -19,6 +19,9 @@ from .primitives.control import stop_gradient
 from .transforms import (checkpoint, custom_jvp, custom_vjp, defjvp, defjvp_argnum, defvjp, defvjp_argnum,
                          elementwise_grad, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, primitive,
                          value_and_grad, vjp, vmap)
+from .transforms import (grad_and_aux, hessian_tensor_product, hessian_vector_product, holomorphic_grad,  # noqa: F401
+                         make_hvp, make_jvp, make_vjp, tensor_jacobian_product, vector_jacobian_product)  # (HIPS)
+from .transforms import misc  # noqa: F401  (HIPS autograd's autograd.misc: flatten, optimizers)
 from . import testing  # noqa: F401
 # --- the Tensor face (funcgrad/tensors/): PyTorch's names, each family once ---------------------------------------
 from .tensors import operators as _operators  # noqa: F401  (the Tensor's operators)
@@ -82,6 +85,8 @@ _sys.modules[__name__ + ".cuda"] = cuda
 _sys.modules[__name__ + ".accelerator"] = accelerator
 _sys.modules[__name__ + ".backends"] = backends
 _sys.modules[__name__ + ".amp"] = amp
+from .tensors import random  # noqa: E402  (torch.random: manual_seed, get_rng_state, fork_rng ...)
+_sys.modules[__name__ + ".random"] = random
 linalg.matrix_exp = matrix_exp  # noqa: F405  (torch.linalg.matrix_exp is torch.matrix_exp: linalg_ops.py's)
 cuda.amp = amp  # torch.cuda.amp.GradScaler / autocast: the same classes
 _sys.modules[__name__ + ".cuda.amp"] = amp
@@ -90,6 +95,10 @@ for _name in ("cudnn", "mps", "mkldnn", "openmp"):
     _sys.modules[f"{__name__}.backends.{_name}"] = getattr(backends, _name)
 backends.cuda = backends.cuda_backend
 _sys.modules[__name__ + ".backends.cuda"] = backends.cuda_backend
+# HIPS autograd's module paths: ``from funcgrad.misc import flatten``, ``from funcgrad.misc.optimizers import adam``
+_sys.modules[__name__ + ".misc"] = misc
+_sys.modules[__name__ + ".misc.flatten"] = _sys.modules[misc.__name__ + ".flatten"]
+_sys.modules[__name__ + ".misc.optimizers"] = misc.optimizers
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import inspect
 import os
 import threading
 import warnings
@@ -203,6 +204,8 @@ class Jitted:
         self.static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         self.static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
         self.donate_argnums = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
+        # as jax.jit: a static parameter is static however it is passed; the signature maps positions to names
+        self._named_pos = self._infer_static_names()
         both = set(self.donate_argnums) & set(self.static_argnums)
         if both:
             raise ValueError(f"funcgrad.jit: argument(s) {sorted(both)} are in both static_argnums and "
@@ -221,6 +224,27 @@ class Jitted:
         self._name = getattr(fun, "__name__", type(fun).__name__)
         self._wrapped: Any = None  # the WRAPPED_CALLS callable, made on the first call with wrapped values
 
+    def _infer_static_names(self) -> dict:
+        """Complete ``static_argnums`` and ``static_argnames`` from each other through ``fun``'s signature (its
+        positional-or-keyword parameters), as jax.jit does; return ``{position: name}`` of those parameters."""
+        try:
+            params = list(inspect.signature(self.fun).parameters.values())
+        except (TypeError, ValueError):  # no signature (some builtins): the numbers and names stay as given
+            return {}
+        named = {i: p.name for i, p in enumerate(params)
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY)}
+        by_name = {name: i for i, name in named.items() if params[i].kind == params[i].POSITIONAL_OR_KEYWORD}
+        nums = list(self.static_argnums)
+        names = list(self.static_argnames)
+        for i in self.static_argnums:
+            if i in by_name.values() and named[i] not in names:
+                names.append(named[i])
+        for k in self.static_argnames:
+            if k in by_name and by_name[k] not in nums:
+                nums.append(by_name[k])
+        self.static_argnums, self.static_argnames = tuple(nums), tuple(names)
+        return named
+
     # --- signature ------------------------------------------------------------------------------------------------
     def _split(self, args: tuple, kwargs: dict) -> tuple:
         """(key, dynamic leaves, rebuild) for a call."""
@@ -231,6 +255,8 @@ class Jitted:
         static_pos = []
         for i in self.static_argnums:
             if not -n <= i < n:
+                if i >= 0 and i in self._named_pos:  # a named parameter: passed by keyword, or left at its default
+                    continue
                 raise ValueError(f"funcgrad.jit({self._name}): static_argnums={self.static_argnums} does not fit a "
                                  f"call with {n} positional argument(s)")
             static_pos.append(i % n)
@@ -420,7 +446,8 @@ class Jitted:
 
     def _leaf_names(self, args, kwargs) -> list:
         """A name per dynamic leaf, as in the signature's order: 'x', 'params[1]'..."""
-        static_pos = {i % max(len(args), 1) for i in self.static_argnums}
+        n_args = len(args)
+        static_pos = {i % n_args for i in self.static_argnums if -n_args <= i < n_args}
         names_args, names_kw = [], {}
         for i, a in enumerate(args):
             if i in static_pos:

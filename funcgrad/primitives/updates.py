@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as _onp
 
-from ..backend import device_of, namespace, shape_of, to_device
+from ..backend import device_of, dtype_of, namespace, shape_of, to_device
 from ..core import Box, Primitive, getval
 from ..core.backward import zeros_for
 from ..core.batching import loop_rule
 from ..core.primitive import broadcast_to, cast
-from .elementwise import add, divide, maximum, minimum, multiply, where
+from .control import stop_gradient
+from .elementwise import add, divide, equal, isfinite, maximum, minimum, multiply, subtract, where
 from .gather import (Dynamic, _batched_layout, _batched_value, _describe_index, _has_int_array, _index_error,
                      _ufunc_at)
 from .indexing import _getitem_p, _index_namespace, _last_write_mask, _repeats, _rounds, _static_index
@@ -236,15 +237,40 @@ class _AtIndex:
         """A copy of ``x`` with ``x[idx]`` divided by ``v``."""
         return self.multiply(divide(1.0, v))
 
+    def _extremum(self, v, pick, method: str):
+        """``x[idx] = pick(x[idx], v)`` applying every occurrence; the gradient of each position goes in equal
+        shares to all its tied candidates (``x``'s entry and each element of ``v`` equal to the result), as JAX."""
+        x, idx = self._x, self._static(method)
+        out = self._by_rounds(v, lambda x, w, i: index_set(x, pick(_getitem_p(x, idx=i), w), idx=i))
+        xp = _index_namespace(idx)
+        if (type(x) is not Box and type(v) is not Box or dtype_of(x).kind != "f"
+                or not (_has_int_array(idx) and _repeats(xp, shape_of(x), idx))):
+            return out  # one candidate of v per position: pick's own rule splits a tie with x evenly
+        m = stop_gradient(out)  # the result's value: which candidates tie is piecewise constant
+        sel_shape, _ = _rounds(xp, shape_of(x), idx)
+        vb = broadcast_to(v, shape=sel_shape)
+        dt = dtype_of(x)
+        tie_x, tie_v = equal(x, m), equal(vb, _getitem_p(m, idx=idx))
+        in_x, in_v = cast(tie_x, dtype=dt), cast(tie_v, dtype=dt)
+        zeros = subtract(in_x, in_x)  # exact zeros, batched like x under vmap
+        count = stop_gradient(add(in_x, index_add(zeros, in_v, idx=idx)))
+        # each tied candidate's share (all equal m); where, not a product, keeps untied infinities out
+        shares = add(where(tie_x, divide(x, count), 0.0),
+                     index_add(zeros, where(tie_v, divide(vb, _getitem_p(count, idx=idx)), 0.0), idx=idx))
+        # the value stays exactly ``out`` (shares of equal values need not sum back to it in floating point);
+        # the derivative is that of the shares (zero where the result is not finite)
+        shares = where(isfinite(m), shares, 0.0)
+        return add(m, subtract(shares, stop_gradient(shares)))
+
     def min(self, v: ArrayLike) -> Any:
-        """A copy of ``x`` with ``x[idx] = minimum(x[idx], v)`` (ties split the gradient evenly)."""
-        self._static("min")
-        return self._by_rounds(v, lambda x, w, i: index_set(x, minimum(_getitem_p(x, idx=i), w), idx=i))
+        """A copy of ``x`` with ``x[idx] = minimum(x[idx], v)``; repeated positions apply every element of ``v``,
+        and ties split the gradient evenly among all tied candidates."""
+        return self._extremum(v, minimum, "min")
 
     def max(self, v: ArrayLike) -> Any:
-        """A copy of ``x`` with ``x[idx] = maximum(x[idx], v)`` (ties split the gradient evenly)."""
-        self._static("max")
-        return self._by_rounds(v, lambda x, w, i: index_set(x, maximum(_getitem_p(x, idx=i), w), idx=i))
+        """A copy of ``x`` with ``x[idx] = maximum(x[idx], v)``; repeated positions apply every element of ``v``,
+        and ties split the gradient evenly among all tied candidates."""
+        return self._extremum(v, maximum, "max")
 
 
 class _At:

@@ -379,7 +379,8 @@ def defjvp_argnum(prim: Primitive, rule: Callable) -> None:
 
 def checkpoint(f: Callable, static_argnums: Sequence[int] = ()) -> Callable:
     """``f`` whose intermediates are not stored for the reverse pass: its inputs are kept and ``f`` is run again,
-    under a fresh ``vjp``, when the gradient reaches it. Memory for time; gradients are identical.
+    under a fresh ``vjp``, when the gradient reaches it. Memory for time; gradients are identical. Keyword
+    arguments are passed through to ``f`` and not differentiated.
 
     >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
     >>> layer = fg.checkpoint(lambda x: fnp.tanh(x) * 2.0)
@@ -415,4 +416,13 @@ def checkpoint(f: Callable, static_argnums: Sequence[int] = ()) -> Callable:
     cf.defvjp(fwd, bwd)
     functools.update_wrapper(cf, f)
     cf.__name__ = f"checkpoint({_fname(f)})"
-    return cf
+
+    def checkpointed(*args, **kwargs):
+        if not kwargs:
+            return cf(*args)
+        # keyword arguments reach f unchanged and are not differentiated (held fixed, as jacfwd's and jacrev's)
+        return checkpoint(functools.partial(f, **kwargs), static_argnums)(*args)
+
+    functools.update_wrapper(checkpointed, f)
+    checkpointed.__name__ = cf.__name__
+    return checkpointed

@@ -79,9 +79,14 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
         if len(tangents) != len(primals):
             raise TypeError(f"linearize({_fname(f)}): f_jvp takes {len(primals)} tangent(s), one per primal, "
                             f"got {len(tangents)}")
+        name = f"linearize({_fname(f)})"
+        p_leaves, p_def = tree.flatten(tuple(primals))
+        t_leaves, t_def = tree.flatten(tuple(tangents))
+        if p_def != t_def:  # each tangent a pytree shaped like its primal (dicts, tuples ... as jax.linearize)
+            raise ValueError(f"{name}: the tangents' structure {t_def!r} does not match the primals' {p_def!r}")
+        checked = [_check_tangent(name, p, t, k) for k, (p, t) in enumerate(zip(p_leaves, t_leaves))]
         _, transpose = vjp(f_vjp, zero_ct)
-        (t_out,) = transpose(tuple(_check_tangent(f"linearize({_fname(f)})", p, t, k)
-                                   for k, (p, t) in enumerate(zip(primals, tangents))))
+        (t_out,) = transpose(tree.unflatten(t_def, checked))
         return t_out
 
     f_jvp.__doc__ = f"Jacobian-vector product of {_fname(f)} at the linearization point."

@@ -16,7 +16,7 @@ from ..backend import dtype_of, namespace, shape_of
 from ..core import getval
 from .forward import jvp
 from .batching import vmap
-from .reverse import _fname, _norm_argnums, grad, vjp
+from .reverse import _argnum_alias, _fname, _norm_argnums, grad, vjp
 from .. import numpy as fnp
 
 __all__ = ["jacrev", "jacfwd", "jacobian", "hessian", "hvp", "elementwise_grad"]
@@ -26,12 +26,16 @@ def _size(x: Any) -> int:
     return int(np.prod(shape_of(x), dtype=np.int64))
 
 
-def _wrap_args(f: Callable, args: tuple, nums: tuple) -> tuple[Callable, tuple]:
+def _wrap_args(f: Callable, args: tuple, nums: tuple, kwargs: dict | None = None) -> tuple[Callable, tuple]:
+    """``f`` as a function of the arguments in ``nums`` only; the others and ``kwargs`` (never differentiated,
+    as in JAX) are held fixed."""
+    kwargs = kwargs or {}
+
     def g(*diff):
         full = list(args)
         for i, d in zip(nums, diff):
             full[i] = d
-        return f(*full)
+        return f(*full, **kwargs)
     return g, tuple(args[i] for i in nums)
 
 
@@ -83,7 +87,7 @@ def _rows(fn: Callable, like: list, like_def, total: int, chunk_size: int | None
 
 
 def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False,
-           chunk_size: int | None = None) -> Callable:
+           chunk_size: int | None = None, *, argnum: int | Sequence[int] | None = None) -> Callable:
     """Jacobian of ``f`` by reverse mode: one forward pass, then the VJPs of all output basis vectors in one
     batched (vmapped) backward pass, or ``chunk_size`` at a time to bound memory. Efficient for few outputs. The
     block for output leaf ``o`` and input leaf ``x`` has shape ``o.shape + x.shape``.
@@ -93,9 +97,11 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     array([[2., 0.],
            [0., 4.]])
     """
-    def jac_f(*args):
+    argnums = _argnum_alias(argnums, argnum, "jacrev")
+
+    def jac_f(*args, **kwargs):
         nums, single = _norm_argnums(argnums, len(args), "jacrev")
-        g, diff = _wrap_args(f, args, nums)
+        g, diff = _wrap_args(f, args, nums, kwargs)
         res = vjp(g, *diff, has_aux=has_aux)
         out_leaves, out_def = tree.flatten(res[0])
         in_leaves, in_def = tree.flatten(diff)
@@ -126,7 +132,7 @@ def _zeros(like: Any, shape: tuple) -> Any:
 
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False,
-           chunk_size: int | None = None) -> Callable:
+           chunk_size: int | None = None, *, argnum: int | Sequence[int] | None = None) -> Callable:
     """Jacobian of ``f`` by forward mode: the JVPs of all input basis vectors in one batched (vmapped) pass, or
     ``chunk_size`` at a time. Efficient for few inputs and many outputs.
 
@@ -134,9 +140,11 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     >>> fg.jacfwd(lambda x: fnp.sin(x))(np.array([0.0]))
     array([[1.]])
     """
-    def jac_f(*args):
+    argnums = _argnum_alias(argnums, argnum, "jacfwd")
+
+    def jac_f(*args, **kwargs):
         nums, single = _norm_argnums(argnums, len(args), "jacfwd")
-        g, diff = _wrap_args(f, args, nums)
+        g, diff = _wrap_args(f, args, nums, kwargs)
         in_leaves, in_def = tree.flatten(diff)
         if holomorphic:
             _check_holomorphic("jacfwd", in_leaves, "inputs", holomorphic)
@@ -173,7 +181,8 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
 jacobian = jacrev
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, *,
+            argnum: int | Sequence[int] | None = None) -> Callable:
     """Hessian of a scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``; shape ``x.shape + x.shape``.
 
     >>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
@@ -181,12 +190,14 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
+    argnums = _argnum_alias(argnums, argnum, "hessian")
     if has_aux:
         return jacfwd(jacrev(f, argnums, has_aux=True), argnums, has_aux=True)
     return jacfwd(jacrev(f, argnums), argnums)
 
 
-def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0, *,
+                     argnum: int | Sequence[int] | None = None) -> Callable:
     """HIPS autograd's ``elementwise_grad``: the VJP of ``f`` with a cotangent of ones, i.e. the sums of the
     Jacobian's rows. For a function acting elementwise that is each output's derivative by its own input, in the
     input's shape, from one backward pass. Use it only for such functions (elsewhere it sums over outputs).
@@ -195,6 +206,8 @@ def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     >>> fg.elementwise_grad(fnp.tanh)(np.array([0.0, 1.0])).round(6)
     array([1.      , 0.419974])
     """
+    argnums = _argnum_alias(argnums, argnum, "elementwise_grad")
+
     def eg_f(*args, **kwargs):
         call = (lambda *a: f(*a, **kwargs)) if kwargs else f
         nums, single = _norm_argnums(argnums, len(args), "elementwise_grad")

@@ -110,6 +110,16 @@ def _collect(cts: list, leaf_nodes: list, defs: list, seen: set | None = None) -
     return result
 
 
+def _argnum_alias(argnums: Any, argnum: Any, transform: str) -> Any:
+    """HIPS autograd spells ``argnums`` as ``argnum``: accept either (not two different values)."""
+    if argnum is None:
+        return argnums
+    if argnums != 0 and argnums != argnum:
+        raise TypeError(f"{transform}: got argnums={argnums!r} and argnum={argnum!r}; pass one of them "
+                        f"(argnum is HIPS autograd's spelling of argnums)")
+    return argnum
+
+
 def _norm_argnums(argnums: int | Sequence[int], nargs: int, transform: str) -> tuple[tuple, bool]:
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
@@ -224,7 +234,7 @@ def _value_and_grad_call(f: Callable, call: Callable, args: tuple, argnums, has_
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   holomorphic: bool = False) -> Callable:
+                   holomorphic: bool = False, *, argnum: int | Sequence[int] | None = None) -> Callable:
     """A function returning ``(f(*args), grad(f)(*args))``; with ``has_aux``, ``((value, aux), grad)``.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
@@ -232,6 +242,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     >>> float(v), float(g)
     (8.0, 12.0)
     """
+    argnums = _argnum_alias(argnums, argnum, "value_and_grad")
+
     def value_and_grad_f(*args, **kwargs):
         call = (lambda *a: f(*a, **kwargs)) if kwargs else f
         value, g, aux = _value_and_grad_call(f, call, args, argnums, has_aux, "value_and_grad", holomorphic)
@@ -242,7 +254,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         holomorphic: bool = False) -> Callable:
+         holomorphic: bool = False, *, argnum: int | Sequence[int] | None = None) -> Callable:
     """The gradient of a scalar function, in the structure and dtype of the arguments in ``argnums``.
 
     ``grad(f, argnums=(0, 1))`` returns a tuple; with ``has_aux`` the result is ``(grad, aux)``. Transforms nest:
@@ -254,6 +266,8 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     >>> float(fg.grad(fg.grad(fnp.sin))(1.0)) == float(-fnp.sin(1.0))
     True
     """
+    argnums = _argnum_alias(argnums, argnum, "grad")
+
     def grad_f(*args, **kwargs):
         call = (lambda *a: f(*a, **kwargs)) if kwargs else f
         _, g, aux = _value_and_grad_call(f, call, args, argnums, has_aux, "grad", holomorphic)
