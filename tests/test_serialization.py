@@ -524,3 +524,21 @@ def test_no_pickle_anywhere_in_the_module():
         source = f.read_text()
         for word in ("import pickle", "pickle.load", "eval(", "exec(", "__import__", "importlib"):
             assert word not in source, (f.name, word)
+
+
+def test_sizes_and_dtypes_round_trip_as_torch_save_stores_them(codec, tmp_path):
+    x = fg.zeros(2, 3, dtype=fg.float64)
+    out = _roundtrip({"shape": x.shape, "dtypes": [fg.float32, fg.int64, fg.bool, x.dtype], "empty": fg.Size([])})
+    assert type(out["shape"]) is fg.Size and out["shape"] == (2, 3) and out["empty"] == ()
+    assert out["dtypes"] == [fg.float32, fg.int64, fg.bool, fg.float64]
+    assert all(d is want for d, want in zip(out["dtypes"], [fg.float32, fg.int64, fg.bool, fg.float64]))
+    data = _saved({"d": fg.float32, "s": x.shape})
+
+    def bad_dtype(tree):
+        tree["values"][0]["v"] = "object"
+
+    def bad_size(tree):
+        tree["values"][1]["v"] = [2, -1]
+
+    _refused(_with_tree(data, bad_dtype), tmp_path, "unknown dtype 'object'")
+    _refused(_with_tree(data, bad_size), tmp_path, "non-negative integers")

@@ -19,6 +19,8 @@ import numpy as np
 
 from ..backend import parse_device, to_host
 from ..core import getval
+from ..tensors.dtypes import as_dtype, dtype as _TorchDtype
+from ..tensors.size import Size
 from ..tensors.tensor import Tensor, device as _device
 
 _MAX_DEPTH = 200  # nesting of containers in a tree
@@ -31,7 +33,7 @@ _INT = re.compile(r"-?[0-9]{1,4300}")
 _SCALARS = ("none", "bool", "int", "float", "complex", "str", "bytes")
 _KEYS = {"tensor": {"e", "dtype", "shape", "complex", "rg", "dev"}, "ndarray": {"e", "dtype", "shape", "complex",
          "scalar"}, "none": set(), "bool": {"v"}, "int": {"v"}, "float": {"v"}, "complex": {"v"}, "str": {"v"},
-         "bytes": {"v"}, "device": {"v"}, "list": {"items"}, "tuple": {"items"}, "dict": {"keys", "values"},
+         "bytes": {"v"}, "device": {"v"}, "size": {"v"}, "dtype": {"v"}, "list": {"items"}, "tuple": {"items"}, "dict": {"keys", "values"},
          "odict": {"keys", "values"}}
 
 
@@ -58,7 +60,7 @@ def _unsupported(obj: Any, path: tuple) -> TypeError:
                          f"state_dict() instead (funcgrad.save(obj.state_dict(), f)); to restore, build the object "
                          f"in code and call load_state_dict(funcgrad.load(f))")
     return TypeError(f"funcgrad.save cannot store the {kind} object{at}: it stores Tensors, NumPy arrays, None, bool, "
-                     f"int, float, complex, str, bytes, devices, and dicts, lists and tuples of them (no pickling). "
+                     f"int, float, complex, str, bytes, devices, sizes (x.shape), dtypes, and dicts, lists and tuples of them (no pickling). "
                      f"For a model or an optimizer, save its state_dict() instead")
 
 
@@ -132,6 +134,10 @@ class _Writer:
             return node
         if t is _device:
             return {"k": "device", "v": str(obj)}
+        if t is Size:  # x.shape, as torch.save stores it
+            return {"k": "size", "v": [int(n) for n in obj]}
+        if t is _TorchDtype:  # funcgrad.float32 ...: by its NumPy name
+            return {"k": "dtype", "v": np.dtype(obj).name}
         if t in (list, dict, OrderedDict):
             if id(obj) in self._open:
                 raise ValueError(f"funcgrad.save: the object contains itself (a reference cycle at {_show(path)})")
@@ -198,6 +204,13 @@ class _Checker:
                 parse_device(_text(node["v"]))
             except (TypeError, ValueError) as e:
                 self.fail(where, f"a bad device ({e})")
+        elif kind == "size":
+            v = node["v"]
+            if type(v) is not list or not all(type(n) is int and 0 <= n < 2 ** 63 for n in v) or len(v) > 64:
+                self.fail(where, "a size must be a list of at most 64 non-negative integers")
+        elif kind == "dtype":
+            if node["v"] not in _ARRAY_DTYPES:
+                self.fail(where, f"an unknown dtype {str(node['v'])[:40]!r}")
         elif kind in ("list", "tuple"):
             if type(node["items"]) is not list:
                 self.fail(where, "items must be a list")
@@ -331,6 +344,10 @@ def _build(node: dict, arrays: dict, place: Callable, where: str = "") -> Any:
         return _scalar(node)
     if kind == "device":
         return _device(node["v"])
+    if kind == "size":
+        return Size(node["v"])
+    if kind == "dtype":
+        return as_dtype(node["v"])
     if kind in ("list", "tuple"):
         items = [_build(x, arrays, place, f"{where}[{i}]") for i, x in enumerate(node["items"])]
         return items if kind == "list" else tuple(items)
