@@ -336,3 +336,13 @@ def test_numpy_face_keeps_numpy_rule():
     a = np.arange(24).reshape(2, 3, 4)
     assert fg.numpy.asarray(a)[0, :, [1, 2]].shape == (2, 3)
     assert fg.numpy.getitem(fg.numpy.asarray(a), (0, slice(None), [1, 2])).shape == (2, 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.zeros(2, 0), lambda lib: lib.zeros(0), lambda lib: lib.zeros(0, dtype=lib.int64),
+    lambda lib: lib.zeros(2, 0, dtype=lib.int64), lambda lib: lib.zeros(0, 3, requires_grad=True),
+    lambda lib: lib.zeros(0, dtype=lib.bool), lambda lib: lib.tensor([1, 2]), lambda lib: lib.zeros(()),
+], ids=["2x0", "0", "0_int", "2x0_int", "0x3_grad", "0_bool", "ints", "scalar"])
+def test_empty_tensors_print_their_size_and_dtype_as_in_pytorch(make):
+    torch = pytest.importorskip("torch")
+    assert repr(make(fg)) == repr(make(torch))

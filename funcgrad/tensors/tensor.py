@@ -409,8 +409,10 @@ class Tensor:
     def __repr__(self) -> str:
         v = getval(self._v)
         body = format_values(to_host(v), prefix="tensor(")
-        extras = []
-        if self.dtype not in (_default_dtype[0], np.dtype(np.int64), np.dtype(bool)):
+        empty = self.numel() == 0
+        extras = [f"size={tuple(self.shape)}"] if empty and self.ndim != 1 else []
+        # an empty tensor shows no values to tell its dtype by: PyTorch names every dtype but the default float
+        if self.dtype != _default_dtype[0] and (empty or self.dtype not in (np.dtype(np.int64), np.dtype(bool))):
             extras.append(f"dtype={self.dtype}")
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
