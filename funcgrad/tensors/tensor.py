@@ -15,6 +15,7 @@ tensor([2., 4.])
 from __future__ import annotations
 
 import math
+import warnings
 import weakref
 from typing import Any, Callable, Iterator
 
@@ -543,9 +544,16 @@ _set_grad_slot = _GRAD_SLOT.__set__
 
 def _get_grad(t: Tensor) -> Any:
     try:
-        return _get_grad_slot(t)
+        g = _get_grad_slot(t)
     except AttributeError:
-        return None
+        g = None
+    if g is None:
+        v = t._v
+        if type(v) is Box and v._trace is GRAPH and v.node.prim is not None and _RETAINED.get(v.node) is not t:
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed: backward "
+                          "does not fill it. Use .retain_grad() on the non-leaf Tensor if you want its gradient, "
+                          "or access the leaf Tensor instead.", UserWarning, stacklevel=2)
+    return g
 
 
 def _set_grad(t: Tensor, value: Any) -> None:
