@@ -52,6 +52,7 @@ from .tensors.pooling import *  # noqa: F401,F403  (max_pool*, avg_pool1d, adapt
 from .tensors import index_methods as _index_methods  # noqa: F401  (index_add_, put_, stride ...)
 from .tensors.creation import *  # noqa: F401,F403
 from .tensors.inplace import *  # noqa: F401,F403
+from .tensors import inplace_shape as _inplace_shape  # noqa: F401,E402  (transpose_, unsqueeze_ ...)
 from .tensors import linalg, special, fft, cuda  # noqa: E402  (torch.linalg, torch.special, torch.fft, torch.cuda)
 from .tensors import accelerator, backends  # noqa: E402  (torch.accelerator; torch.backends' switches)
 from .tensors.dtypes import dtype, finfo, iinfo  # noqa: F401,E402  (torch.dtype objects and their limits)

@@ -4,7 +4,8 @@ A Tensor holds an immutable value and an in-place method rebinds it (see ``inpla
 from memory: it is kept here, as groups of tensors that take each other's in-place updates. ``t.detach()`` and
 ``t.data`` join ``t``'s group; every in-place update of a member (``add_``, ``copy_``, ``t[i] = v`` ...) is then
 given to the others, without their graphs recording it. Assigning ``.data`` leaves the group, as in PyTorch,
-where it gives the tensor new storage.
+where it gives the tensor new storage. The ``detach()`` of a view (``x[0].detach()``) is filed as a view of the
+same root instead (``views.py``), so that its writes reach the root.
 
 The groups hold their members weakly: a ``detach()`` result kept in a list keeps neither its base nor its base's
 graph alive, and a group whose other members are gone is dropped. While no group exists, the in-place methods pay
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import weakref
 from typing import Any, Iterator
+
+from .views import VIEWS, detached
 
 __all__: list = []
 
@@ -72,6 +75,8 @@ def share(base: Any, alias: Any) -> None:
     >>> share(a, b); _ = b.fill_(1.0); a
     tensor([1., 1.])
     """
+    if VIEWS and detached(base, alias):  # a view's detach(): a view of its root too (views.py), not grouped
+        return
     group = _group_of(base)
     if group is None:
         ref = _Ref(base, _gone)

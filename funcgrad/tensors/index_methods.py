@@ -31,6 +31,7 @@ from .inplace import _rebind
 from .operators import _check_inplace, _index
 from .ops import _norm_dim, _t
 from .indexing import masked_fill
+from .views import record as _record
 from .scatter import (_add, _as_tensor, _cast_src, _check_range, _index_where, _scatter_where, _set,
                             index_copy, index_fill, index_reduce, masked_scatter, scatter_reduce_full)
 
@@ -117,8 +118,13 @@ def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"unfold(): maximum size for tensor at dimension {d} is {n} but size is {size}")
     count = (n - size) // step + 1
     idx = np.arange(count)[:, None] * step + np.arange(size)[None, :]
-    windows = fnp.take(x, idx, axis=d)  # ... (count, size) ...
-    return fnp.moveaxis(windows, d + 1, -1)
+    # a view, as in PyTorch (views.py); its windows overlap where step < size, so it cannot be written then
+    return _record(x, _windows(x, d, idx), (_windows, d, idx), overlap=step < size and count > 1)
+
+
+def _windows(x: Any, d: int, idx: Any) -> Any:
+    """The windows ``idx`` (count, size) of ``x`` along ``d``, the window count there and the size last."""
+    return fnp.moveaxis(fnp.take(x, idx, axis=d), d + 1, -1)  # ... (count, size) ...
 
 
 def as_strided(self: Tensor, size: Any, stride: Any, storage_offset: int = 0) -> Tensor:

@@ -20,10 +20,13 @@ storage: an in-place update of any of them is given to the others (:func:`_updat
 ``aliases.py``), unrecorded by autograd, so ``nn.init.normal_(w.data)``, ``w.grad.data.zero_()`` and
 ``model.state_dict()[k].copy_(v)`` work. The tape keeps the values it saved: a backward after ``w.data.mul_(2)``
 uses the forward pass's values (PyTorch uses the overwritten storage through ``.data`` and raises "modified by an
-inplace operation" through ``detach()``). Other views do not alias: ``b = a[0]; a.add_(1)`` leaves ``b`` as it was,
-and a tensor made by ``from_numpy`` stops sharing memory with its array once updated in place. A tensor shared
-between processes (``share_memory_()``, see ``funcgrad.multiprocessing``) has its updates written into its shared
-memory, so that the other processes see them.
+inplace operation" through ``detach()``). Views (``a[0]``, ``a.t()``, ``a.view(-1)``, ``a.diagonal()`` ...; see
+``views.py``) share values with their base both ways: an in-place update of a view is written into its root
+through the root's own in-place path (:func:`_write_view`: recorded under grad mode, refused into a view of a leaf
+that requires grad, as in PyTorch), and an in-place update of a root recomputes its live views
+(:func:`_refresh_views`). A tensor made by ``from_numpy`` stops sharing memory with its array once updated in
+place. A tensor shared between processes (``share_memory_()``, see ``funcgrad.multiprocessing``) has its updates
+written into its shared memory, so that the other processes see them.
 
 >>> import funcgrad as fg
 >>> w = fg.tensor([1.0, 2.0], requires_grad=True)
@@ -45,10 +48,11 @@ from ..backend import device_of, shape_of, to_device
 from ..core import getval
 from .tensor import GRAPH, Tensor, _as_value, _mode, _set_leaf_value, _shared_buffer, _strip_graph, _write_shared
 from .aliases import GROUPS, leave, others
+from . import views as _views
+from .views import LIVE, VIEWS
 from .creation import _normal, _rng, _uniform
 from .operators import _check_inplace, _index, _torch_set_value
 from .promotion import can_cast, cast_error, promote, tensor_value
-from . import shape as _shape
 
 __all__: list = []
 
@@ -93,16 +97,29 @@ def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
         if not can_cast(new.dtype, dt):  # PyTorch's rule: never down a category (float into int, int into bool)
             raise cast_error(what, new.dtype, dt)
         new = fnp.astype(new, dt)
+    if VIEWS:
+        view = _views.of(t)
+        if view is not None:
+            if what not in _RESHAPING:  # a view: the update goes into its root, which then refreshes the view
+                _write_view(t, view, new, what)
+                return t
+            _views.forget(t)  # t_() of a view changes the view alone (PyTorch: its own shape and strides)
+    if LIVE and what in _RESHAPING:  # t's views do not follow its new shape: they keep their values
+        _views.orphan(t)
     buf = _shared_buffer(t)
     if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
         _write_shared(buf, new, what)
         if GROUPS:
             _update_sharers(t, buf, what)
+        if LIVE:
+            _refresh_views(t)
         return t
     if GROUPS:  # t.data / t.detach() and their base share values: they take the update too
         _update_sharers(t, new, what)
     if _mode.enabled:
         t._v = new
+        if LIVE:
+            _refresh_views(t)
         return t
     # grad mode off: the update is not recorded
     if type(old) is Box and old._trace is GRAPH:
@@ -117,7 +134,50 @@ def _rebind(t: Tensor, new: Any, what: str) -> Tensor:
             t._v = Box(new, old.node, GRAPH)
     else:
         t._v = new
+    if LIVE:
+        _refresh_views(t)
     return t
+
+
+def _write_view(t: Tensor, view: tuple, new: Any, what: str) -> None:
+    """Write ``new``, the value the view ``t`` is being updated to, into its root, through the root's own in-place
+    path (recorded on the root under grad mode, as PyTorch's CopySlices), which then refreshes ``t``."""
+    root, steps, overlap, detached = view  # (an overlapping view, of expand, is refused by the scatter)
+    if detached:  # ``x[0].detach()``, ``x[0].data``: written unrecorded, as through the root's own detach()
+        _set_unrecorded(t, _strip_graph(new), what)
+        return
+    if _mode.enabled and root.requires_grad and root.is_leaf:
+        raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place operation "
+                           f"({what}); wrap it in funcgrad.no_grad() or work on a clone")
+    rv = _raw(root)
+    check = overlap and what not in ("fill_", "zero_")  # filling overlapping elements is well defined (PyTorch)
+    _rebind(root, _views.scatter(rv, tuple(shape_of(rv)), steps, check, new), what)
+
+
+def _refresh_views(root: Tensor) -> None:
+    """Recompute the live views of ``root`` from its new value (recorded under grad mode: backward through a view
+    sees the update, as in PyTorch), and give their sharers (``view.detach()``) the new values."""
+    if id(root) not in LIVE:
+        return
+    value = root._v
+    for v, steps, detached in _views.views_of(root):
+        new = _views.apply(steps, value)
+        if detached:
+            new = _strip_graph(new)
+        old = v._v
+        if type(old) is Box and old._trace is GRAPH:
+            if old.node.prim is None:  # a requires-grad leaf stays one
+                _set_leaf_value(v, _strip_graph(new))
+                continue
+            if not _mode.enabled:
+                new = Box(_strip_graph(new), old.node, GRAPH)
+        elif not _mode.enabled or detached:
+            new = _strip_graph(new)
+        v._v = new
+        if GROUPS:
+            plain = _strip_graph(new)
+            for m in others(v):
+                _set_unrecorded(m, plain, "view update")
 
 
 def _update_sharers(t: Tensor, new: Any, what: str) -> None:
@@ -136,9 +196,22 @@ def _update_sharers(t: Tensor, new: Any, what: str) -> None:
 def _set_unrecorded(m: Tensor, v: Any, what: str) -> None:
     """Give ``m`` the plain value ``v`` on its own graph node (a leaf stays a leaf; backward through a non-leaf
     flows as through the identity), or into its shared memory."""
+    if VIEWS:
+        view = _views.of(m)
+        if view is not None:  # a view (``x[0]`` of ``x[0].detach()``): written into its root, which refreshes it
+            root, steps, overlap, _ = view
+            rv = _strip_graph(root._v)
+            new_root = _views.scatter(rv, tuple(shape_of(rv)), steps, overlap and what not in ("fill_", "zero_"), v)
+            if GROUPS:
+                for r in others(root):
+                    _set_unrecorded(r, new_root, what)
+            _set_unrecorded(root, new_root, what)
+            return
     buf = _shared_buffer(m)
     if buf is not None:  # shared between processes: write into the memory they map (funcgrad.multiprocessing)
         _write_shared(buf, v, what)
+        if LIVE:
+            _refresh_views(m)
         return
     old = m._v
     if type(old) is Box and old._trace is GRAPH:
@@ -148,6 +221,8 @@ def _set_unrecorded(m: Tensor, v: Any, what: str) -> None:
             m._v = Box(v, old.node, GRAPH)
     else:
         m._v = v
+    if LIVE:
+        _refresh_views(m)
 
 
 def write_through(t: Tensor, new: Any, what: str = "in-place update") -> None:
@@ -165,6 +240,8 @@ def write_through(t: Tensor, new: Any, what: str = "in-place update") -> None:
     v = _strip_graph(new._v) if isinstance(new, Tensor) else new
     if not GROUPS or next(others(t), None) is None:  # nobody shares t's values: a plain rebinding
         t.data = v
+        if LIVE:  # its views (``w[0]``) see the update
+            _refresh_views(t)
         return
     if tuple(shape_of(v)) != t.shape:
         raise RuntimeError(f"{what}: the new value has shape {tuple(shape_of(v))}, this tensor {t.shape}; an "
@@ -366,99 +443,6 @@ def t_(self: Tensor) -> Tensor:
         raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
     _check_inplace(self, "t_")
     return _rebind(self, fnp.transpose(_raw(self)), "t_")
-
-
-def _reshaped(self: Tensor, what: str, fn, *args: Any) -> Tensor:
-    # ``fn`` (a Tensor shape function) applied to this tensor's value, which it then holds
-    _check_inplace(self, what)
-    return _rebind(self, fn(Tensor._from_value(_raw(self)), *args)._v, what)
-
-
-def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap dimensions ``dim0`` and ``dim1`` in place (``torch.Tensor.transpose_``).
-
-    >>> import funcgrad as fg
-    >>> fg.zeros(2, 3, 4).transpose_(0, 2).shape
-    torch.Size([4, 3, 2])
-    """
-    return _reshaped(self, "transpose_", _shape.transpose, dim0, dim1)
-
-
-def swapaxes_(self: Tensor, axis0: int, axis1: int) -> Tensor:
-    """``transpose_(axis0, axis1)`` (``torch.Tensor.swapaxes_``)."""
-    return _reshaped(self, "swapaxes_", _shape.transpose, axis0, axis1)
-
-
-def swapdims_(self: Tensor, dim0: int, dim1: int) -> Tensor:
-    """``transpose_(dim0, dim1)`` (``torch.Tensor.swapdims_``)."""
-    return _reshaped(self, "swapdims_", _shape.transpose, dim0, dim1)
-
-
-def unsqueeze_(self: Tensor, dim: int) -> Tensor:
-    """Insert a dimension of size 1 at ``dim`` in place (``torch.Tensor.unsqueeze_``).
-
-    >>> import funcgrad as fg
-    >>> fg.zeros(2, 3).unsqueeze_(-1).shape
-    torch.Size([2, 3, 1])
-    """
-    return _reshaped(self, "unsqueeze_", _shape.unsqueeze, dim)
-
-
-def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
-    """Remove dimensions of size 1 (all, or those of ``dim``) in place (``torch.Tensor.squeeze_``)."""
-    return _reshaped(self, "squeeze_", _shape.squeeze, dim)
-
-
-def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
-    """Give this tensor the shape ``sizes`` in place (``torch.Tensor.resize_``): its elements in order, cut off
-    when the new shape is smaller, and zeros after them when it is larger (where PyTorch leaves the new memory
-    uninitialized). A tensor that requires grad cannot be resized, as in PyTorch.
-
-    >>> import funcgrad as fg
-    >>> fg.arange(4.0).resize_(2, 3)
-    tensor([[0., 1., 2.],
-            [3., 0., 0.]])
-    """
-    if self.requires_grad:
-        raise RuntimeError("cannot resize variables that require grad")
-    shape = tuple(int(n) for n in (sizes[0] if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes))
-    if any(n < 0 for n in shape):
-        raise RuntimeError(f"resize_: negative dimension in size {list(shape)}")
-    flat = fnp.reshape(_raw(self), (-1,))
-    n, have = int(np.prod(shape, dtype=np.int64)), self.numel()
-    if n < have:
-        flat = flat[:n]
-    elif n > have:
-        flat = fnp.concatenate([flat, fnp.zeros((n - have,), dtype=flat.dtype)])
-    return _rebind(self, fnp.reshape(flat, shape), "resize_")
-
-
-def fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
-    """Fill the main diagonal with ``fill_value`` in place (``torch.Tensor.fill_diagonal_``): of a matrix, or of
-    a tensor whose dimensions all have one length; ``wrap=True`` starts the diagonal again below a tall matrix's
-    square top (after one row of gap), as in PyTorch and NumPy's ``fill_diagonal``. The gradient flows to the
-    other elements.
-
-    >>> import funcgrad as fg
-    >>> fg.zeros(2, 3).fill_diagonal_(5.0)
-    tensor([[5., 0., 0.],
-            [0., 5., 0.]])
-    """
-    if self.ndim < 2:
-        raise RuntimeError("dimensions must larger than 1")
-    if self.ndim > 2 and len(set(self.shape)) != 1:
-        raise RuntimeError("all dimensions of input must be of equal length")
-    _check_inplace(self, "fill_diagonal_")
-    mask = np.zeros(tuple(self.shape), dtype=bool)  # positions only: made on the host, moved with the value
-    np.fill_diagonal(mask, True, wrap=wrap)
-    v = _raw(self)
-    mask = to_device(mask, device_of(v)) if device_of(v) != "cpu" else mask
-    value = fnp.asarray(fill_value, dtype=self.dtype) if not hasattr(fill_value, "dtype") else fill_value
-    return _rebind(self, fnp.where(mask, value, v), "fill_diagonal_")
-
-
-for _f in (transpose_, swapaxes_, swapdims_, unsqueeze_, squeeze_, resize_, fill_diagonal_):
-    setattr(Tensor, _f.__name__, _f)
 
 
 def _random_(self: Tensor, draw, what: str) -> Tensor:

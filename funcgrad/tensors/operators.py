@@ -14,6 +14,7 @@ from ..backend import shape_of
 from ..core import Box
 from .promotion import promote, tensor_value
 from .tensor import Tensor, _make, _mode, _strip_graph
+from .views import record as _record
 
 __all__: list = []
 
@@ -206,6 +207,8 @@ def _torch_layout(ndim: int, idx: Any) -> Any:
 
 
 def _getitem(self: Tensor, idx: Any) -> Tensor:
+    # basic indexing (ints, slices, None, Ellipsis) gives a view, as in PyTorch (views.py); advanced indexing
+    # gives a copy there too
     idx = _index(idx)
     out = fnp.getitem(self, idx)
     if type(idx) is tuple:
@@ -215,8 +218,10 @@ def _getitem(self: Tensor, idx: Any) -> Tensor:
                 if layout is not None:  # NumPy's advanced dimensions (first) moved to where PyTorch has them
                     at, n, _ = layout
                     out = fnp.moveaxis(out, tuple(range(n)), tuple(range(at, at + n)))
-                break
-    return out
+                return out
+    elif type(idx) not in _BASIC:
+        return out
+    return _record(self, out, (fnp.getitem, idx))
 
 
 def _torch_set_value(ndim: int, idx: Any, value: Any) -> Any:
@@ -263,5 +268,5 @@ def _format(self: Tensor, format_spec: str) -> str:
 Tensor.__index__ = _as_index
 Tensor.__format__ = _format
 Tensor.__getitem__ = _getitem
-Tensor.T = property(lambda self: fnp.transpose(self))
-Tensor.mT = property(lambda self: fnp.swapaxes(self, -1, -2))
+Tensor.T = property(lambda self: _record(self, fnp.transpose(self), (fnp.transpose,)))
+Tensor.mT = property(lambda self: _record(self, fnp.swapaxes(self, -1, -2), (fnp.swapaxes, -1, -2)))

@@ -1,4 +1,8 @@
-"""PyTorch's shape functions over Tensors: views as copies (``view``, ``permute``, ``unsqueeze``, ``cat``, ``split``, ``chunk`` ...)."""
+"""PyTorch's shape functions over Tensors (``view``, ``permute``, ``unsqueeze``, ``cat``, ``split``, ``chunk`` ...).
+
+The functions that give views in PyTorch (``view``/``reshape``, ``permute``, ``transpose``, ``t``, ``movedim``,
+``squeeze``/``unsqueeze``, ``flatten``, ``expand``, ``narrow``, ``split``/``chunk``, ``unbind``, ``diagonal``)
+file their results as views of their input (``views.py``): in-place updates of either reach the other."""
 from __future__ import annotations
 
 import builtins
@@ -11,6 +15,7 @@ from ..core import getval
 from .tensor import Tensor
 from .ops import (_ix, _no_out, _norm_dim, _sizes, _t)
 from .promotion import promote_types
+from .views import record as _record, record_all as _record_all
 
 __all__ = ['transpose', 'swapaxes', 'swapdims', 't', 'movedim', 'moveaxis', 'unsqueeze', 'squeeze', 'flatten', 'unflatten', 'ravel', 'fliplr', 'flipud', 'roll', 'repeat_interleave', 'narrow', 'split', 'tensor_split', 'chunk', 'unbind', 'tril', 'triu', 'diag', 'diag_embed', 'diagonal', 'trace', 'concat', 'concatenate', 'cat', 'stack', 'hstack', 'vstack', 'reshape', 'permute', 'broadcast_to', 'broadcast_tensors', 'flip', 'tile']
 
@@ -27,7 +32,8 @@ def reshape(input: Any, shape: Sequence[int]) -> Tensor:
     shape = (shape,) if isinstance(shape, (builtins.int, np.integer)) else tuple(shape)
     if x.shape == shape:
         return x
-    return fnp.reshape(x, shape)
+    out = fnp.reshape(x, shape)
+    return _record(x, out, (fnp.reshape, tuple(out.shape)))
 
 
 def _view(self: Tensor, *shape: Any) -> Tensor:
@@ -56,7 +62,7 @@ def permute(input: Any, dims: Sequence[int]) -> Tensor:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            f"length of the desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal "
                            f"to len(dims) = {len(dims)}")
-    return fnp.transpose(x, dims)
+    return _record(x, fnp.transpose(x, dims), (fnp.transpose, dims))
 
 
 def transpose(input: Any, dim0: int, dim1: int) -> Tensor:
@@ -69,7 +75,7 @@ def transpose(input: Any, dim0: int, dim1: int) -> Tensor:
     x = _t(input)
     if x.ndim == 0:
         return x
-    return fnp.swapaxes(x, dim0, dim1)
+    return _record(x, fnp.swapaxes(x, dim0, dim1), (fnp.swapaxes, dim0, dim1))
 
 
 swapaxes = swapdims = transpose
@@ -81,12 +87,13 @@ def t(input: Any) -> Tensor:
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D; use "
                            f"transpose(dim0, dim1) or mT")
-    return x if x.ndim < 2 else fnp.swapaxes(x, 0, 1)
+    return x if x.ndim < 2 else _record(x, fnp.swapaxes(x, 0, 1), (fnp.swapaxes, 0, 1))
 
 
 def movedim(input: Any, source: Any, destination: Any) -> Tensor:
     """Move dimensions ``source`` to ``destination`` (``torch.movedim``)."""
-    return fnp.moveaxis(_t(input), source, destination)
+    x = _t(input)
+    return _record(x, fnp.moveaxis(x, source, destination), (fnp.moveaxis, source, destination))
 
 
 moveaxis = movedim
@@ -101,7 +108,12 @@ def unsqueeze(input: Any, dim: int) -> Tensor:
     """
     x = _t(input)
     d = _norm_dim(dim, x.ndim + 1, "unsqueeze")
-    return fnp.expand_dims(x, d)
+    return _shaped(x, fnp.expand_dims(x, d))
+
+
+def _shaped(x: Tensor, out: Tensor) -> Tensor:
+    """``out``, the elements of ``x`` in another shape, filed as a view of ``x``."""
+    return _record(x, out, (fnp.reshape, tuple(out.shape)))
 
 
 def squeeze(input: Any, dim: Any = None) -> Tensor:
@@ -115,11 +127,11 @@ def squeeze(input: Any, dim: Any = None) -> Tensor:
     """
     x = _t(input)
     if dim is None:
-        return fnp.squeeze(x) if 1 in x.shape else x
+        return _shaped(x, fnp.squeeze(x)) if 1 in x.shape else x
     dims = (dim,) if isinstance(dim, (builtins.int, np.integer)) else tuple(dim)
     keep = tuple(sorted({_norm_dim(d, x.ndim, "squeeze") for d in dims if x.ndim}))
     keep = tuple(d for d in keep if x.shape[d] == 1)
-    return fnp.squeeze(x, axis=keep) if keep else x
+    return _shaped(x, fnp.squeeze(x, axis=keep)) if keep else x
 
 
 def _expand(self: Tensor, *sizes: Any) -> Tensor:
@@ -143,7 +155,10 @@ def _expand(self: Tensor, *sizes: Any) -> Tensor:
                                f"{list(sizes)}.  Tensor sizes: {list(x.shape)}")
         shape.append(s)
     shape = tuple(shape)
-    return x if shape == x.shape else fnp.broadcast_to(x, shape)
+    if shape == x.shape:
+        return x
+    out = fnp.broadcast_to(x, shape)  # a view whose elements overlap where it grew: PyTorch refuses writes into it
+    return _record(x, out, (fnp.broadcast_to, shape), overlap=out.numel() > x.numel())
 
 
 def broadcast_to(input: Any, size: Sequence[int]) -> Tensor:
@@ -166,22 +181,22 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """
     x = _t(input)
     if x.ndim == 0:
-        return fnp.reshape(x, (1,))
+        return _shaped(x, fnp.reshape(x, (1,)))
     s = _norm_dim(start_dim, x.ndim, "flatten")
     e = _norm_dim(end_dim, x.ndim, "flatten")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return x
-    return fnp.reshape(x, x.shape[:s] + (-1 if x.numel() else builtins.int(np.prod(x.shape[s:e + 1])),)
-                       + x.shape[e + 1:])
+    return _shaped(x, fnp.reshape(x, x.shape[:s] + (-1 if x.numel() else builtins.int(np.prod(x.shape[s:e + 1])),)
+                                  + x.shape[e + 1:]))
 
 
 def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Tensor:
     """Dimension ``dim`` split into ``sizes`` (one may be -1) (``torch.unflatten``)."""
     x = _t(input)
     d = _norm_dim(dim, x.ndim, "unflatten")
-    return fnp.reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+    return _shaped(x, fnp.reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:]))
 
 
 def ravel(input: Any) -> Tensor:
@@ -366,7 +381,8 @@ def unbind(input: Any, dim: int = 0) -> tuple:
     joins their gradients in one copy."""
     x = _t(input)
     d = _norm_dim(dim, x.ndim, "unbind")
-    return fnp.unstack(x, axis=d)
+    return _record_all(x, fnp.unstack(x, axis=d),
+                       [(fnp.getitem, (slice(None),) * d + (k,)) for k in range(x.shape[d])])
 
 
 def tril(input: Any, diagonal: int = 0) -> Tensor:
@@ -401,7 +417,8 @@ def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The diagonal of the (dim1, dim2) planes, as a last dimension (``torch.diagonal``)."""
-    return fnp.diagonal(_t(input), offset=offset, axis1=dim1, axis2=dim2)
+    x = _t(input)
+    return _record(x, fnp.diagonal(x, offset=offset, axis1=dim1, axis2=dim2), (fnp.diagonal, offset, dim1, dim2))
 
 
 def trace(input: Any) -> Tensor:
